@@ -1,0 +1,1 @@
+"""Image autoencoders on MNIST-format data (see the image module issue)."""

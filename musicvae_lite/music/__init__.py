@@ -1,0 +1,1 @@
+"""Melodies: MIDI reading and writing, MusicVAE's event encoding, dataset building."""

@@ -1,0 +1,228 @@
+"""Cutting a MIDI file into sections of one meter and quantizing their notes to the 16th-note grid.
+
+Two timings, one result (`Section`s whose notes are in steps from the section's start):
+
+* `compat_sections` reproduces magenta/note-seq exactly (note-seq 0.0.5 `midi_io`, `sequences_lib.
+  split_note_sequence_on_time_changes` and `quantize_note_sequence`, which MusicVAE's data converters
+  call): times in seconds computed as pretty_midi computes them (its tick-scale table, the same float
+  operations), a split at every tempo or time-signature change, and each note rounded to the nearest
+  step with note-seq's cutoff of 0.5 (`int(seconds * steps_per_second + 0.5)`). Zero-length notes are
+  dropped, as pretty_midi drops them.
+* `tick_sections` (the default mode) quantizes in ticks, exactly, with the same rounding rule, and
+  splits only where the meter changes: a tempo change (a ritardando, a tempo map from a performance)
+  does not move notes on the score's grid, so it need not cut a melody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from musicvae_lite.music.encoding import STEPS_PER_QUARTER
+from musicvae_lite.music.midi_read import MidiData, Track
+
+DEFAULT_QPM = 120.0  # MIDI's default tempo, and note-seq's
+
+
+@dataclass
+class Section:
+    """A stretch of one meter. Notes are (start, end, pitch) step arrays per track, from the section start."""
+
+    numerator: int
+    denominator: int
+    start_tick: int  # where the section starts in the file
+    notes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+    @property
+    def bar_steps(self) -> float:
+        """Steps in one bar of this meter: 16 for 4/4 and 2/2, 8 for 2/4, 12 for 3/4 and 6/8."""
+        return STEPS_PER_QUARTER * 4.0 * self.numerator / self.denominator
+
+
+def _round_half_up_ticks(ticks: np.ndarray, tpq: int) -> np.ndarray:
+    """int(ticks * 4 / tpq + 0.5) in exact integer arithmetic."""
+    return (ticks * (2 * STEPS_PER_QUARTER) + tpq) // (2 * tpq)
+
+
+def _quantized(start, end, quantize) -> tuple[np.ndarray, np.ndarray]:
+    qs, qe = quantize(start), quantize(end)
+    qe = qe + (qe == qs)  # a note shorter than half a step still lasts one step (note-seq's rule)
+    return qs, qe
+
+
+def _meter_changes(midi: MidiData, before_tick: int | None = None):
+    """Time-signature events that change the meter, as (tick, numerator, denominator); 4/4 is implied at 0."""
+    num, den = 4, 4
+    out = []
+    for tick, n, d in zip(midi.ts_ticks.tolist(), midi.ts_numerator.tolist(), midi.ts_denominator.tolist()):
+        if before_tick is not None and tick >= before_tick:
+            break
+        if (n, d) != (num, den):
+            out.append((tick, n, d))
+            num, den = n, d
+    return out
+
+
+def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
+    """Sections split at meter changes; notes quantized from ticks exactly."""
+    if not tracks:
+        return []
+    tpq = midi.ticks_per_quarter
+    end_tick = max(int(t.end.max()) for t in tracks)
+
+    def quantize(ticks):
+        return _round_half_up_ticks(ticks, tpq)
+
+    if not _changes_inside(midi.ts_ticks, end_tick):
+        at0 = midi.ts_ticks == 0
+        meter = (int(midi.ts_numerator[at0][-1]), int(midi.ts_denominator[at0][-1])) if at0.any() else (4, 4)
+        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
+    bounds = [(0, 4, 4)]
+    for tick, n, d in _meter_changes(midi, before_tick=end_tick):
+        if tick > bounds[-1][0]:
+            bounds.append((tick, n, d))
+        else:  # a change at the section's first tick sets its meter
+            bounds[-1] = (bounds[-1][0], n, d)
+    sections = []
+    for i, (a, n, d) in enumerate(bounds):
+        b = bounds[i + 1][0] if i + 1 < len(bounds) else None
+        notes = []
+        for t in tracks:
+            keep = t.start >= a if b is None else (t.start >= a) & (t.start < b)
+            if not keep.any():
+                continue
+            start, end, pitch = t.start[keep] - a, t.end[keep], t.pitch[keep]
+            end = (end if b is None else np.minimum(end, b)) - a
+            qs, qe = _quantized(start, end, quantize)
+            notes.append((qs, qe, pitch))
+        if notes:
+            sections.append(Section(n, d, a, notes))
+    return sections
+
+
+def _changes_inside(ticks: np.ndarray, end_tick: int) -> bool:
+    """Whether any of `ticks` lies strictly between the start and `end_tick`."""
+    return bool(len(ticks)) and bool(((ticks > 0) & (ticks < end_tick)).any())
+
+
+def _tick_scales(midi: MidiData) -> tuple[np.ndarray, np.ndarray]:
+    """pretty_midi's (tick, seconds-per-tick) table: default 120 qpm, a tempo at tick 0 replaces it,
+    later ones are kept only when they change the scale."""
+    res = midi.ticks_per_quarter
+    ticks, scales = [0], [60.0 / (DEFAULT_QPM * res)]
+    for tick, mspq in zip(midi.tempo_ticks.tolist(), midi.tempo_mspq.tolist()):
+        scale = 60.0 / ((6e7 / mspq) * res)
+        if tick == 0:
+            ticks, scales = [0], [scale]
+        elif scale != scales[-1]:
+            ticks.append(tick)
+            scales.append(scale)
+    return np.array(ticks, np.int64), np.array(scales)
+
+
+class _Clock:
+    """Ticks to seconds with pretty_midi's arithmetic: time = T_k + scale_k * (tick - tick_k)."""
+
+    def __init__(self, midi: MidiData):
+        self.ticks, self.scales = _tick_scales(midi)
+        origin = [0.0]
+        for k in range(1, len(self.ticks)):
+            origin.append(origin[-1] + self.scales[k - 1] * float(self.ticks[k] - self.ticks[k - 1]))
+        self.origin = np.array(origin)
+        self.qpm = 60.0 / (self.scales * midi.ticks_per_quarter)  # pretty_midi's get_tempo_changes
+
+    def __call__(self, ticks: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(self.ticks, ticks, side="right") - 1
+        return self.origin[k] + self.scales[k] * (ticks - self.ticks[k]).astype(np.float64)
+
+
+def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[Section]:
+    """Sections exactly as note-seq splits and quantizes them. `tracks` are the melodic tracks kept
+    by the converter's filters; `end_tick` is the last note-off of the whole file (drums too), which
+    sets the sequence's length and so which time changes count."""
+    if not tracks:
+        return []
+    clock = _Clock(midi)
+    if not _changes_inside(midi.ts_ticks, end_tick) and not _changes_inside(clock.ticks, end_tick):
+        # The common case, one tempo and one meter: a single section, times are scale * ticks.
+        at0 = midi.ts_ticks == 0
+        meter = (int(midi.ts_numerator[at0][-1]), int(midi.ts_denominator[at0][-1])) if at0.any() else (4, 4)
+        scale, sps = clock.scales[0], STEPS_PER_QUARTER * clock.qpm[0] / 60.0
+
+        def quantize_ticks(ticks):  # note-seq: int(seconds * steps_per_second + 0.5)
+            return (ticks * scale * sps + 0.5).astype(np.int64)
+
+        notes = [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks]
+        return [Section(*meter, 0, notes)]
+    total_time = float(clock(np.array([end_tick]))[0])
+
+    # Time changes in note-seq's order: time signatures before tempos at equal times (a stable sort).
+    ts_times = clock(midi.ts_ticks)
+    changes = [(t, 0, tick, (n, d)) for t, tick, n, d in
+               zip(ts_times.tolist(), midi.ts_ticks.tolist(), midi.ts_numerator.tolist(),
+                   midi.ts_denominator.tolist())]
+    changes += [(t, 1, tick, q) for t, tick, q in
+                zip(clock.origin.tolist(), clock.ticks.tolist(), clock.qpm.tolist())]
+    changes.sort(key=lambda c: c[0])
+    meter, qpm = (4, 4), DEFAULT_QPM
+    splits = [(0.0, 0)]  # (seconds, tick)
+    for time, kind, tick, value in changes:
+        if time >= total_time:
+            continue
+        if value == (meter if kind == 0 else qpm):
+            continue
+        if time > splits[-1][0]:
+            splits.append((time, tick))
+        if kind == 0:
+            meter = value
+        else:
+            qpm = value
+    splits.append((total_time, None))
+
+    def state_at(time: float, kind: int, default):
+        value = default
+        for t, k, _, v in changes:  # sorted by time: the last event at or before `time` wins
+            if t > time:
+                break
+            if k == kind:
+                value = v
+        return value
+
+    tracks_s = [(clock(t.start), clock(t.end), t.pitch) for t in tracks]
+    sections = []
+    for i in range(len(splits) - 1):
+        a, a_tick = splits[i]
+        b = splits[i + 1][0]
+        n, d = state_at(a, 0, (4, 4))
+        sps = STEPS_PER_QUARTER * state_at(a, 1, DEFAULT_QPM) / 60.0
+
+        def quantize(seconds):
+            return (seconds * sps + 0.5).astype(np.int64)
+
+        notes = []
+        for s, e, p in tracks_s:
+            keep = (s >= a) & (s < b)
+            if not keep.any():
+                continue
+            qs, qe = _quantized(s[keep] - a, np.minimum(e[keep], b) - a, quantize)
+            notes.append((qs, qe, p[keep]))
+        if notes:
+            sections.append(Section(n, d, a_tick, notes))
+    return sections
+
+
+def bar_of_tick(midi: MidiData, ticks: np.ndarray) -> np.ndarray:
+    """The 0-based bar index holding each tick, counting bars with the file's time signatures."""
+    ticks = np.asarray(ticks, np.int64)
+    tpq = midi.ticks_per_quarter
+    bars = np.zeros(len(ticks), np.int64)
+    seg_start, seg_bar, bar_ticks = 0, 0.0, 4 * tpq
+    for tick, n, d in _meter_changes(midi):
+        here = ticks >= seg_start
+        bars[here] = np.floor(seg_bar + (ticks[here] - seg_start) / bar_ticks).astype(np.int64)
+        seg_bar += -(-(tick - seg_start) // bar_ticks) if tick > seg_start else 0
+        seg_start, bar_ticks = tick, tpq * 4 * n / d
+    here = ticks >= seg_start
+    bars[here] = np.floor(seg_bar + (ticks[here] - seg_start) / bar_ticks).astype(np.int64)
+    return bars
