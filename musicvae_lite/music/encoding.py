@@ -44,6 +44,11 @@ def pitch_to_class(pitch: int) -> int:
     return pitch - PITCH_OFFSET
 
 
+def pitch_name(pitch: int) -> str:
+    """Scientific pitch name: 60 -> 'C4', 61 -> 'C#4'."""
+    return f"{('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')[pitch % 12]}{pitch // 12 - 1}"
+
+
 def check_events(events: np.ndarray) -> np.ndarray:
     """Return `events` as a 1-D or 2-D integer array, or raise ValueError naming what is wrong."""
     arr = np.asarray(events)

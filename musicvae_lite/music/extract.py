@@ -9,9 +9,9 @@ dedupe_event_lists=True): the same windows, checked file by file against note-se
 The default mode keeps those rules where they define the data and departs where magenta throws
 music away for no musical reason:
 
-* meters whose bar is half or a quarter of a 4/4 bar (2/4, 4/8, 1/4, 2/8) are read in groups of
-  bars that fill 16 steps (two 2/4 bars are one 4/4 bar of notes). magenta keeps 16-step bars only,
-  which rejects a third of the Essen folk songs;
+* duple meters whose bar is not 16 steps are read on the same 16-step grid: two 2/4 (or 4/8) bars
+  make one unit, and a 4/2 (or 8/4, 2/1) bar is two units, as two 2/2 bars are. magenta keeps 16-step
+  bars only, which rejects a third of the Essen folk songs;
 * notes are quantized from ticks, exactly, and sections are split only at meter changes, not at
   tempo changes (see sections.py);
 * melodies are not truncated at 100 bars (only at `max_bars`=1000, to bound memory);
@@ -29,9 +29,9 @@ from musicvae_lite.music import melody
 from musicvae_lite.music.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, read_midi
-from musicvae_lite.music.sections import Section, bar_of_tick, compat_sections, tick_sections
+from musicvae_lite.music.sections import Section, bar_of_tick, compat_sections, pretty_midi_notes, tick_sections
 
-GROUPABLE_BAR_STEPS = (16, 8, 4)  # default mode: bars that tile a 16-step unit exactly
+GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,11 @@ class Windows:
         return len(self.events)
 
 
-def _melodic_tracks(midi: MidiData, cfg: ExtractConfig) -> list[Track]:
+def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig) -> list[Track]:
     """Non-drum tracks on a kept program, with only notes in the piano range; say why when none."""
-    if not midi.tracks:
+    if not any(len(t.start) for t in all_tracks):
         raise NoMelodyError(midi.path, "no notes", kind="no-notes")
-    pitched = [t for t in midi.tracks if not t.is_drum]
+    pitched = [t for t in all_tracks if not t.is_drum and len(t.start)]
     if not pitched:
         raise NoMelodyError(midi.path, "it only has drums", kind="only-drums")
     melodic = [t for t in pitched if cfg.min_program <= t.program <= cfg.max_program]
@@ -85,8 +85,6 @@ def _melodic_tracks(midi: MidiData, cfg: ExtractConfig) -> list[Track]:
     out = []
     for t in melodic:
         keep = (t.pitch >= MIN_PITCH) & (t.pitch <= MAX_PITCH)
-        if cfg.compat:
-            keep &= t.end > t.start  # pretty_midi drops zero-length notes
         if keep.all():
             out.append(t)
         elif keep.any():
@@ -103,19 +101,22 @@ def _meter_name(s: Section) -> str:
 
 def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
     """The windows of a parsed file; `NoMelodyError` says why there are none."""
-    tracks = _melodic_tracks(midi, cfg)
-    if cfg.compat:
-        end_tick = max(int(t.end[t.end > t.start].max(initial=0)) for t in midi.tracks)
+    if cfg.compat:  # the notes pretty_midi reads, which decide the sequence's length too
+        all_tracks = [pretty_midi_notes(t) for t in midi.tracks]
+        tracks = _melodic_tracks(midi, all_tracks, cfg)
+        end_tick = max(int(t.end.max(initial=0)) for t in all_tracks)
         sections = compat_sections(midi, tracks, end_tick)
         usable = [s for s in sections if s.bar_steps == STEPS_PER_BAR]
     else:
+        tracks = _melodic_tracks(midi, list(midi.tracks), cfg)
         sections = tick_sections(midi, tracks)
         usable = [s for s in sections if s.bar_steps in GROUPABLE_BAR_STEPS]
     if not usable:
         meters = sorted({_meter_name(s) for s in sections}) or ["none"]
-        need = "4/4 or 2/2" if cfg.compat else "4/4, 2/2, 2/4 or 4/8"
-        raise NoMelodyError(midi.path, f"no usable section: only {', '.join(meters)} "
-                            f"(a {STEPS_PER_BAR}-step bar needs {need})", kind="unsupported-meter")
+        need = ("bars of 16 sixteenths (4/4, 2/2) in --compat mode" if cfg.compat
+                else "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)")
+        raise NoMelodyError(midi.path, f"no usable section: only {', '.join(meters)} (need {need})",
+                            kind="unsupported-meter")
 
     steps, gap = cfg.steps, cfg.gap_bars * STEPS_PER_BAR
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER

@@ -90,7 +90,9 @@ def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> MidiData:
     try:
         score = symusic.Score.from_midi(data)
     except Exception as e:  # symusic reports every parse failure as RuntimeError
-        msg = str(e).replace("MiniMidi: ", "").replace(": iostream error", "").strip()
+        msg = str(e).replace("MiniMidi: ", "").replace(": iostream error", "").strip().rstrip("!.")
+        if "EOF" in msg or "remaining bytes" in msg:
+            raise MidiReadError(path, f"truncated MIDI ({msg})", kind="truncated") from None
         raise MidiReadError(path, f"corrupt MIDI ({msg})", kind="corrupt") from None
     return _from_score(score, path)
 

@@ -1,0 +1,26 @@
+"""The `mvae` command line: thin typer commands over the library.
+
+Only typer is imported at start-up, so `mvae --help` answers at once; each command imports what it
+needs (numpy, symusic, torch) when it runs.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from musicvae_lite.cli import data, windows
+
+app = typer.Typer(
+    name="mvae",
+    help="musicvae_lite: MusicVAE-style melody models and image autoencoders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data")
+app.command("windows")(windows.windows)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,58 @@
+"""`mvae data ...`: build melody datasets from MIDI, and export music21's corpora to MIDI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from musicvae_lite.cli.common import user_errors
+
+app = typer.Typer(help="Build melody datasets from MIDI files; export music21's corpora as MIDI.",
+                  no_args_is_help=True)
+
+
+@app.command("build")
+def build(
+    sources: Annotated[list[str], typer.Argument(help="MIDI files, folders (searched recursively) or glob patterns.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for train.npz, eval.npz, skipped.tsv, summary.json.")],
+    bars: Annotated[int, typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones.")] = 2,
+    compat: Annotated[bool, typer.Option("--compat", help="Reproduce magenta's OneHotMelodyConverter exactly (4/4 only, split at tempo changes).")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
+    eval_fraction: Annotated[float, typer.Option(help="Share of files held out for evaluation (split by file).")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed of the train/eval split.")] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Turn MIDI files into MusicVAE melody windows (90-class events, 16 steps per bar)."""
+    with user_errors():
+        from musicvae_lite.music.dataset import DatasetError, build_dataset
+        from musicvae_lite.music.extract import ExtractConfig
+
+        if bars < 1:
+            raise DatasetError(f"--bars must be at least 1, got {bars}")
+        summary = build_dataset(sources, out, ExtractConfig(bars=bars, compat=compat),
+                                eval_fraction=eval_fraction, seed=seed, workers=workers, force=force,
+                                progress=not quiet)
+        for line in summary.lines():
+            typer.echo(line)
+
+
+@app.command("corpus")
+def corpus(
+    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), or a music21 corpus name.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the MIDI files into.")],
+    limit: Annotated[Optional[int], typer.Option(help="Export at most this many tunes.")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite MIDI files already in the folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Export one of music21's bundled collections as MIDI files (needs `pip install music21`)."""
+    with user_errors():
+        from musicvae_lite.music.corpus import export_corpus
+
+        report = export_corpus(name, out, limit=limit, workers=workers, force=force, progress=not quiet)
+        typer.echo(f"wrote {len(report.written)} MIDI files to {out}"
+                   + (f"; kept {len(report.existing)} already there" if report.existing else "")
+                   + (f"; skipped {len(report.skipped)} tunes (see {out}/skipped.txt)" if report.skipped else ""))

@@ -1,0 +1,224 @@
+"""Building a melody dataset from MIDI files: sources -> parallel extraction -> train/eval .npz files.
+
+The output folder holds, readable with plain `numpy.load` (no pickle):
+
+    train.npz, eval.npz   events (N, steps) uint8 classes 0..89; file_index (N,) int32 into `files`;
+                          start_bar (N,) int32; files (F,) source paths; bars, compat, steps_per_quarter;
+                          config (JSON of the ExtractConfig)
+    skipped.tsv           every file that gave nothing: path, kind, reason
+    summary.json          files read, windows kept, files skipped per kind, settings, seconds
+
+The split is by source file (no tune in both): a file goes to eval when a hash of its name and the
+seed falls under `eval_fraction`, so adding files later never moves a tune between splits.
+Transposition is a training-time augmentation and is not stored.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.files import atomic_write
+from musicvae_lite.music.encoding import STEPS_PER_QUARTER
+from musicvae_lite.music.errors import MusicDataError
+from musicvae_lite.music.extract import ExtractConfig, extract_file
+
+MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
+
+
+class DatasetError(MvaeError):
+    """A dataset cannot be built or read as asked (nothing usable, output exists, ...)."""
+
+
+@dataclass
+class FileResult:
+    """What one source file gave: windows, or why not."""
+
+    path: str
+    events: np.ndarray | None = None  # (n, steps) uint8
+    start_bar: np.ndarray | None = None  # (n,) int32
+    kind: str | None = None  # skip category, None when the file gave windows
+    reason: str | None = None  # one-line reason
+
+
+@dataclass
+class BuildSummary:
+    """What `build_dataset` did."""
+
+    out_dir: str
+    files_read: int
+    files_used: int
+    windows: dict[str, int]  # split -> windows
+    tunes: dict[str, int]  # split -> files
+    skipped: dict[str, int]  # kind -> files
+    seconds: float
+    config: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """A human summary, a line each."""
+        out = [f"read {self.files_read} files in {self.seconds:.1f} s: {self.files_used} gave windows",
+               f"train: {self.windows['train']} windows from {self.tunes['train']} files; "
+               f"eval: {self.windows['eval']} windows from {self.tunes['eval']} files"]
+        if self.skipped:
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
+            out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+        out.append(f"wrote {self.out_dir}/train.npz, eval.npz, skipped.tsv, summary.json")
+        return out
+
+
+def collect_sources(sources: list[str]) -> tuple[list[str], list[FileResult]]:
+    """Expand files, folders (recursively, MIDI suffixes only) and glob patterns into a sorted,
+    de-duplicated list of files; sources that give nothing become FileResults with the reason."""
+    files: list[str] = []
+    problems: list[FileResult] = []
+    for src in sources:
+        if any(ch in src for ch in "*?[") and not os.path.exists(src):
+            found = sorted(p for p in glob.glob(src, recursive=True) if os.path.isfile(p))
+            if not found:
+                problems.append(FileResult(src, kind="missing", reason="the pattern matches no file"))
+            files.extend(found)
+        elif os.path.isdir(src):
+            found = sorted(str(p) for p in Path(src).rglob("*")
+                           if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(FileResult(src, kind="no-midi-in-folder",
+                                           reason=f"folder without MIDI files ({', '.join(MIDI_SUFFIXES)})"))
+            files.extend(found)
+        elif os.path.exists(src):
+            files.append(src)
+        else:
+            problems.append(FileResult(src, kind="missing", reason="no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
+    try:
+        w = extract_file(path, cfg)
+    except MusicDataError as e:
+        return FileResult(path, kind=e.kind, reason=e.reason)
+    except Exception as e:  # a batch job never dies on one file; the reason is kept
+        return FileResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
+    return FileResult(path, w.events, w.start_bar)
+
+
+def _extract_chunk(args: tuple[list[str], ExtractConfig]) -> list[FileResult]:
+    paths, cfg = args
+    return [_extract_one(p, cfg) for p in paths]
+
+
+def default_workers() -> int:
+    """Processes `data build` uses unless told otherwise: one per CPU available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def extract_many(paths: list[str], cfg: ExtractConfig = ExtractConfig(), workers: int | None = None,
+                 progress: bool = False) -> list[FileResult]:
+    """Extract every file, in parallel processes; results are aligned with `paths`."""
+    workers = default_workers() if workers is None else max(1, workers)
+    bar = _progress(len(paths), progress)
+    chunk = max(1, min(256, len(paths) // (workers * 16) or 1))
+    chunks = [(paths[i:i + chunk], cfg) for i in range(0, len(paths), chunk)]
+    results: list[FileResult] = []
+    if workers == 1 or len(chunks) == 1:
+        for c in chunks:
+            results.extend(_extract_chunk(c))
+            bar.update(len(c[0]))
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ctx.Pool(workers) as pool:
+            for got in pool.imap(_extract_chunk, chunks):
+                results.extend(got)
+                bar.update(len(got))
+    bar.close()
+    return results
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="extracting", dynamic_ncols=True)
+
+
+def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
+    """Whether a file belongs to the eval split: a stable hash of its name and the seed."""
+    digest = hashlib.blake2b(f"{seed}:{os.path.basename(path)}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < eval_fraction
+
+
+def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = ExtractConfig(), *,
+                  eval_fraction: float = 0.1, seed: int = 0, workers: int | None = None,
+                  force: bool = False, progress: bool = False) -> BuildSummary:
+    """Extract windows from `sources` and write the dataset folder (see the module docstring)."""
+    if not 0.0 <= eval_fraction < 1.0:
+        raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
+    out = Path(out_dir)
+    names = ("train.npz", "eval.npz", "skipped.tsv", "summary.json")
+    if not force and any((out / n).exists() for n in names):
+        raise DatasetError(f"{out} already holds a dataset; use --force to replace it")
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"{out} exists and is not a folder")
+    t0 = time.perf_counter()
+    files, problems = collect_sources(sources)
+    if not files:
+        why = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no sources given"
+        raise DatasetError(f"no MIDI files to read ({why})")
+    results = extract_many(files, cfg, workers=workers, progress=progress)
+    used = [r for r in results if r.events is not None]
+    skipped = problems + [r for r in results if r.events is None]
+    if not used:
+        if len(skipped) == 1:
+            raise DatasetError(f"{skipped[0].path}: {skipped[0].reason}")
+        kinds = Counter(r.kind for r in skipped)
+        raise DatasetError(f"none of {len(files)} files gave a melody window ("
+                           + ", ".join(f"{k} {v}" for k, v in kinds.most_common()) + ")")
+    in_eval = [is_eval_file(r.path, eval_fraction, seed) for r in used]
+    if eval_fraction > 0 and len(used) > 1 and not any(in_eval):
+        in_eval[0] = True  # a tiny dataset still gets an eval file
+    out.mkdir(parents=True, exist_ok=True)
+    all_files = np.array([r.path for r in used])
+    counts = {}
+    tunes = {}
+    for split, want in (("train", False), ("eval", True)):
+        idx = [i for i, e in enumerate(in_eval) if e == want]
+        events = (np.concatenate([used[i].events for i in idx]) if idx
+                  else np.zeros((0, cfg.steps), np.uint8))
+        file_index = np.concatenate([np.full(len(used[i].events), i, np.int32) for i in idx]) if idx \
+            else np.zeros(0, np.int32)
+        start_bar = np.concatenate([used[i].start_bar for i in idx]) if idx else np.zeros(0, np.int32)
+        arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files,
+                      bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
+                      steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
+        atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
+        counts[split], tunes[split] = len(events), len(idx)
+    report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
+    atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
+    summary = BuildSummary(str(out), len(files), len(used), counts, tunes,
+                           dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict())
+    data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
+    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
+    return summary
