@@ -53,6 +53,6 @@ def corpus(
         from musicvae_lite.music.corpus import export_corpus
 
         report = export_corpus(name, out, limit=limit, workers=workers, force=force, progress=not quiet)
-        typer.echo(f"wrote {len(report.written)} MIDI files to {out}"
-                   + (f"; kept {len(report.existing)} already there" if report.existing else "")
-                   + (f"; skipped {len(report.skipped)} tunes (see {out}/skipped.txt)" if report.skipped else ""))
+        typer.echo(f"{out}: {report.summary()}")
+        if report.skipped:
+            typer.echo(f"skipped tunes and reasons: {out}/skipped.txt")

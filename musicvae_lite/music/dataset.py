@@ -3,8 +3,9 @@
 The output folder holds, readable with plain `numpy.load` (no pickle):
 
     train.npz, eval.npz   events (N, steps) uint8 classes 0..89; file_index (N,) int32 into `files`;
-                          start_bar (N,) int32; files (F,) source paths; bars, compat, steps_per_quarter;
-                          config (JSON of the ExtractConfig)
+                          start_bar (N,) int32; files (F,) source paths; file_qpm (F,) float32, each
+                          source's tempo (NaN when it sets none; decode at 120 then);
+                          bars, compat, steps_per_quarter; config (JSON of the ExtractConfig)
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows kept, files skipped per kind, settings, seconds
 
@@ -47,6 +48,7 @@ class FileResult:
     path: str
     events: np.ndarray | None = None  # (n, steps) uint8
     start_bar: np.ndarray | None = None  # (n,) int32
+    qpm: float | None = None  # the source's opening tempo, if it sets one
     kind: str | None = None  # skip category, None when the file gave windows
     reason: str | None = None  # one-line reason
 
@@ -108,7 +110,7 @@ def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
         return FileResult(path, kind=e.kind, reason=e.reason)
     except Exception as e:  # a batch job never dies on one file; the reason is kept
         return FileResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
-    return FileResult(path, w.events, w.start_bar)
+    return FileResult(path, w.events, w.start_bar, w.qpm)
 
 
 def _extract_chunk(args: tuple[list[str], ExtractConfig]) -> list[FileResult]:
@@ -201,6 +203,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         in_eval[0] = True  # a tiny dataset still gets an eval file
     out.mkdir(parents=True, exist_ok=True)
     all_files = np.array([r.path for r in used])
+    file_qpm = np.array([np.nan if r.qpm is None else r.qpm for r in used], np.float32)
     counts = {}
     tunes = {}
     for split, want in (("train", False), ("eval", True)):
@@ -210,7 +213,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         file_index = np.concatenate([np.full(len(used[i].events), i, np.int32) for i in idx]) if idx \
             else np.zeros(0, np.int32)
         start_bar = np.concatenate([used[i].start_bar for i in idx]) if idx else np.zeros(0, np.int32)
-        arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files,
+        arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files, file_qpm=file_qpm,
                       bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
                       steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))

@@ -64,6 +64,7 @@ class Windows:
 
     events: np.ndarray  # (n, steps) uint8 classes 0..89
     start_bar: np.ndarray  # (n,) int32: the bar of the source where each window starts (0-based)
+    qpm: float | None = None  # the source's opening tempo, None when it sets none
 
     def __len__(self) -> int:
         return len(self.events)
@@ -140,7 +141,7 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
                     row_ticks.append(s.start_tick + round((origin + k * STEPS_PER_BAR) * tick_per_step))
     if not rows:
         raise NoMelodyError(midi.path, f"no melody of at least {cfg.bars} bars", kind="too-short")
-    return Windows(np.stack(rows), bar_of_tick(midi, np.array(row_ticks)).astype(np.int32))
+    return Windows(np.stack(rows), bar_of_tick(midi, np.array(row_ticks)).astype(np.int32), midi.first_qpm)
 
 
 def extract_file(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:

@@ -32,14 +32,15 @@ def melodies(start: np.ndarray, end: np.ndarray, pitch: np.ndarray, *, max_steps
     n = len(start)
     if n == 0:
         return []
-    order = np.lexsort((-pitch, start))  # by onset, then highest pitch first
-    s, e, p = start[order], end[order], pitch[order]
-    if n > 1:
+    if n == 1 or (start[1:] > start[:-1]).all():  # already in order, one note per onset
+        s, e, p = start, end, pitch
+    else:
+        order = np.lexsort((-pitch.astype(np.int16), start))  # by onset, then highest pitch first
+        s, e, p = start[order], end[order], pitch[order]
         first = np.empty(n, bool)
         first[0] = True
         np.not_equal(s[1:], s[:-1], out=first[1:])
-        if not first.all():
-            s, e, p = s[first], e[first], p[first]
+        s, e, p = s[first], e[first], p[first]
     breaks = (np.flatnonzero(s[1:] - e[:-1] >= gap) + 1).tolist()
     out = []
     for a, b in zip([0] + breaks, breaks + [len(s)]):

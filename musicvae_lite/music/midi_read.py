@@ -27,7 +27,7 @@ class Track:
     is_drum: bool  # channel 10 percussion
     start: np.ndarray  # (n,) note-on tick
     end: np.ndarray  # (n,) note-off tick (>= start)
-    pitch: np.ndarray  # (n,) MIDI pitch 0..127
+    pitch: np.ndarray  # (n,) MIDI pitch 0..127 (int8 as symusic gives it)
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,16 @@ class MidiData:
 
     path: str
     ticks_per_quarter: int
-    tempo_ticks: np.ndarray  # (k,) ticks of set-tempo events, sorted
-    tempo_mspq: np.ndarray  # (k,) microseconds per quarter note
-    ts_ticks: np.ndarray  # (m,) ticks of time-signature events, sorted
-    ts_numerator: np.ndarray  # (m,)
-    ts_denominator: np.ndarray  # (m,)
+    tempos: tuple[tuple[int, int], ...]  # (tick, microseconds per quarter), sorted by tick
+    time_signatures: tuple[tuple[int, int, int], ...]  # (tick, numerator, denominator), sorted by tick
     tracks: tuple[Track, ...]
 
     @property
     def first_qpm(self) -> float | None:
         """The tempo at the start in quarters per minute, or None when the file sets none."""
-        if len(self.tempo_ticks) == 0 or self.tempo_ticks[0] != 0:
+        if not self.tempos or self.tempos[0][0] != 0:
             return None
-        return 60_000_000.0 / float(self.tempo_mspq[0])
+        return 60_000_000.0 / self.tempos[0][1]
 
 
 def _midi_payload(data: bytes, path: str) -> bytes:
@@ -102,29 +99,18 @@ def _from_score(score, path: str) -> MidiData:
     if tpq <= 0:
         raise MidiReadError(path, f"unsupported time division ({tpq} ticks per quarter; SMPTE timing?)",
                             kind="corrupt")
-    tempos = score.tempos.numpy()
-    t_tick = tempos["time"].astype(np.int64)
-    t_mspq = tempos["mspq"].astype(np.int64)
-    tsig = score.time_signatures.numpy()
-    ts_tick = tsig["time"].astype(np.int64)
-    ts_num = tsig["numerator"].astype(np.int64)
-    ts_den = tsig["denominator"].astype(np.int64)
-    first = last = 0
-    if len(t_tick):
-        if t_mspq.min() <= 0:
-            raise MidiReadError(path, "corrupt MIDI (a tempo of zero microseconds per quarter)",
-                                kind="corrupt")
-        first, last = int(t_tick.min()), int(t_tick.max())
-        if len(t_tick) > 1 and (t_tick[1:] < t_tick[:-1]).any():
-            order = np.argsort(t_tick, kind="stable")
-            t_tick, t_mspq = t_tick[order], t_mspq[order]
-    if len(ts_tick):
-        if min(ts_num.min(), ts_den.min()) <= 0:
-            raise MidiReadError(path, "corrupt MIDI (a time signature of zero)", kind="corrupt")
-        first, last = min(first, int(ts_tick.min())), max(last, int(ts_tick.max()))
-        if len(ts_tick) > 1 and (ts_tick[1:] < ts_tick[:-1]).any():
-            order = np.argsort(ts_tick, kind="stable")
-            ts_tick, ts_num, ts_den = ts_tick[order], ts_num[order], ts_den[order]
+    def by_tick(event):
+        return event[0]
+
+    # sorted stably: events on one tick keep the file's order (the last one is in force)
+    tempos = sorted(((t.time, t.mspq) for t in score.tempos), key=by_tick)
+    meters = sorted(((t.time, t.numerator, t.denominator) for t in score.time_signatures), key=by_tick)
+    if any(mspq <= 0 for _, mspq in tempos):
+        raise MidiReadError(path, "corrupt MIDI (a tempo of zero microseconds per quarter)", kind="corrupt")
+    if any(n <= 0 or d <= 0 for _, n, d in meters):
+        raise MidiReadError(path, "corrupt MIDI (a time signature of zero)", kind="corrupt")
+    ticks = [t[0] for t in tempos] + [t[0] for t in meters]
+    first, last = min(ticks, default=0), max(ticks, default=0)
     tracks = []
     for tr in score.tracks:
         notes = tr.notes.numpy()
@@ -133,10 +119,10 @@ def _from_score(score, path: str) -> MidiData:
             continue
         end = start + notes["duration"]
         first, last = min(first, int(start.min())), max(last, int(end.max()))
-        tracks.append(Track(int(tr.program), bool(tr.is_drum), start, end, notes["pitch"].astype(np.int64)))
+        tracks.append(Track(tr.program, tr.is_drum, start, end, notes["pitch"]))
     if first < 0 or last > MAX_QUARTERS * tpq:
         bad = first if first < 0 else last
         raise MidiReadError(
             path, f"absurd tick values (an event at tick {bad:,}, {bad / tpq:,.0f} quarters in); "
             "the file is likely corrupt", kind="absurd-ticks")
-    return MidiData(path, tpq, t_tick, t_mspq, ts_tick, ts_num, ts_den, tuple(tracks))
+    return MidiData(path, tpq, tuple(tempos), tuple(meters), tuple(tracks))

@@ -53,15 +53,26 @@ def _quantized(start, end, quantize) -> tuple[np.ndarray, np.ndarray]:
 
 def _meter_changes(midi: MidiData, before_tick: int | None = None):
     """Time-signature events that change the meter, as (tick, numerator, denominator); 4/4 is implied at 0."""
-    num, den = 4, 4
+    meter = (4, 4)
     out = []
-    for tick, n, d in zip(midi.ts_ticks.tolist(), midi.ts_numerator.tolist(), midi.ts_denominator.tolist()):
+    for tick, n, d in midi.time_signatures:
         if before_tick is not None and tick >= before_tick:
             break
-        if (n, d) != (num, den):
+        if (n, d) != meter:
             out.append((tick, n, d))
-            num, den = n, d
+            meter = (n, d)
     return out
+
+
+def _meter_at_start(midi: MidiData) -> tuple[int, int]:
+    """The meter in force at tick 0: the last time signature there, else 4/4."""
+    at0 = [(n, d) for tick, n, d in midi.time_signatures if tick == 0]
+    return at0[-1] if at0 else (4, 4)
+
+
+def _inside(ticks, end_tick: int) -> bool:
+    """Whether any tick lies strictly between the start and `end_tick`."""
+    return any(0 < t < end_tick for t in ticks)
 
 
 def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
@@ -74,10 +85,8 @@ def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
     def quantize(ticks):
         return _round_half_up_ticks(ticks, tpq)
 
-    if not _changes_inside(midi.ts_ticks, end_tick):
-        at0 = midi.ts_ticks == 0
-        meter = (int(midi.ts_numerator[at0][-1]), int(midi.ts_denominator[at0][-1])) if at0.any() else (4, 4)
-        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
+    if not _inside((t[0] for t in midi.time_signatures), end_tick):  # one meter: one section
+        return [Section(*_meter_at_start(midi), 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
     bounds = [(0, 4, 4)]
     for tick, n, d in _meter_changes(midi, before_tick=end_tick):
         if tick > bounds[-1][0]:
@@ -101,24 +110,19 @@ def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
     return sections
 
 
-def _changes_inside(ticks: np.ndarray, end_tick: int) -> bool:
-    """Whether any of `ticks` lies strictly between the start and `end_tick`."""
-    return bool(len(ticks)) and bool(((ticks > 0) & (ticks < end_tick)).any())
-
-
 def _tick_scales(midi: MidiData) -> tuple[np.ndarray, np.ndarray]:
     """pretty_midi's (tick, seconds-per-tick) table: default 120 qpm, a tempo at tick 0 replaces it,
     later ones are kept only when they change the scale."""
     res = midi.ticks_per_quarter
     ticks, scales = [0], [60.0 / (DEFAULT_QPM * res)]
-    for tick, mspq in zip(midi.tempo_ticks.tolist(), midi.tempo_mspq.tolist()):
+    for tick, mspq in midi.tempos:
         scale = 60.0 / ((6e7 / mspq) * res)
         if tick == 0:
             ticks, scales = [0], [scale]
         elif scale != scales[-1]:
             ticks.append(tick)
             scales.append(scale)
-    return np.array(ticks, np.int64), np.array(scales)
+    return ticks, scales
 
 
 class _Clock:
@@ -126,15 +130,21 @@ class _Clock:
 
     def __init__(self, midi: MidiData):
         self.ticks, self.scales = _tick_scales(midi)
-        origin = [0.0]
+        self.origin = [0.0]
         for k in range(1, len(self.ticks)):
-            origin.append(origin[-1] + self.scales[k - 1] * float(self.ticks[k] - self.ticks[k - 1]))
-        self.origin = np.array(origin)
-        self.qpm = 60.0 / (self.scales * midi.ticks_per_quarter)  # pretty_midi's get_tempo_changes
+            self.origin.append(self.origin[-1] + self.scales[k - 1] * float(self.ticks[k] - self.ticks[k - 1]))
+        self.qpm = [60.0 / (scale * midi.ticks_per_quarter) for scale in self.scales]  # get_tempo_changes
+
+    def seconds(self, tick: int) -> float:
+        k = max(i for i, t in enumerate(self.ticks) if t <= tick)
+        return self.origin[k] + self.scales[k] * float(tick - self.ticks[k])
 
     def __call__(self, ticks: np.ndarray) -> np.ndarray:
+        if len(self.ticks) == 1:  # 0.0 + scale * ticks, as pretty_midi computes it
+            return self.scales[0] * ticks.astype(np.float64)
         k = np.searchsorted(self.ticks, ticks, side="right") - 1
-        return self.origin[k] + self.scales[k] * (ticks - self.ticks[k]).astype(np.float64)
+        origin, scales, starts = np.array(self.origin), np.array(self.scales), np.array(self.ticks)
+        return origin[k] + scales[k] * (ticks - starts[k]).astype(np.float64)
 
 
 def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[Section]:
@@ -144,26 +154,20 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[
     if not tracks:
         return []
     clock = _Clock(midi)
-    if not _changes_inside(midi.ts_ticks, end_tick) and not _changes_inside(clock.ticks, end_tick):
+    if not _inside((t[0] for t in midi.time_signatures), end_tick) and not _inside(clock.ticks, end_tick):
         # The common case, one tempo and one meter: a single section, times are scale * ticks.
-        at0 = midi.ts_ticks == 0
-        meter = (int(midi.ts_numerator[at0][-1]), int(midi.ts_denominator[at0][-1])) if at0.any() else (4, 4)
         scale, sps = clock.scales[0], STEPS_PER_QUARTER * clock.qpm[0] / 60.0
 
         def quantize_ticks(ticks):  # note-seq: int(seconds * steps_per_second + 0.5)
             return (ticks * scale * sps + 0.5).astype(np.int64)
 
         notes = [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks]
-        return [Section(*meter, 0, notes)]
-    total_time = float(clock(np.array([end_tick]))[0])
+        return [Section(*_meter_at_start(midi), 0, notes)]
+    total_time = clock.seconds(end_tick)
 
     # Time changes in note-seq's order: time signatures before tempos at equal times (a stable sort).
-    ts_times = clock(midi.ts_ticks)
-    changes = [(t, 0, tick, (n, d)) for t, tick, n, d in
-               zip(ts_times.tolist(), midi.ts_ticks.tolist(), midi.ts_numerator.tolist(),
-                   midi.ts_denominator.tolist())]
-    changes += [(t, 1, tick, q) for t, tick, q in
-                zip(clock.origin.tolist(), clock.ticks.tolist(), clock.qpm.tolist())]
+    changes = [(clock.seconds(tick), 0, tick, (n, d)) for tick, n, d in midi.time_signatures]
+    changes += [(t, 1, tick, q) for t, tick, q in zip(clock.origin, clock.ticks, clock.qpm)]
     changes.sort(key=lambda c: c[0])
     meter, qpm = (4, 4), DEFAULT_QPM
     splits = [(0.0, 0)]  # (seconds, tick)
@@ -224,6 +228,8 @@ def pretty_midi_notes(track: Track) -> Track:
     keep = end > start
     if not keep.all():
         start, end, pitch = start[keep], end[keep], pitch[keep]
+    if len(start) < 2 or (start[1:] >= end[:-1]).all():  # sorted, no overlaps at all: nothing differs
+        return track if keep.all() else Track(track.program, track.is_drum, start, end, pitch)
     order = np.lexsort((start, pitch))
     s, e, p = start[order], end[order], pitch[order]
     if not ((p[1:] == p[:-1]) & (s[1:] < e[:-1])).any():  # no overlapping repeats: nothing differs

@@ -1,0 +1,127 @@
+"""`mvae data build` end to end through typer's CliRunner: sources, outputs, split, safety."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from midifiles import scale, write_midi
+from musicvae_lite.cli import app
+from musicvae_lite.music.dataset import build_dataset, is_eval_file
+from musicvae_lite.music.extract import ExtractConfig, extract_file
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tunes(tmp_path):
+    """12 tunes in nested folders (one in 2/4, one in 3/4), plus a non-MIDI file."""
+    root = tmp_path / "tunes"
+    for i in range(12):
+        sub = root / ("a" if i % 2 else "b") / "deep"
+        sub.mkdir(parents=True, exist_ok=True)
+        ts = (2, 4) if i == 3 else (3, 4) if i == 5 else (4, 4)
+        write_midi(sub / f"t{i}.mid", [scale(bars=3, pitch=48 + i)], ts=ts, qpm=100.0 + i)
+    (root / "notes.txt").write_text("not music")
+    return root
+
+
+def build(args):
+    result = runner.invoke(app, ["data", "build", *args, "-q", "--workers", "2"])
+    return result
+
+
+def test_build_writes_numpy_readable_splits_with_no_file_in_both(tunes, tmp_path):
+    out = tmp_path / "ds"
+    result = build([str(tunes), "-o", str(out), "--eval-fraction", "0.3"])
+    assert result.exit_code == 0, result.output
+    train = np.load(out / "train.npz", allow_pickle=False)
+    evals = np.load(out / "eval.npz", allow_pickle=False)
+    assert train["events"].dtype == np.uint8 and train["events"].shape[1] == 32
+    assert train["events"].max() < 90 and len(train["file_index"]) == len(train["events"]) == len(train["start_bar"])
+    assert set(train["file_index"]).isdisjoint(set(evals["file_index"]))
+    assert len(evals["events"]) > 0
+    files = train["files"]
+    assert len(files) == 11  # the 3/4 tune is skipped, the 2/4 tune is read in pairs of bars
+    assert int(train["bars"]) == 2 and not bool(train["compat"]) and int(train["steps_per_quarter"]) == 4
+    assert json.loads(str(train["config"]))["bars"] == 2
+    # each window is what extract_file gives for its source file
+    for i in range(len(train["events"])):
+        src = extract_file(str(files[train["file_index"][i]]), ExtractConfig())
+        assert any((w == train["events"][i]).all() for w in src.events)
+    assert np.nanmin(train["file_qpm"]) >= 100.0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["files_read"] == 12 and summary["files_used"] == 11
+    assert summary["skipped"] == {"unsupported-meter": 1}
+    assert summary["windows"]["train"] + summary["windows"]["eval"] == len(train["events"]) + len(evals["events"])
+    assert "skipped 1 files (unsupported-meter 1)" in result.output
+
+
+def test_compat_and_bars_are_recorded(tunes, tmp_path):
+    out = tmp_path / "ds"
+    assert build([str(tunes), "-o", str(out), "--compat", "--bars", "3"]).exit_code == 0
+    train = np.load(out / "train.npz")
+    assert bool(train["compat"]) and train["events"].shape[1] == 48
+    assert len(train["files"]) == 10  # compat mode skips the 2/4 tune too
+
+
+def test_globs_and_single_files_are_sources(tunes, tmp_path):
+    out = tmp_path / "ds"
+    result = build([str(tunes / "a" / "**" / "*.mid"), str(tunes / "b" / "deep" / "t0.mid"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(np.load(out / "train.npz")["files"]) == 5 + 1  # a/ holds 6 tunes, t5 (3/4) is skipped
+
+
+def test_existing_dataset_is_not_overwritten_without_force(tunes, tmp_path):
+    out = tmp_path / "ds"
+    assert build([str(tunes), "-o", str(out)]).exit_code == 0
+    before = (out / "train.npz").read_bytes()
+    again = build([str(tunes / "a"), "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    assert (out / "train.npz").read_bytes() == before
+    assert build([str(tunes / "a"), "-o", str(out), "--force"]).exit_code == 0
+    assert (out / "train.npz").read_bytes() != before
+
+
+def test_split_is_stable_when_files_are_added(tunes, tmp_path):
+    files = sorted(str(p) for p in tunes.rglob("*.mid"))
+    small = build_dataset(files[:6], tmp_path / "s", eval_fraction=0.5)
+    big = build_dataset(files, tmp_path / "b", eval_fraction=0.5)
+    assert small.files_used and big.files_used
+    for f in files[:6]:
+        assert is_eval_file(f, 0.5) == is_eval_file(f, 0.5, seed=0)
+    eval_small = set(np.load(tmp_path / "s" / "eval.npz")["files"][np.load(tmp_path / "s" / "eval.npz")["file_index"]])
+    eval_big = set(np.load(tmp_path / "b" / "eval.npz")["files"][np.load(tmp_path / "b" / "eval.npz")["file_index"]])
+    assert eval_small <= eval_big
+
+
+def test_parallel_and_serial_builds_agree(tunes, tmp_path):
+    a = build_dataset([str(tunes)], tmp_path / "a", workers=1)
+    b = build_dataset([str(tunes)], tmp_path / "b", workers=2)
+    assert a.windows == b.windows
+    for split in ("train", "eval"):
+        np.testing.assert_array_equal(np.load(tmp_path / "a" / f"{split}.npz")["events"],
+                                      np.load(tmp_path / "b" / f"{split}.npz")["events"])
+
+
+def test_help_is_instant_and_imports_no_heavy_library():
+    code = ("import sys, musicvae_lite.cli; "
+            "heavy = [m for m in ('torch', 'numpy', 'symusic', 'note_seq', 'pretty_midi') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    result = subprocess.run([sys.executable, "-m", "musicvae_lite", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "data" in result.stdout
+
+
+def test_windows_command_lists_windows(tmp_path):
+    path = write_midi(tmp_path / "a.mid", [scale(bars=3)])
+    result = runner.invoke(app, ["windows", str(path)])
+    assert result.exit_code == 0
+    assert "2 windows of 2 bars" in result.output
+    assert "C4-" in result.output
