@@ -29,7 +29,7 @@ from musicvae_lite.music import melody
 from musicvae_lite.music.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, read_midi
-from musicvae_lite.music.sections import Section, bar_of_tick, compat_sections, pretty_midi_notes, tick_sections
+from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, pretty_midi_notes, tick_sections
 
 GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
 
@@ -96,52 +96,71 @@ def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig)
     return out
 
 
-def _meter_name(s: Section) -> str:
-    return f"{s.numerator}/{s.denominator}"
+def _meter_error(midi: MidiData, meters, cfg: ExtractConfig) -> NoMelodyError:
+    names = sorted({f"{n}/{d}" for n, d in meters}) or ["none"]
+    need = ("bars of 16 sixteenths (4/4, 2/2) in --compat mode" if cfg.compat
+            else "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)")
+    return NoMelodyError(midi.path, f"no usable section: only {', '.join(names)} (need {need})",
+                         kind="unsupported-meter")
 
 
 def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
     """The windows of a parsed file; `NoMelodyError` says why there are none."""
+    if cfg.compat:
+        def usable(steps: float) -> bool:
+            return steps == STEPS_PER_BAR
+    else:
+        def usable(steps: float) -> bool:
+            return steps in GROUPABLE_BAR_STEPS
+    if not any(len(t.start) for t in midi.tracks):
+        raise NoMelodyError(midi.path, "no notes", kind="no-notes")
+    meters = {(n, d) for _, n, d in midi.time_signatures}
+    if not any(tick == 0 for tick, _, _ in midi.time_signatures):
+        meters.add((4, 4))  # MIDI's default until the first time signature
+    if not any(usable(bar_steps(n, d)) for n, d in meters):  # no need to look at a note
+        raise _meter_error(midi, meters, cfg)
     if cfg.compat:  # the notes pretty_midi reads, which decide the sequence's length too
         all_tracks = [pretty_midi_notes(t) for t in midi.tracks]
         tracks = _melodic_tracks(midi, all_tracks, cfg)
         end_tick = max(int(t.end.max(initial=0)) for t in all_tracks)
-        sections = compat_sections(midi, tracks, end_tick)
-        usable = [s for s in sections if s.bar_steps == STEPS_PER_BAR]
+        sections = compat_sections(midi, tracks, end_tick, usable)
     else:
         tracks = _melodic_tracks(midi, list(midi.tracks), cfg)
-        sections = tick_sections(midi, tracks)
-        usable = [s for s in sections if s.bar_steps in GROUPABLE_BAR_STEPS]
-    if not usable:
-        meters = sorted({_meter_name(s) for s in sections}) or ["none"]
-        need = ("bars of 16 sixteenths (4/4, 2/2) in --compat mode" if cfg.compat
-                else "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)")
-        raise NoMelodyError(midi.path, f"no usable section: only {', '.join(meters)} (need {need})",
-                            kind="unsupported-meter")
+        sections = tick_sections(midi, tracks, usable)
+    usable_sections = [s for s in sections if s.notes]
+    if not usable_sections:
+        raise _meter_error(midi, [(s.numerator, s.denominator) for s in sections], cfg)
 
     steps, gap = cfg.steps, cfg.gap_bars * STEPS_PER_BAR
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
-    seen: set[bytes] = set()
-    rows: list[np.ndarray] = []
-    row_ticks: list[int] = []  # where each window starts in the file
-    for s in usable:
+    found: list[tuple[np.ndarray, np.ndarray]] = []  # (windows, start tick) per section
+    for s in usable_sections:
+        wins, first = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps, gap=gap)
+        if not len(wins):
+            continue
         if cfg.compat:
-            seen = set()  # magenta dedupes within each section
-        for start, end, pitch in s.notes:
-            for origin, events in melody.melodies(start, end, pitch, max_steps=cfg.melody_max_steps,
-                                                  gap=gap):
-                wins = melody.windows(events, steps)
-                blob = wins.tobytes()
-                for k in range(len(wins)):
-                    key = blob[k * steps:(k + 1) * steps]
-                    if key in seen or (not cfg.compat and max(key) < NUM_SPECIAL):
-                        continue  # a repeat, or (default mode) a window without a note-on
-                    seen.add(key)
-                    rows.append(wins[k])
-                    row_ticks.append(s.start_tick + round((origin + k * STEPS_PER_BAR) * tick_per_step))
-    if not rows:
+            keep = _first_unique(wins)  # magenta dedupes within each section
+        else:
+            keep = np.flatnonzero((wins >= NUM_SPECIAL).any(axis=1))  # a window needs a note-on
+        found.append((wins[keep], s.start_tick + np.round(first[keep] * tick_per_step).astype(np.int64)))
+    wins = np.concatenate([w for w, _ in found]) if found else np.empty((0, steps), np.uint8)
+    ticks = np.concatenate([t for _, t in found]) if found else np.empty(0, np.int64)
+    if not cfg.compat:
+        keep = _first_unique(wins)  # the default mode dedupes per file
+        wins, ticks = wins[keep], ticks[keep]
+    if not len(wins):
         raise NoMelodyError(midi.path, f"no melody of at least {cfg.bars} bars", kind="too-short")
-    return Windows(np.stack(rows), bar_of_tick(midi, np.array(row_ticks)).astype(np.int32), midi.first_qpm)
+    return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm)
+
+
+def _first_unique(rows: np.ndarray) -> np.ndarray:
+    """Indices of the first occurrence of each distinct row, in order."""
+    if len(rows) < 2:
+        return np.arange(len(rows))
+    keys = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()
+    _, first = np.unique(keys, return_index=True)
+    first.sort()
+    return first
 
 
 def extract_file(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:

@@ -109,17 +109,14 @@ def _from_score(score, path: str) -> MidiData:
         raise MidiReadError(path, "corrupt MIDI (a tempo of zero microseconds per quarter)", kind="corrupt")
     if any(n <= 0 or d <= 0 for _, n, d in meters):
         raise MidiReadError(path, "corrupt MIDI (a time signature of zero)", kind="corrupt")
-    ticks = [t[0] for t in tempos] + [t[0] for t in meters]
-    first, last = min(ticks, default=0), max(ticks, default=0)
+    first, last = score.start(), score.end()  # every event's tick, in C++
     tracks = []
     for tr in score.tracks:
+        if tr.note_num() == 0:
+            continue
         notes = tr.notes.numpy()
         start = notes["time"].astype(np.int64)
-        if len(start) == 0:
-            continue
-        end = start + notes["duration"]
-        first, last = min(first, int(start.min())), max(last, int(end.max()))
-        tracks.append(Track(tr.program, tr.is_drum, start, end, notes["pitch"]))
+        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"]))
     if first < 0 or last > MAX_QUARTERS * tpq:
         bad = first if first < 0 else last
         raise MidiReadError(

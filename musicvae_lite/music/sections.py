@@ -15,6 +15,7 @@ Two timings, one result (`Section`s whose notes are in steps from the section's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,9 +26,15 @@ from musicvae_lite.music.midi_read import MidiData, Track
 DEFAULT_QPM = 120.0  # MIDI's default tempo, and note-seq's
 
 
+def bar_steps(numerator: int, denominator: int) -> float:
+    """Steps in one bar of a meter: 16 for 4/4 and 2/2, 8 for 2/4, 12 for 3/4 and 6/8 (note-seq's formula)."""
+    return STEPS_PER_QUARTER * (4.0 / denominator) * numerator
+
+
 @dataclass
 class Section:
-    """A stretch of one meter. Notes are (start, end, pitch) step arrays per track, from the section start."""
+    """A stretch of one meter. Notes are (start, end, pitch) step arrays per track, from the section
+    start; they are left empty (unquantized) when the meter is not one the caller can use."""
 
     numerator: int
     denominator: int
@@ -36,8 +43,7 @@ class Section:
 
     @property
     def bar_steps(self) -> float:
-        """Steps in one bar of this meter: 16 for 4/4 and 2/2, 8 for 2/4, 12 for 3/4 and 6/8."""
-        return STEPS_PER_QUARTER * 4.0 * self.numerator / self.denominator
+        return bar_steps(self.numerator, self.denominator)
 
 
 def _round_half_up_ticks(ticks: np.ndarray, tpq: int) -> np.ndarray:
@@ -75,8 +81,9 @@ def _inside(ticks, end_tick: int) -> bool:
     return any(0 < t < end_tick for t in ticks)
 
 
-def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
-    """Sections split at meter changes; notes quantized from ticks exactly."""
+def tick_sections(midi: MidiData, tracks: list[Track], usable: Callable[[float], bool]) -> list[Section]:
+    """Sections split at meter changes; notes quantized from ticks exactly in sections whose bar
+    length (in steps) is `usable`."""
     if not tracks:
         return []
     tpq = midi.ticks_per_quarter
@@ -86,7 +93,10 @@ def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
         return _round_half_up_ticks(ticks, tpq)
 
     if not _inside((t[0] for t in midi.time_signatures), end_tick):  # one meter: one section
-        return [Section(*_meter_at_start(midi), 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
+        meter = _meter_at_start(midi)
+        if not usable(bar_steps(*meter)):
+            return [Section(*meter, 0, [])]
+        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
     bounds = [(0, 4, 4)]
     for tick, n, d in _meter_changes(midi, before_tick=end_tick):
         if tick > bounds[-1][0]:
@@ -103,10 +113,10 @@ def tick_sections(midi: MidiData, tracks: list[Track]) -> list[Section]:
                 continue
             start, end, pitch = t.start[keep] - a, t.end[keep], t.pitch[keep]
             end = (end if b is None else np.minimum(end, b)) - a
-            qs, qe = _quantized(start, end, quantize)
-            notes.append((qs, qe, pitch))
+            notes.append((start, end, pitch))
         if notes:
-            sections.append(Section(n, d, a, notes))
+            ok = usable(bar_steps(n, d))
+            sections.append(Section(n, d, a, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else []))
     return sections
 
 
@@ -147,7 +157,8 @@ class _Clock:
         return origin[k] + scales[k] * (ticks - starts[k]).astype(np.float64)
 
 
-def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[Section]:
+def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
+                    usable: Callable[[float], bool]) -> list[Section]:
     """Sections exactly as note-seq splits and quantizes them. `tracks` are the melodic tracks kept
     by the converter's filters; `end_tick` is the last note-off of the whole file (drums too), which
     sets the sequence's length and so which time changes count."""
@@ -161,8 +172,10 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[
         def quantize_ticks(ticks):  # note-seq: int(seconds * steps_per_second + 0.5)
             return (ticks * scale * sps + 0.5).astype(np.int64)
 
-        notes = [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks]
-        return [Section(*_meter_at_start(midi), 0, notes)]
+        meter = _meter_at_start(midi)
+        if not usable(bar_steps(*meter)):
+            return [Section(*meter, 0, [])]
+        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks])]
     total_time = clock.seconds(end_tick)
 
     # Time changes in note-seq's order: time signatures before tempos at equal times (a stable sort).
@@ -207,12 +220,11 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int) -> list[
         notes = []
         for s, e, p in tracks_s:
             keep = (s >= a) & (s < b)
-            if not keep.any():
-                continue
-            qs, qe = _quantized(s[keep] - a, np.minimum(e[keep], b) - a, quantize)
-            notes.append((qs, qe, p[keep]))
+            if keep.any():
+                notes.append((s[keep] - a, np.minimum(e[keep], b) - a, p[keep]))
         if notes:
-            sections.append(Section(n, d, a_tick, notes))
+            ok = usable(bar_steps(n, d))
+            sections.append(Section(n, d, a_tick, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else []))
     return sections
 
 
