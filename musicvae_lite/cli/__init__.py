@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from musicvae_lite.cli import data, windows
+from musicvae_lite.cli import data, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.command("windows")(windows.windows)
+app.command("train")(train.train)
+app.command("eval")(train.evaluate)
 
 
 def main() -> None:

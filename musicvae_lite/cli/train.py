@@ -1,0 +1,68 @@
+"""`mvae train` and `mvae eval`: thin commands over the generic trainer and the evaluators."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from musicvae_lite.cli.common import EXIT_INTERRUPTED, user_errors
+
+
+def train(
+    config: Annotated[str, typer.Argument(help="Preset name, e.g. mel_2bar_small (see `mvae presets`).")],
+    data: Annotated[Path, typer.Option("--data", help="Dataset folder from `mvae data build`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: checkpoints, metrics.csv, config.json.")],
+    steps: Annotated[Optional[int], typer.Option(help="Optimizer steps in all (default: the preset's).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Global batch size (default: the preset's).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default: the preset's, auto).")] = None,
+    precision: Annotated[Optional[str], typer.Option(help="auto (bf16 where the hardware has it), fp32, bf16 or fp16 (default: the preset's).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the preset's).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its newest checkpoint.")] = False,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: key=value (repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Train a model preset on a dataset. Under torchrun, trains data-parallel (NCCL on GPUs, gloo on CPUs)."""
+    with user_errors():
+        from musicvae_lite.cli.runs import train_run
+
+        result = train_run(config, data, out, steps=steps, batch_size=batch_size, device=device,
+                           precision=precision, seed=seed, resume=resume, assignments=set_ or [],
+                           progress=not quiet)
+        if result is None:
+            return
+        if result.interrupted:
+            typer.echo(f"interrupted at step {result.step}; saved {result.checkpoint}; "
+                       f"continue with --resume", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
+        figures = ", ".join(f"{k} {v:.4g}" for k, v in result.eval_metrics.items())
+        typer.echo(f"trained {result.step} steps in {result.seconds:.0f} s; eval: {figures}")
+        typer.echo(f"checkpoint: {result.checkpoint}")
+
+
+def evaluate(
+    model: Annotated[str, typer.Argument(help="A run folder, a checkpoint file, or a bundled model's name.")],
+    data: Annotated[Path, typer.Argument(help="A dataset folder (its eval split), an .npz file, or MIDI files/folders.")],
+    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 256,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line instead of a report.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Reconstruction accuracy (teacher-forced and free-running greedy), KL bits and per-class accuracy."""
+    with user_errors():
+        from musicvae_lite.cli.runs import eval_run
+
+        result, step = eval_run(model, data, batch_size=batch_size, device=device, progress=not (quiet or as_json))
+        if as_json:
+            typer.echo(json.dumps({"model": model, "step": step, **result.to_json()}))
+            return
+        groups = result.group_accuracy()
+        typer.echo(f"{model} (step {step}) on {result.windows} windows of {data}")
+        typer.echo(f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}")
+        typer.echo(f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)")
+        typer.echo(f"  KL                        {result.kl_bits:.1f} bits per window")
+        typer.echo(f"  reconstruction            {result.recon_nats:.2f} nats per window")
+        typer.echo("  per class (teacher-forced): " + ", ".join(
+            f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items()))

@@ -1,0 +1,396 @@
+"""One generic trainer for every model here: device and precision, the optimization loop with its
+schedules, periodic evaluation, logging (progress bar, CSV, TensorBoard when installed), checkpoints
+and exact resumption, data-parallel training under torchrun, and clean stops.
+
+Nothing here knows about music or images (after minGPT's Trainer: "nothing in this file really has
+anything to do with GPT"). A model family plugs in through a `TrainTask`: it builds the model, turns
+example indices into a batch (applying its augmentation or input corruption), and computes the named
+loss terms. Schedules are MusicVAE's (see schedules.py).
+
+Randomness is drawn from generators the checkpoint carries (batch order and augmentation from the
+trainer's own generator; everything else from the global RNGs, whose states are saved too), so a run
+resumed from step N continues exactly as if it had never stopped (on CPU; GPUs add their own
+non-determinism). Data-parallel replicas draw the same global batch of indices and each takes its
+slice, so N processes on batch B follow one process on batch B.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from musicvae_lite.core import checkpoint as ckpt
+from musicvae_lite.core.device import Precision, pick_device, pick_precision
+from musicvae_lite.core.schedules import clip_gradients, learning_rate
+from musicvae_lite.errors import MvaeError
+
+
+class TrainingError(MvaeError):
+    """Training cannot start or had to stop (non-finite loss, too little data, bad resume)."""
+
+
+@dataclass
+class TrainConfig:
+    """How to train; each model family's preset supplies its own values (see music/presets.py)."""
+
+    steps: int = 1000  # optimizer steps in all (a resumed run continues up to this)
+    batch_size: int = 512  # global batch: split across data-parallel processes
+    learning_rate: float = 1e-3  # initial learning rate (Adam)
+    decay_rate: float = 0.9999  # learning rate decay per step
+    min_learning_rate: float = 1e-5  # the floor it decays to
+    grad_clip: float = 1.0  # clip gradients to this global norm; 0 disables
+    log_every: int = 20  # steps between metric rows in metrics.csv
+    eval_every: int = 500  # steps between evaluations on held-out data (0: only at the end)
+    eval_examples: int = 4096  # held-out examples each periodic evaluation looks at (bounds its cost)
+    checkpoint_every: int = 500  # steps between checkpoints (and one at the end)
+    keep_last: int = 3  # checkpoints kept besides best.pt
+    seed: int = 0  # seeds model initialization, batch order, augmentation and sampling
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
+    precision: str = "auto"  # auto, fp32, bf16 or fp16 (see core/device.py)
+
+
+class TrainTask(Protocol):
+    """What the trainer needs from a model family."""
+
+    def describe(self) -> dict:
+        """JSON-able settings that rebuild the model (stored in every checkpoint)."""
+
+    def build_model(self) -> nn.Module:
+        """A freshly initialized model (the trainer seeds torch first)."""
+
+    def train_size(self) -> int:
+        """Number of training examples."""
+
+    def train_batch(self, indices: Tensor, generator: torch.Generator, device: torch.device) -> Any:
+        """The training batch for these example indices (a tensor, or a dict/tuple of tensors whose
+        first dimension is the batch); all its randomness draws from `generator`."""
+
+    def eval_batches(self, batch_size: int, limit: int, device: torch.device) -> Iterable[tuple[Any, int]]:
+        """Held-out batches (batch, number of examples), at most `limit` examples, in a fixed order."""
+
+    def loss(self, model: nn.Module, batch: Any, step: int, *, train: bool) -> dict[str, Tensor]:
+        """Named loss terms, `loss` first; every other entry is a scalar metric to log."""
+
+
+@dataclass
+class TrainResult:
+    """How a `fit` ended."""
+
+    step: int  # optimizer steps completed
+    checkpoint: Path | None  # the newest checkpoint
+    eval_metrics: dict[str, float] = field(default_factory=dict)  # the last evaluation
+    interrupted: bool = False  # stopped by Ctrl-C (after saving)
+    seconds: float = 0.0
+
+
+class _Distributed:
+    """torchrun's environment: rank, world size; NCCL on GPUs, gloo on CPUs."""
+
+    def __init__(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.enabled = self.world > 1
+
+    def start(self, device: torch.device) -> None:
+        if self.enabled and not torch.distributed.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            torch.distributed.init_process_group(backend)
+
+    def stop(self) -> None:
+        if self.enabled and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+class _StopFlag:
+    """First Ctrl-C: finish the current step, save, stop. A second one interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> _StopFlag:
+        if threading_main():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+class MetricsLog:
+    """metrics.csv in long form (step, split, name, value), and TensorBoard when it is installed."""
+
+    def __init__(self, run_dir: Path, enabled: bool) -> None:
+        self.enabled = enabled
+        self.path = run_dir / "metrics.csv"
+        self.tb = None
+        if not enabled:
+            return
+        new = not self.path.exists()
+        self._file = open(self.path, "a", newline="")
+        self._csv = csv.writer(self._file)
+        if new:
+            self._csv.writerow(["step", "split", "name", "value"])
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.tb = SummaryWriter(str(run_dir / "tensorboard"))
+        except Exception:  # tensorboard is optional
+            self.tb = None
+
+    def write(self, step: int, split: str, values: dict[str, float]) -> None:
+        if not self.enabled:
+            return
+        for name, value in values.items():
+            self._csv.writerow([step, split, name, f"{value:.6g}"])
+            if self.tb is not None:
+                self.tb.add_scalar(f"{split}/{name}", value, step)
+        self._file.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._file.close()
+            if self.tb is not None:
+                self.tb.close()
+
+
+def _shard(batch: Any, part: slice) -> Any:
+    """This process's rows of a global batch: a tensor, or a dict or tuple of them."""
+    if isinstance(batch, Tensor):
+        return batch[part]
+    if isinstance(batch, dict):
+        return {k: _shard(v, part) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_shard(v, part) for v in batch)
+    raise TypeError(f"cannot split a batch of type {type(batch).__name__} across processes")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _scalars(terms: dict[str, Tensor]) -> dict[str, float]:
+    return {k: float(v.detach().float()) for k, v in terms.items()}
+
+
+class Trainer:
+    """Trains a `TrainTask`'s model into `run_dir` (checkpoints, metrics.csv, config.json)."""
+
+    def __init__(self, task: TrainTask, cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
+                 progress: bool = True) -> None:
+        self.task = task
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.resume = resume
+        self.progress = progress
+        self.dist = _Distributed()
+
+    # -- set-up ----------------------------------------------------------------------------------
+
+    def _check_run_dir(self) -> None:
+        existing = ckpt.CheckpointManager(self.run_dir).latest() if self.run_dir.exists() else None
+        if existing is not None and not self.resume:
+            raise TrainingError(f"{self.run_dir} already holds a training run (newest checkpoint "
+                                f"{existing.name}); use --resume to continue it, or another folder")
+        if self.resume and existing is None:
+            raise TrainingError(f"--resume: no checkpoint in {self.run_dir}")
+
+    def _global_batch(self) -> int:
+        b, n = self.cfg.batch_size, self.task.train_size()
+        if b < 1:
+            raise TrainingError(f"batch size must be at least 1, got {b}")
+        if n < b:
+            raise TrainingError(f"the training set has {n} examples, fewer than one batch of {b}; "
+                                f"use --batch-size {n} or less, or more data")
+        if b % self.dist.world:
+            raise TrainingError(f"batch size {b} does not split evenly over {self.dist.world} processes")
+        return b
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def fit(self) -> TrainResult:
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        device = pick_device(cfg.device)
+        if self.dist.enabled and device.type == "cuda":
+            device = torch.device("cuda", self.dist.local_rank)
+            torch.cuda.set_device(device)
+        precision = pick_precision(cfg.precision, device)
+        batch_size = self._global_batch()
+        if self.dist.main:
+            self._check_run_dir()
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.dist.start(device)
+        try:
+            return self._fit(device, precision, batch_size, t0)
+        finally:
+            self.dist.stop()
+
+    def _fit(self, device: torch.device, precision: Precision, batch_size: int, t0: float) -> TrainResult:
+        cfg, task = self.cfg, self.task
+        seed_everything(cfg.seed)
+        model = task.build_model().to(device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+        scaler = torch.amp.GradScaler(device.type) if precision.scaler else None
+        batches = torch.Generator().manual_seed(cfg.seed)
+        manager = ckpt.CheckpointManager(self.run_dir, keep_last=cfg.keep_last)
+        step = 0
+        if self.resume:
+            state = ckpt.load_checkpoint(manager.latest(), map_location="cpu")
+            model.load_state_dict(state.model)
+            optimizer.load_state_dict(state.optimizer)
+            step = state.step
+            batches.set_state(state.extra["batch_generator"])
+            ckpt.set_rng_state(state.rng)
+        trained = model
+        if self.dist.enabled:
+            trained = nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None)
+        if self.dist.main:
+            config = {"task": task.describe(), "train": asdict(cfg), "precision": precision.name,
+                      "device": str(device), "world_size": self.dist.world}
+            (self.run_dir / "config.json").write_text(json.dumps(config, indent=2))
+        log = MetricsLog(self.run_dir, self.dist.main)
+        bar = self._bar(step)
+        n = task.train_size()
+        local = batch_size // self.dist.world
+        eval_metrics: dict[str, float] = {}
+        latest: Path | None = None
+        interrupted = False
+
+        def save(metric: float | None = None) -> Path | None:
+            self._check_replicas(model)
+            if not self.dist.main:
+                return None
+            return manager.save(step, config={"task": task.describe(), "train": asdict(cfg)},
+                                model=model.state_dict(), optimizer=optimizer.state_dict(),
+                                extra={"batch_generator": batches.get_state()}, rng=ckpt.rng_state(),
+                                metrics=eval_metrics, metric=metric)
+
+        with _StopFlag() as stop:
+            try:
+                while step < cfg.steps:
+                    lr = learning_rate(step, cfg.learning_rate, cfg.decay_rate, cfg.min_learning_rate)
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr
+                    indices = torch.randperm(n, generator=batches)[:batch_size]
+                    batch = task.train_batch(indices, batches, device)  # the global batch, on every rank
+                    if self.dist.enabled:
+                        batch = _shard(batch, slice(self.dist.rank * local, (self.dist.rank + 1) * local))
+                    model.train()
+                    with precision.autocast(device):
+                        terms = task.loss(trained, batch, step, train=True)
+                    loss = terms["loss"]
+                    if not torch.isfinite(loss.detach()):
+                        where = f"; the last good checkpoint is {latest}" if latest else ""
+                        raise TrainingError(f"the loss became {float(loss.detach())} at step {step}; training stopped"
+                                            f"{where} (try a lower learning rate or --precision fp32)")
+                    optimizer.zero_grad(set_to_none=True)
+                    if scaler is not None:
+                        scaler.scale(loss).backward()
+                        scaler.unscale_(optimizer)
+                        grad_norm = clip_gradients(model.parameters(), cfg.grad_clip)
+                        scaler.step(optimizer)
+                        scaler.update()
+                    else:
+                        loss.backward()
+                        grad_norm = clip_gradients(model.parameters(), cfg.grad_clip)
+                        optimizer.step()
+                    step += 1
+                    values = _scalars(terms)
+                    bar.update(1)
+                    bar.set_postfix_str(self._postfix(values), refresh=False)
+                    if step % cfg.log_every == 0 or step == cfg.steps:
+                        log.write(step, "train", {**values, "lr": lr, "grad_norm": grad_norm})
+                    due_eval = step == cfg.steps or (cfg.eval_every and step % cfg.eval_every == 0)
+                    if due_eval:
+                        eval_metrics = self.evaluate(model, device, precision)
+                        log.write(step, "eval", eval_metrics)
+                    if step == cfg.steps or step % cfg.checkpoint_every == 0 or stop.requested:
+                        latest = save(eval_metrics.get("loss") if due_eval else None) or latest
+                    if stop.requested:
+                        interrupted = True
+                        break
+            except KeyboardInterrupt:  # a second Ctrl-C: the step in flight is lost, the model is not
+                interrupted = True
+                latest = save() or latest
+            finally:
+                bar.close()
+                log.close()
+        return TrainResult(step, latest, eval_metrics, interrupted, time.perf_counter() - t0)
+
+    @torch.no_grad()
+    def _check_replicas(self, model: nn.Module) -> None:
+        """Data-parallel replicas must hold the same weights; compare a fingerprint of them at each save."""
+        if not self.dist.enabled:
+            return
+        mine = torch.stack([torch.stack([p.double().sum(), (p.double() * p.double()).sum()])
+                            for p in model.parameters()]).flatten().cpu()
+        every = [torch.zeros_like(mine) for _ in range(self.dist.world)]
+        torch.distributed.all_gather(every, mine)
+        if any(not torch.equal(every[0], other) for other in every[1:]):
+            raise TrainingError("data-parallel replicas diverged; training stopped")
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, device: torch.device, precision: Precision) -> dict[str, float]:
+        """The task's loss terms averaged over (a bounded part of) the held-out data; `train=False`
+        lets the task turn off its training-time randomness (scheduled sampling, z sampling)."""
+        model.eval()
+        sums: dict[str, float] = {}
+        count = 0
+        for batch, size in self.task.eval_batches(self.cfg.batch_size, self.cfg.eval_examples, device):
+            with precision.autocast(device):
+                terms = _scalars(self.task.loss(model, batch, 0, train=False))
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + v * size
+            count += size
+        model.train()
+        return {k: v / count for k, v in sums.items()} if count else {}
+
+    # -- display ---------------------------------------------------------------------------------
+
+    def _bar(self, start: int):
+        from tqdm import tqdm
+
+        return tqdm(total=self.cfg.steps, initial=start, unit="step", dynamic_ncols=True, desc="training",
+                    disable=not (self.progress and self.dist.main))
+
+    @staticmethod
+    def _postfix(values: dict[str, float]) -> str:
+        parts = [f"loss {values['loss']:.3f}"]
+        if "accuracy" in values:
+            parts.append(f"acc {values['accuracy']:.3f}")
+        if "kl_bits" in values:
+            parts.append(f"kl {values['kl_bits']:.1f} bits")
+        return ", ".join(parts)

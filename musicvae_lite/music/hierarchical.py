@@ -1,0 +1,114 @@
+"""MusicVAE's hierarchical decoder: a "conductor" LSTM gives one embedding per bar, and a shared
+categorical LSTM decoder writes each bar from its embedding.
+
+References: Roberts et al. 2018, "A Hierarchical Latent Vector Model for Learning Long-Term Structure
+in Music", section 3.2 (z -> tanh(dense) -> the conductor's initial state; the conductor produces U
+embeddings; each initializes, through a shared tanh(dense), the state of a bottom-layer decoder
+whose input at every step is the previous output concatenated with the embedding; the bottom decoder
+is shared across bars); magenta's music_vae/lstm_models.py (`HierarchicalLstmDecoder` with
+`disable_autoregression=True`, as in `hierdec-mel_16bar`: the conductor's inputs are zeros of width
+1; during training each bar's inputs are its slice of the whole shifted target, so a bar's first
+input is the previous bar's last target event; during sampling it is the previous bar's last sample,
+`start_inputs=all_samples[-1][:, -1]`). Sizes in magenta's configs.py, `hierdec-mel_16bar`:
+`level_lengths=[16, 16]` (16 bars of 16 steps), `dec_rnn_size=[1024, 1024]` for the conductor and
+the bar decoder alike, `z_size=512`.
+
+The bar decoder is a `CategoricalLstmDecoder` (lstm_decoder.py) conditioned on the bar embedding in
+place of z; this module reuses its sequence, step and loss functions. Training runs all bars at once
+as a batch of (B * num_bars, steps_per_bar) sequences whose previous-token inputs come from the
+shifted full target: the same computation as decoding bar after bar under teacher forcing, because a
+bar's decoder starts from its embedding alone. Scheduled sampling is the same two-pass parallel
+variant, over the full sequence, so a bar's first input may be a sample for the previous bar's last
+step, as in generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from musicvae_lite.core.vae import Decoder
+from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.lstm_decoder import (
+    START,
+    CategoricalLstmDecoder,
+    LstmStack,
+    parallel_scheduled_sampling,
+    shift_right,
+)
+
+CONDUCTOR_INPUT_SIZE = 1  # magenta feeds the non-autoregressive conductor zeros of width 1
+
+
+class HierarchicalDecoder(Decoder):
+    """z (B, Z) -> logits (B, num_bars * steps_per_bar, C) through a conductor and a bar decoder."""
+
+    def __init__(
+        self,
+        num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
+        hidden_sizes: Sequence[int] = (1024, 1024),  # units of each bar-decoder layer (hierdec-mel_16bar)
+        conductor_sizes: Sequence[int] = (1024, 1024),  # units of each conductor layer (hierdec-mel_16bar)
+        z_size: int = 512,  # size of the code z (hierdec-mel_16bar)
+        num_bars: int = 16,  # conductor steps: one embedding per bar (hierdec-mel_16bar)
+        steps_per_bar: int = STEPS_PER_BAR,  # events per bar: 16 sixteenth notes of a 4/4 bar
+    ):
+        super().__init__()
+        self.num_classes = num_classes
+        self.z_size = z_size
+        self.num_bars = num_bars
+        self.steps_per_bar = steps_per_bar
+        self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size)
+        # The bar embedding plays the part of z for the bar decoder: its initial state and every input.
+        self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, self.conductor.output_size,
+                                           max_steps=steps_per_bar)
+
+    @property
+    def max_steps(self) -> int:
+        """Events in a full sequence."""
+        return self.num_bars * self.steps_per_bar
+
+    def bar_embeddings(self, z: Tensor) -> Tensor:
+        """The conductor: z (B, Z) -> one embedding per bar (B, num_bars, E)."""
+        B = z.shape[0]  # batch
+        zeros = z.new_zeros(B, self.num_bars, CONDUCTOR_INPUT_SIZE)  # (B, U, 1)
+        embeddings, _ = self.conductor(zeros, self.conductor.initial_state(z))  # (B, U, E)
+        return embeddings
+
+    def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0) -> Tensor:
+        """z (B, Z), target (B, num_bars * steps_per_bar) int64 -> logits (B, T, C): teacher forcing on
+        the shifted target, with parallel scheduled sampling when `sampling_prob > 0`."""
+        B, T = target.shape  # batch, time
+        U, S = self.num_bars, self.steps_per_bar  # bars, steps per bar
+        if T != U * S:
+            raise ValueError(f"the hierarchical decoder takes {U} bars of {S} steps ({U * S} events), got {T}")
+        embeddings = self.bar_embeddings(z).reshape(B * U, -1)  # (B*U, E): bar u of example b at b*U + u
+
+        def run(prev_tokens: Tensor) -> Tensor:  # (B, T) -> (B, T, C), all bars as one batch
+            logits = self.core.decode(embeddings, prev_tokens.reshape(B * U, S))  # (B*U, S, C)
+            return logits.reshape(B, T, -1)
+
+        return parallel_scheduled_sampling(run, shift_right(target), sampling_prob)
+
+    def reconstruction(self, outputs: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """(cross-entropy summed over the whole sequence per example in nats (B,), {"accuracy"})."""
+        return self.core.reconstruction(outputs, target)
+
+    @torch.no_grad()
+    def generate(self, z: Tensor, *, temperature: float = 1.0,
+                 generator: torch.Generator | None = None) -> Tensor:
+        """z (B, Z) -> events (B, num_bars * steps_per_bar) int64, bar by bar: each bar's decoder starts
+        from its embedding and reads the previous bar's last event first. Temperature 0 is greedy."""
+        B = z.shape[0]  # batch
+        embeddings = self.bar_embeddings(z)  # (B, U, E)
+        prev = torch.full((B,), START, dtype=torch.long, device=z.device)  # (B,)
+        bars = []
+        for u in range(self.num_bars):
+            embedding = embeddings[:, u]  # (B, E)
+            bar = self.core.decode_autoregressive(embedding, self.core.rnn.initial_state(embedding), prev,
+                                                  self.steps_per_bar, temperature=temperature,
+                                                  generator=generator)  # (B, S)
+            bars.append(bar)
+            prev = bar[:, -1]  # (B,)
+        return torch.cat(bars, dim=1)  # (B, U*S)

@@ -1,0 +1,75 @@
+"""MusicVAE's bidirectional LSTM encoder: melody events -> a diagonal Gaussian posterior over z.
+
+References: Roberts et al. 2018, "A Hierarchical Latent Vector Model for Learning Long-Term Structure
+in Music", section 3.1 (a two-layer bidirectional LSTM encoder; its final states give mu and sigma);
+magenta's music_vae/lstm_models.py (`BidirectionalLstmEncoder`: a stack of bidirectional layers, each
+direction with the full layer size `enc_rnn_size[i]`, the next layer reading both directions'
+outputs; the code is the last layer's final forward h concatenated with its final backward h) and
+base_model.py (`MusicVAE.encode`: `mu = dense(code)`, `sigma = dense(code, activation=softplus)`,
+both kernels drawn from N(0, 0.001^2)). Sizes in magenta's configs.py: `cat-mel_2bar_small` has
+`enc_rnn_size=[512]`, `z_size=256`; `hierdec-mel_16bar` has `enc_rnn_size=[2048, 2048]`, `z_size=512`.
+
+One departure: magenta parameterizes the posterior by sigma = softplus(dense(code)); following the
+house style (core/vae.py) this encoder outputs log-variance, std = exp(0.5 * logvar). With the same
+tiny initialization both start near a unit-scale posterior (softplus(0) = 0.69, exp(0) = 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from musicvae_lite.core.vae import Encoder, Posterior
+from musicvae_lite.music.encoding import NUM_CLASSES
+
+OUTPUT_INIT_STD = 0.001  # magenta's kernel initializer for the mu and sigma layers
+
+
+class BidirectionalLstmEncoder(Encoder):
+    """Int64 events (B, T) in 0..num_classes-1 -> Posterior with (B, z_size) mu and logvar.
+
+    Events are one-hot encoded here. Every layer is bidirectional with `hidden_sizes[i]` units per
+    direction; layer i+1 reads the (B, T, 2 * hidden_sizes[i]) outputs of layer i.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
+        hidden_sizes: Sequence[int] = (512,),  # units per direction of each layer (cat-mel_2bar_small)
+        z_size: int = 256,  # latent size (cat-mel_2bar_small)
+    ):
+        super().__init__()
+        if not hidden_sizes:
+            raise ValueError("the encoder needs at least one LSTM layer")
+        self.num_classes = num_classes
+        self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
+        self.z_size = z_size
+        layers = []
+        input_size = num_classes
+        for size in self.hidden_sizes:
+            layers.append(nn.LSTM(input_size, size, batch_first=True, bidirectional=True))
+            input_size = 2 * size  # the next layer reads both directions
+        self.layers = nn.ModuleList(layers)
+        code_size = 2 * self.hidden_sizes[-1]
+        self.mu = nn.Linear(code_size, z_size)
+        self.logvar = nn.Linear(code_size, z_size)
+        for linear in (self.mu, self.logvar):
+            nn.init.normal_(linear.weight, std=OUTPUT_INIT_STD)
+            nn.init.zeros_(linear.bias)
+
+    def code(self, x: Tensor) -> Tensor:
+        """The final forward and backward hidden states of the last layer, concatenated: (B, 2H)."""
+        B, T = x.shape  # batch, time
+        h = F.one_hot(x, self.num_classes).to(self.mu.weight.dtype)  # (B, T, C)
+        h_n = None
+        for layer in self.layers:
+            h, (h_n, _) = layer(h)  # h: (B, T, 2H); h_n: (2, B, H), forward then backward
+        # The backward direction ends at t = 0: its final state has read the whole sequence.
+        return h_n.transpose(0, 1).reshape(B, -1)  # (B, 2H): [h_fw, h_bw]
+
+    def forward(self, x: Tensor) -> Posterior:
+        """x: int64 events (B, T) -> Posterior(mu, logvar), each (B, z_size)."""
+        code = self.code(x)  # (B, 2H)
+        return Posterior(mu=self.mu(code), logvar=self.logvar(code))

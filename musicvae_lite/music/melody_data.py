@@ -1,0 +1,92 @@
+"""Melody windows for training and evaluation: a dataset folder from `mvae data build` (or MIDI files
+read on the spot) as event arrays, and MusicVAE's training-time transposition.
+
+Transposition follows magenta's `NoteSequenceAugmenter(transpose_range=(-5, 5))` for the 2-bar
+models, applied to event tensors: each window is shifted by a random number of semitones drawn
+uniformly from the shifts that keep all its notes in 21..108 (magenta drops notes pushed out of
+range instead; choosing among in-range shifts keeps every window whole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.encoding import NUM_CLASSES, NUM_SPECIAL
+
+
+@dataclass
+class MelodyData:
+    """Windows as (N, steps) uint8 arrays."""
+
+    train: np.ndarray
+    eval: np.ndarray
+    source: str  # where they came from, for messages
+
+    @property
+    def steps(self) -> int:
+        return self.train.shape[1] if len(self.train) else self.eval.shape[1]
+
+
+def _load_split(path: Path) -> np.ndarray:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            events = data["events"]
+    except (OSError, ValueError, KeyError) as e:
+        raise MvaeError(f"{path}: not a melody dataset file ({e})") from None
+    if events.ndim != 2 or events.dtype != np.uint8 or (events.size and events.max() >= NUM_CLASSES):
+        raise MvaeError(f"{path}: events must be an (N, steps) uint8 array of classes 0..{NUM_CLASSES - 1}")
+    return events
+
+
+def load_melody_data(source: str | Path, bars: int) -> MelodyData:
+    """A dataset folder (train.npz + eval.npz), one .npz file (all used for eval), or MIDI files and
+    folders (extracted now, all used for eval); windows must be `bars` bars long."""
+    src = Path(source)
+    if (src / "train.npz").exists() or (src / "eval.npz").exists():
+        train = _load_split(src / "train.npz") if (src / "train.npz").exists() else np.zeros((0, bars * 16), np.uint8)
+        evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else np.zeros((0, bars * 16), np.uint8)
+        data = MelodyData(train, evals, str(src))
+    elif src.suffix == ".npz" and src.is_file():
+        data = MelodyData(np.zeros((0, bars * 16), np.uint8), _load_split(src), str(src))
+    elif src.exists():
+        from musicvae_lite.music.dataset import collect_sources, extract_many
+        from musicvae_lite.music.extract import ExtractConfig
+
+        files, problems = collect_sources([str(src)])
+        results = extract_many(files, ExtractConfig(bars=bars), progress=False)
+        got = [r.events for r in results if r.events is not None]
+        if not got:
+            reasons = [f"{r.path}: {r.reason}" for r in problems + [r for r in results if r.events is None]]
+            raise MvaeError(reasons[0] if len(reasons) == 1 else f"no {bars}-bar melody in {src} "
+                            f"({len(reasons)} files, none usable)")
+        data = MelodyData(np.zeros((0, bars * 16), np.uint8), np.concatenate(got), str(src))
+    else:
+        raise MvaeError(f"{src}: no such dataset, file or folder")
+    if data.steps != bars * 16:
+        raise MvaeError(f"{src} holds {data.steps // 16}-bar windows; this model needs {bars}-bar windows "
+                        f"(build the data with --bars {bars})")
+    return data
+
+
+def transpose(events: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
+    """Shift each window's pitches by a random number of semitones in [-max_shift, max_shift] that keeps
+    every note in range. events: (B, T) int64 classes."""
+    if max_shift <= 0:
+        return events
+    is_note = events >= NUM_SPECIAL  # (B, T)
+    big = NUM_CLASSES
+    low = torch.where(is_note, events, torch.full_like(events, big)).amin(dim=1)  # (B,) lowest note class
+    high = torch.where(is_note, events, torch.full_like(events, -1)).amax(dim=1)  # (B,) highest
+    down = torch.clamp(NUM_SPECIAL - low, min=-max_shift, max=0)  # most negative allowed shift
+    up = torch.clamp(NUM_CLASSES - 1 - high, min=0, max=max_shift)
+    down = torch.where(low == big, torch.zeros_like(down), down)  # no notes: no shift
+    up = torch.where(high == -1, torch.zeros_like(up), up)
+    u = torch.rand(len(events), generator=generator)
+    shift = down + torch.floor(u * (up - down + 1).to(u.dtype)).long()  # (B,)
+    return torch.where(is_note, events + shift[:, None], events)

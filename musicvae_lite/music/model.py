@@ -1,0 +1,58 @@
+"""A melody VAE from its config, and back from a checkpoint: MusicVAE's bidirectional LSTM encoder
+with a flat categorical LSTM decoder, or with the hierarchical "conductor" decoder for long windows
+(Roberts et al. 2018)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.hierarchical import HierarchicalDecoder
+from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.presets import MelodyModelConfig
+
+FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
+
+
+def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
+    """The VAE `cfg` describes, freshly initialized."""
+    encoder = BidirectionalLstmEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.z_size)
+    if cfg.hierarchical:
+        decoder = HierarchicalDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.conductor_sizes, cfg.z_size,
+                                      num_bars=cfg.bars, steps_per_bar=STEPS_PER_BAR)
+    else:
+        decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps)
+    return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+
+
+def model_config_to_dict(cfg: MelodyModelConfig) -> dict:
+    return asdict(cfg)
+
+
+def model_config_from_dict(d: dict) -> MelodyModelConfig:
+    """Rebuild a config from its checkpointed dict (tuples come back from JSON as lists)."""
+    names = {f.name: f for f in fields(MelodyModelConfig)}
+    unknown = set(d) - set(names)
+    if unknown:
+        raise MvaeError(f"checkpoint's model config has unknown settings: {', '.join(sorted(unknown))}")
+    return MelodyModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
+    """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
+    from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+
+    file = resolve_checkpoint(path)
+    state = load_checkpoint(file)
+    task = state.config.get("task", {})
+    if task.get("family") != FAMILY:
+        raise MvaeError(f"{file} holds a {task.get('family', 'unknown')!r} model, not a melody model")
+    cfg = model_config_from_dict(task["model"])
+    model = build_melody_vae(cfg)
+    model.load_state_dict(state.model)
+    model.eval()
+    return model, cfg, state.step

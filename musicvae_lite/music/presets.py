@@ -1,0 +1,128 @@
+"""Named melody-model presets, as plain reviewable code (cf. magenta's music_vae/configs.py CONFIG_MAP).
+
+Values are MusicVAE's (Roberts et al. 2018; magenta's `cat-mel_2bar_small`, `cat-mel_2bar_big` and
+`hierdec-mel_16bar` configs, with lstm_models.get_default_hparams: Adam at 1e-3 decaying by 0.9999 per
+step to 1e-5, gradients clipped to global norm 1), plus a tiny preset for tests and a CPU-sized one
+for the bundled model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+from musicvae_lite.core.trainer import TrainConfig
+from musicvae_lite.errors import MvaeError
+
+
+@dataclass(frozen=True)
+class MelodyModelConfig:
+    """A melody VAE: a bidirectional LSTM encoder and a flat or hierarchical LSTM decoder."""
+
+    bars: int = 2  # window length in 16-step bars
+    z_size: int = 256  # latent code size
+    encoder_sizes: tuple[int, ...] = (512,)  # bidirectional LSTM layers (units per direction)
+    decoder_sizes: tuple[int, ...] = (256, 256)  # decoder LSTM layers
+    conductor_sizes: tuple[int, ...] = ()  # conductor LSTM layers; empty: a flat decoder
+    free_bits: float = 0.0  # KL budget per window, in bits, not penalized
+    max_beta: float = 0.2  # final KL weight
+    beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
+    sampling_schedule: str = "inverse_sigmoid"  # scheduled sampling: inverse_sigmoid, exponential, constant
+    sampling_rate: float = 1000.0  # k of the inverse sigmoid (or the constant probability)
+    transpose: int = 5  # training-time transposition, up to this many semitones either way
+
+    @property
+    def steps(self) -> int:
+        return 16 * self.bars
+
+    @property
+    def hierarchical(self) -> bool:
+        return bool(self.conductor_sizes)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A model and how to train it."""
+
+    name: str
+    description: str
+    model: MelodyModelConfig
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+PRESETS: dict[str, Preset] = {}
+
+
+def _add(preset: Preset) -> None:
+    PRESETS[preset.name] = preset
+
+
+_add(Preset(
+    "mel_2bar_small", "MusicVAE cat-mel_2bar_small: 2 bars, z 256, encoder [512], decoder [256, 256]",
+    MelodyModelConfig(bars=2, z_size=256, encoder_sizes=(512,), decoder_sizes=(256, 256), max_beta=0.2),
+    TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset(
+    "mel_2bar_big", "MusicVAE cat-mel_2bar_big: 2 bars, z 512, encoder [2048], decoder [2048] x 3",
+    MelodyModelConfig(bars=2, z_size=512, encoder_sizes=(2048,), decoder_sizes=(2048, 2048, 2048), max_beta=0.5),
+    TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset(
+    "hierdec_mel_16bar",
+    "MusicVAE hierdec-mel_16bar: 16 bars, z 512, encoder [2048, 2048], conductor and decoder [1024, 1024]",
+    MelodyModelConfig(bars=16, z_size=512, encoder_sizes=(2048, 2048), decoder_sizes=(1024, 1024),
+                      conductor_sizes=(1024, 1024), free_bits=256, max_beta=0.2),
+    TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset(
+    "mel_2bar_cpu", "A 2-bar model sized to train on a 2-core CPU in a working session (the bundled model)",
+    MelodyModelConfig(bars=2, z_size=128, encoder_sizes=(256,), decoder_sizes=(256,), max_beta=0.2,
+                      beta_rate=0.9995),
+    TrainConfig(steps=6000, batch_size=128, eval_every=500, checkpoint_every=500)))
+_add(Preset(
+    "mel_2bar_tiny", "A tiny 2-bar model for tests: z 16, one 64-unit layer each way, no KL weight",
+    MelodyModelConfig(bars=2, z_size=16, encoder_sizes=(64,), decoder_sizes=(64,), max_beta=0.0, beta_rate=0.0,
+                      sampling_schedule="constant", sampling_rate=0.0, transpose=0),
+    TrainConfig(steps=600, batch_size=8, learning_rate=1e-2, decay_rate=0.997, min_learning_rate=1e-3,
+                log_every=10, eval_every=200, checkpoint_every=200, precision="fp32")))
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called `name`, or an error listing them all."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise MvaeError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
+
+
+def _parse(value: str, current):
+    if isinstance(current, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(value)
+    if isinstance(current, tuple):
+        return tuple(int(v) for v in value.strip("()[] ").split(",") if v.strip())
+    return type(current)(value)
+
+
+def override(preset: Preset, assignments: list[str]) -> Preset:
+    """Apply `key=value` settings (`--set z_size=64 --set steps=100`) to the model or train config."""
+    model, train = preset.model, preset.train
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise MvaeError(f"--set {item!r}: expected key=value")
+        target = "model" if key in {f.name for f in fields(model)} else \
+            "train" if key in {f.name for f in fields(train)} else None
+        if target is None:
+            known = sorted({f.name for f in fields(model)} | {f.name for f in fields(train)})
+            raise MvaeError(f"--set {key}: unknown setting; known: {', '.join(known)}")
+        obj = model if target == "model" else train
+        try:
+            parsed = _parse(value.strip(), getattr(obj, key))
+        except ValueError:
+            raise MvaeError(f"--set {item!r}: {value!r} is not a valid {type(getattr(obj, key)).__name__}") from None
+        if target == "model":
+            model = replace(model, **{key: parsed})
+        else:
+            train = replace(train, **{key: parsed})
+    return replace(preset, model=model, train=train)
