@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from musicvae_lite.cli import data, train, windows
+from musicvae_lite.cli import data, presets, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -21,6 +21,7 @@ app.add_typer(data.app, name="data")
 app.command("windows")(windows.windows)
 app.command("train")(train.train)
 app.command("eval")(train.evaluate)
+app.command("presets")(presets.presets)
 
 
 def main() -> None:

@@ -215,6 +215,7 @@ class Trainer:
         self.resume = resume
         self.progress = progress
         self.dist = _Distributed()
+        self._comm_device = torch.device("cpu")  # where collective flags live: the training device
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -252,6 +253,7 @@ class Trainer:
             self._check_run_dir()
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self.dist.start(device)
+        self._comm_device = device
         try:
             return self._fit(device, precision, batch_size, t0)
         finally:
@@ -312,7 +314,8 @@ class Trainer:
                     with precision.autocast(device):
                         terms = task.loss(trained, batch, step, train=True)
                     loss = terms["loss"]
-                    if not torch.isfinite(loss.detach()):
+                    bad_loss, stop_now = self._agree(not bool(torch.isfinite(loss.detach())), stop.requested)
+                    if bad_loss:
                         where = f"; the last good checkpoint is {latest}" if latest else ""
                         raise TrainingError(f"the loss became {float(loss.detach())} at step {step}; training stopped"
                                             f"{where} (try a lower learning rate or --precision fp32)")
@@ -337,9 +340,9 @@ class Trainer:
                     if due_eval:
                         eval_metrics = self.evaluate(model, device, precision)
                         log.write(step, "eval", eval_metrics)
-                    if step == cfg.steps or step % cfg.checkpoint_every == 0 or stop.requested:
+                    if step == cfg.steps or step % cfg.checkpoint_every == 0 or stop_now:
                         latest = save(eval_metrics.get("loss") if due_eval else None) or latest
-                    if stop.requested:
+                    if stop_now:
                         interrupted = True
                         break
             except KeyboardInterrupt:  # a second Ctrl-C: the step in flight is lost, the model is not
@@ -350,13 +353,21 @@ class Trainer:
                 log.close()
         return TrainResult(step, latest, eval_metrics, interrupted, time.perf_counter() - t0)
 
+    def _agree(self, *flags: bool) -> tuple[bool, ...]:
+        """Flags that any process raised, known to all (so that every replica stops at the same step)."""
+        if not self.dist.enabled:
+            return flags
+        t = torch.tensor([float(f) for f in flags], device=self._comm_device)  # NCCL needs GPU tensors
+        torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX)
+        return tuple(bool(v) for v in t.tolist())
+
     @torch.no_grad()
     def _check_replicas(self, model: nn.Module) -> None:
         """Data-parallel replicas must hold the same weights; compare a fingerprint of them at each save."""
         if not self.dist.enabled:
             return
         mine = torch.stack([torch.stack([p.double().sum(), (p.double() * p.double()).sum()])
-                            for p in model.parameters()]).flatten().cpu()
+                            for p in model.parameters()]).flatten().to(self._comm_device)
         every = [torch.zeros_like(mine) for _ in range(self.dist.world)]
         torch.distributed.all_gather(every, mine)
         if any(not torch.equal(every[0], other) for other in every[1:]):
