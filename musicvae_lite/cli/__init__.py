@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from musicvae_lite.cli import data, presets, train, windows
+from musicvae_lite.cli import data, generate, presets, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -22,6 +22,13 @@ app.command("windows")(windows.windows)
 app.command("train")(train.train)
 app.command("eval")(train.evaluate)
 app.command("presets")(presets.presets)
+app.command("interpolate")(generate.interpolate)
+app.command("sample")(generate.sample)
+app.command("reconstruct")(generate.reconstruct)
+app.command("encode")(generate.encode)
+app.command("decode")(generate.decode)
+app.command("models")(generate.models)
+app.add_typer(generate.attribute_app, name="attribute")
 
 
 def main() -> None:

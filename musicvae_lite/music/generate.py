@@ -1,0 +1,157 @@
+"""The melody generation API that `mvae interpolate`, `sample`, `reconstruct`, `encode`, `decode` and
+`attribute` are thin shells over:
+
+    from musicvae_lite import load_model, encode, decode, interpolate, sample
+    model = load_model()                                  # the bundled default, offline
+    a, b = melody_from_file("a.mid"), melody_from_file("b.mid")
+    steps = interpolate(model, a, b, n=7)                 # (7, 32) events, ends = reconstructions
+    tunes = sample(model, n=8, temperature=0.5, seed=1)
+
+Codes are the posterior means (as MusicVAE interpolates); decoding is greedy at temperature 0 and
+samples the categorical outputs otherwise (Roberts et al. 2018; magenta's music_vae TrainedModel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musicvae_lite.core.latent import interpolate as interpolate_codes
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.encoding import check_events
+from musicvae_lite.music.errors import NoMelodyError
+from musicvae_lite.music.presets import MelodyModelConfig
+
+
+@dataclass
+class MelodyModel:
+    """A trained melody VAE ready to use (CPU, eval mode)."""
+
+    vae: VAE
+    config: MelodyModelConfig
+    step: int  # training steps behind it
+    name: str  # bundled name or path
+
+    @property
+    def steps(self) -> int:
+        """Events per window."""
+        return self.config.steps
+
+    @property
+    def z_size(self) -> int:
+        return self.config.z_size
+
+
+def load_model(name_or_path: str | Path = "default") -> MelodyModel:
+    """A bundled model by name (`mvae models` lists them) or a run folder / checkpoint file."""
+    from musicvae_lite.music.bundled import bundled_path
+    from musicvae_lite.music.model import load_melody_model
+
+    path = bundled_path(str(name_or_path))
+    if path is None:
+        path = Path(name_or_path)
+        if not path.exists():
+            from musicvae_lite.music.bundled import BUNDLED
+
+            raise MvaeError(f"{name_or_path}: no such model (a run folder, a checkpoint, or one of: "
+                            f"{', '.join(BUNDLED)})")
+    vae, cfg, step = load_melody_model(path)
+    return MelodyModel(vae, cfg, step, str(name_or_path))
+
+
+def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, compat: bool = False) -> np.ndarray:
+    """Window `window` (in `mvae windows` order) of a MIDI file, fit for `model`: (steps,) uint8."""
+    from musicvae_lite.music.extract import ExtractConfig, extract_file
+
+    try:
+        found = extract_file(path, ExtractConfig(bars=model.config.bars, compat=compat))
+    except NoMelodyError as e:
+        raise NoMelodyError(e.path, f"no {model.config.bars}-bar melody in {e.path}: {e.reason}", kind=e.kind) from None
+    if not 0 <= window < len(found):
+        raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
+                        f"(see `mvae windows {path}`)")
+    return found.events[window]
+
+
+def _as_batch(model: MelodyModel, events) -> torch.Tensor:
+    arr = check_events(np.asarray(events))
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.shape[1] != model.steps:
+        raise MvaeError(f"melodies must have {model.steps} steps for this model, got {arr.shape[1]}")
+    return torch.from_numpy(arr.astype(np.int64))
+
+
+@torch.no_grad()
+def encode(model: MelodyModel, events) -> np.ndarray:
+    """Posterior means (n, Z) float32 of melodies (steps,) or (n, steps)."""
+    return model.vae.encoder(_as_batch(model, events)).mu.numpy().astype(np.float32)
+
+
+@torch.no_grad()
+def decode(model: MelodyModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """Melodies (n, steps) uint8 from codes (Z,) or (n, Z); greedy at temperature 0."""
+    z = torch.as_tensor(np.asarray(codes, np.float32))
+    if z.ndim == 1:
+        z = z[None]
+    if z.ndim != 2 or z.shape[1] != model.z_size:
+        raise MvaeError(f"codes must be (n, {model.z_size}) for this model, got shape {tuple(z.shape)}")
+    if temperature < 0:
+        raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    return model.vae.decoder.generate(z, temperature=temperature, generator=gen).numpy().astype(np.uint8)
+
+
+def reconstruct(model: MelodyModel, events, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """Decode the codes of melodies: what the model makes of them."""
+    return decode(model, encode(model, events), temperature=temperature, seed=seed)
+
+
+def interpolate(model: MelodyModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
+                seed: int | None = None) -> np.ndarray:
+    """n melodies (n, steps) from a to b through latent space, both ends included (the ends are the
+    reconstructions of a and b when decoding greedily)."""
+    if n < 2:
+        raise MvaeError(f"an interpolation needs at least 2 steps, got {n}")
+    za, zb = encode(model, np.stack([np.asarray(a), np.asarray(b)]))
+    codes = interpolate_codes(torch.from_numpy(za), torch.from_numpy(zb), n, method=method)
+    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
+
+
+def sample(model: MelodyModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
+    """n new melodies from z ~ N(0, I)."""
+    if n < 1:
+        raise MvaeError(f"asked for {n} samples")
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    z = torch.randn(n, model.z_size, generator=gen)
+    return decode(model, z.numpy(), temperature=temperature, seed=None if seed is None else seed + 1)
+
+
+def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str, *, quantile: float = 0.25,
+                               limit: int | None = 20_000, seed: int = 0) -> np.ndarray:
+    """The latent direction of a melody attribute (MusicVAE paper, section 5.4): the mean code of the
+    windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32."""
+    from musicvae_lite.core.latent import attribute_vector
+    from musicvae_lite.music.attributes import attribute
+
+    events = np.asarray(events)
+    if limit is not None and len(events) > limit:
+        events = events[np.random.default_rng(seed).choice(len(events), limit, replace=False)]
+    values = np.asarray(attribute(name, events), np.float64)
+    codes = np.concatenate([encode(model, events[i:i + 1024]) for i in range(0, len(events), 1024)])
+    return np.asarray(attribute_vector(codes, values, quantile), np.float32)
+
+
+def apply_attribute_vector(model: MelodyModel, events, vector: np.ndarray, amounts, *, temperature: float = 0.0,
+                           seed: int | None = None) -> np.ndarray:
+    """Decode code(events) + amount * vector for each amount: (len(amounts), steps)."""
+    from musicvae_lite.core.latent import apply_attribute
+
+    z = encode(model, events)[0]
+    codes = apply_attribute(torch.from_numpy(z), torch.from_numpy(np.asarray(vector, np.float32)),
+                            torch.as_tensor(np.asarray(amounts, np.float32)))
+    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)

@@ -1,0 +1,56 @@
+"""What the generation commands write for a set of melodies: one MIDI file per melody, one MIDI file
+playing them all in turn, a WAV of that (built-in synthesizer, or FluidSynth with a SoundFont) and a
+piano-roll PNG. Nothing is overwritten unless asked, and every path written is returned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.files import atomic_write
+from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, render_with_soundfont, synthesize, write_wav
+from musicvae_lite.music.midi_write import melody_midi_bytes
+from musicvae_lite.music.pianoroll import plot_grid, plot_pianoroll
+
+GAP_STEPS = 8  # half a bar of rest between melodies in the stitched files
+
+
+def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, titles: Sequence[str] | None = None,
+                     grid: tuple[int, int] | None = None, qpm: float | None = None, soundfont: str | Path | None = None,
+                     overwrite: bool = False, each: bool = True) -> list[Path]:
+    """Write `melodies` (n, steps) as `<stem>_<i>.mid` (when `each`), `<stem>.mid` (all in turn),
+    `<stem>.wav` and `<stem>.png` (a grid of rows x cols panels when `grid` is given)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise MvaeError(f"{out} exists and is not a folder")
+    melodies = np.asarray(melodies)
+    targets = ([out / f"{stem}_{i + 1:02d}.mid" for i in range(len(melodies))] if each else []) + \
+        [out / f"{stem}.mid", out / f"{stem}.wav", out / f"{stem}.png"]
+    clashes = [p for p in targets if p.exists()]
+    if clashes and not overwrite:  # check everything first: never leave a half-written set
+        raise MvaeError(f"{clashes[0]} already exists ({len(clashes)} of the files to write do); "
+                        "use --force to overwrite, or another -o folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if each:
+        for path, melody in zip(targets, melodies):
+            data = melody_midi_bytes(melody, qpm=qpm)
+            written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
+    stitched = melody_midi_bytes(list(melodies), qpm=qpm, gap_steps=GAP_STEPS)
+    written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
+    if soundfont is not None:
+        written.append(render_with_soundfont(out / f"{stem}.mid", out / f"{stem}.wav", soundfont, overwrite=True))
+    else:
+        audio = synthesize(list(melodies), qpm=qpm or 120.0, gap_steps=GAP_STEPS)
+        written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
+    if grid is not None:
+        rows, cols = grid
+        panels = [list(melodies[r * cols:(r + 1) * cols]) for r in range(rows)]
+        grid_titles = [list(titles[r * cols:(r + 1) * cols]) for r in range(rows)] if titles else None
+        written.append(plot_grid(panels, out / f"{stem}.png", titles=grid_titles, qpm=qpm, overwrite=True))
+    else:
+        written.append(plot_pianoroll(list(melodies), out / f"{stem}.png", titles=titles, qpm=qpm, overwrite=True))
+    return written
