@@ -124,8 +124,8 @@ def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncol
             _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks)
         else:
             ax.set_visible(False)
-    xlabel = "bar" if qpm is None else f"bar ({qpm:g} qpm: {STEPS_PER_BAR / STEPS_PER_QUARTER * 60.0 / qpm:.3g} s per bar)"
-    fig.supxlabel(xlabel, fontsize=9)
+    bar_s = None if qpm is None else STEPS_PER_BAR / STEPS_PER_QUARTER * 60.0 / qpm
+    fig.supxlabel("bar" if qpm is None else f"bar ({qpm:g} qpm: {bar_s:.3g} s per bar)", fontsize=9)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
     return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI, facecolor="white"), overwrite=overwrite)
