@@ -1,7 +1,37 @@
 """musicvae_lite: sequence VAEs on music (MusicVAE-style melody models) and the classic image
 autoencoders, on one PyTorch core.
 
-Importing the package is cheap: torch and the MIDI libraries load only in the modules that need them.
+    import musicvae_lite as mvl
+    model = mvl.load_model()                       # the bundled melody model, offline
+    a = mvl.melody_from_file(model, "a.mid")
+    b = mvl.melody_from_file(model, "b.mid")
+    steps = mvl.interpolate(model, a, b, n=7)       # (7, 32) melody events
+    mvl.write_melody_set("out", "interpolation", steps)   # MIDI, WAV, PNG
+
+Importing the package is cheap: torch and the MIDI libraries load only when one of these names is
+first used.
 """
 
 __version__ = "0.1.0"
+
+_API = {
+    "load_model": "musicvae_lite.music.generate",
+    "melody_from_file": "musicvae_lite.music.generate",
+    "encode": "musicvae_lite.music.generate",
+    "decode": "musicvae_lite.music.generate",
+    "interpolate": "musicvae_lite.music.generate",
+    "sample": "musicvae_lite.music.generate",
+    "reconstruct": "musicvae_lite.music.generate",
+    "write_melody_set": "musicvae_lite.music.outputs",
+}
+
+
+def __getattr__(name: str):
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'musicvae_lite' has no attribute {name!r}")
+
+
+__all__ = sorted(_API)
