@@ -268,12 +268,16 @@ class Trainer:
         batches = torch.Generator().manual_seed(cfg.seed)
         manager = ckpt.CheckpointManager(self.run_dir, keep_last=cfg.keep_last)
         step = 0
+        latest: Path | None = None
         if self.resume:
-            state = ckpt.load_checkpoint(manager.latest(), map_location="cpu")
+            latest = manager.latest()
+            state = ckpt.load_checkpoint(latest, map_location="cpu")
             model.load_state_dict(state.model)
             optimizer.load_state_dict(state.optimizer)
             step = state.step
             batches.set_state(state.extra["batch_generator"])
+            if scaler is not None and "grad_scaler" in state.extra:
+                scaler.load_state_dict(state.extra["grad_scaler"])
             ckpt.set_rng_state(state.rng)
         trained = model
         if self.dist.enabled:
@@ -288,7 +292,6 @@ class Trainer:
         n = task.train_size()
         local = batch_size // self.dist.world
         eval_metrics: dict[str, float] = {}
-        latest: Path | None = None
         interrupted = False
 
         def save(metric: float | None = None) -> Path | None:
@@ -297,7 +300,9 @@ class Trainer:
                 return None
             return manager.save(step, config={"task": task.describe(), "train": asdict(cfg)},
                                 model=model.state_dict(), optimizer=optimizer.state_dict(),
-                                extra={"batch_generator": batches.get_state()}, rng=ckpt.rng_state(),
+                                extra={"batch_generator": batches.get_state(),
+                                       **({"grad_scaler": scaler.state_dict()} if scaler is not None else {})},
+                                rng=ckpt.rng_state(),
                                 metrics=eval_metrics, metric=metric)
 
         with _StopFlag() as stop:
