@@ -32,5 +32,22 @@ app.add_typer(generate.attribute_app, name="attribute")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Once torch has been imported, tearing the interpreter down takes the better part of a second, and a
+    command's work is done by then (every file is written atomically and fsynced), so the process
+    leaves with os._exit after flushing its output.
+    """
+    import os
+    import sys
+
+    try:
+        app()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    if "torch" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

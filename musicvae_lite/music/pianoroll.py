@@ -115,9 +115,13 @@ def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncol
     panel_w, panel_h = _panel_size(max(len(m) for m in melodies), hi - lo)
     panel_w = max(min(panel_w, (MAX_FIG_WIDTH_IN + 3.0) / ncols), 1.8)  # a wide grid squeezes its panels
     ticks = _pitch_ticks(lo, hi, panel_h)
-    fig = Figure(figsize=(0.8 + ncols * panel_w, 0.6 + nrows * (panel_h + 0.45) + (0.4 if suptitle else 0.0)),
-                 dpi=DPI, layout="constrained")
+    top_in = 0.3 + (0.4 if suptitle else 0.0)  # titles above the first row
+    width, height = 0.8 + ncols * panel_w, 0.6 + nrows * (panel_h + 0.45) + (0.4 if suptitle else 0.0)
+    fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
+    # Fixed margins in inches rather than constrained layout, which draws the figure twice.
+    fig.subplots_adjust(left=0.55 / width, right=1 - 0.15 / width, bottom=0.55 / height, top=1 - top_in / height,
+                        wspace=0.25 / panel_w * ncols / max(ncols, 1), hspace=0.45 / panel_h)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)  # (rows, cols); inner pitch labels hidden
     for i, ax in enumerate(axes.flat):
         if i < len(melodies):
