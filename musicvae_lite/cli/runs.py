@@ -48,12 +48,12 @@ def _preset_of_run(out: Path, preset):
 def eval_run(model: str, data: Path, *, batch_size: int, device: str, progress: bool):
     from musicvae_lite.core.device import pick_device
     from musicvae_lite.music.evaluate import evaluate_melodies
+    from musicvae_lite.music.generate import load_model
     from musicvae_lite.music.melody_data import load_melody_data
-    from musicvae_lite.music.model import load_melody_model
 
-    vae, cfg, step = load_melody_model(model)
-    melodies = load_melody_data(data, cfg.bars)
+    loaded = load_model(model)  # a bundled name, a run folder or a checkpoint
+    melodies = load_melody_data(data, loaded.config.bars)
     if not len(melodies.eval):
         raise MvaeError(f"{data} has no evaluation windows")
-    return evaluate_melodies(vae, melodies.eval, batch_size=batch_size, device=pick_device(device),
-                             progress=progress), step
+    return evaluate_melodies(loaded.vae, melodies.eval, batch_size=batch_size, device=pick_device(device),
+                             progress=progress), loaded.step
