@@ -51,4 +51,4 @@ def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False)
     if out.exists() and not overwrite:
         raise MvaeError(f"{out} already exists; use --force to overwrite it")
     return save_checkpoint(out, config=state.config, model=weights, step=state.step,
-                           metrics=state.metrics or {}, extra={"source": str(source), "torch": torch.__version__})
+                           metrics=state.metrics or {}, extra={"source": str(source), "torch": str(torch.__version__)})
