@@ -30,6 +30,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from common import DEFAULT_DATA, finite
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -43,22 +44,11 @@ def fmt(x: float) -> str:
     return "-" if np.isnan(x) else f"{x:.3f}"
 
 
-def finite(obj):
-    """obj with every NaN float replaced by None, so that the JSON line is strict JSON."""
-    if isinstance(obj, float):
-        return None if np.isnan(obj) else obj
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [finite(v) for v in obj]
-    return obj
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="default", help="bundled model name, run folder or checkpoint")
-    parser.add_argument("--data", default="/work/datasets/essen", help="dataset folder (train.npz, eval.npz)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="dataset folder (train.npz, eval.npz)")
     parser.add_argument("--attributes", nargs="+", default=list(DEFAULT_ATTRIBUTES), help="attribute names")
     parser.add_argument("--amounts", nargs="+", type=float, default=[-2.0, -1.0, 0.0, 1.0, 2.0],
                         help="multiples of the vector to add (must include -1, 0 and 1)")

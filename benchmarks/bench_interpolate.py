@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="default", help="bundled model name, run folder or checkpoint")
-    parser.add_argument("--data", default="/work/datasets/essen",
+    parser.add_argument("--data", default="datasets/essen",
                         help="unused (the command reads the two example MIDI files); accepted like the other benches")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (median reported)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each command first")

@@ -4,7 +4,7 @@ For each MIDI folder given, and for all of them together, prints each side's fil
 windows/s, the speed-up (ours / reference, in files/s), and the share of files whose set of
 windows is identical, then lists up to 10 differing files per folder with a short diff.
 
-  python benchmarks/bench_pipeline.py /work/corpora/essen /work/corpora/bach [--limit N] [--json]
+  python benchmarks/bench_pipeline.py corpora/essen corpora/bach [--limit N] [--json]
 
 How each side is run, as a user would run it:
   reference  magenta_reference.reference_pipeline_file, one process, this one (note-seq's own

@@ -3,7 +3,7 @@ in music", Neural Computing and Applications 32: 4773-4784; their mgeval toolbox
 of feature-distance distributions, prior samples against held-out windows.
 
   python benchmarks/bench_samples.py --model /tmp/run_tiny                  # a run folder
-  python benchmarks/bench_samples.py --model default --data /work/datasets/essen --json
+  python benchmarks/bench_samples.py --model default --data datasets/essen --json
 
 What is compared: `--n` (1,000) prior samples, `sample(model, n, temperature=0.5, seed=0)`, against
 `--n` windows drawn at random (seed `--seed`) from the dataset's eval split. As a reference ceiling
@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from common import DEFAULT_DATA, finite
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -193,22 +194,11 @@ def fmt(x: float | None, spec: str = ".3f") -> str:
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
 
 
-def finite(obj):
-    """obj with every NaN float replaced by None, so that the JSON line is strict JSON."""
-    if isinstance(obj, float):
-        return None if np.isnan(obj) else obj
-    if isinstance(obj, dict):
-        return {k: finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [finite(v) for v in obj]
-    return obj
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="default", help="bundled model name, run folder or checkpoint")
-    parser.add_argument("--data", default="/work/datasets/essen", help="dataset folder (train.npz, eval.npz)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="dataset folder (train.npz, eval.npz)")
     parser.add_argument("--n", type=int, default=1000, help="generated and held-out windows each")
     parser.add_argument("--temperature", type=float, default=0.5, help="sampling temperature")
     parser.add_argument("--seed", type=int, default=0, help="seed of the prior samples and the window draws")

@@ -1,0 +1,18 @@
+"""Small pieces the benchmark scripts share."""
+
+from __future__ import annotations
+
+import math
+
+DEFAULT_DATA = "datasets/essen"  # where the README's recipe puts the Essen dataset
+
+
+def finite(obj):
+    """obj with every NaN float replaced by None, so that a JSON line is strict JSON."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else obj
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    return obj
