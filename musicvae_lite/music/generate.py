@@ -69,8 +69,8 @@ def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, c
 
     try:
         found = extract_file(path, ExtractConfig(bars=model.config.bars, compat=compat))
-    except NoMelodyError as e:
-        raise NoMelodyError(e.path, f"no {model.config.bars}-bar melody in {e.path}: {e.reason}", kind=e.kind) from None
+    except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
+        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}") from None
     if not 0 <= window < len(found):
         raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
                         f"(see `mvae windows {path}`)")
