@@ -1,6 +1,5 @@
 """Tests for musicvae_lite.music.corpus: music21 corpora exported as MIDI files."""
 
-from pathlib import Path
 
 import pytest
 

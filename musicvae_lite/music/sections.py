@@ -214,7 +214,7 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
         n, d = state_at(a, 0, (4, 4))
         sps = STEPS_PER_QUARTER * state_at(a, 1, DEFAULT_QPM) / 60.0
 
-        def quantize(seconds):
+        def quantize(seconds, sps=sps):  # this section's steps per second
             return (seconds * sps + 0.5).astype(np.int64)
 
         notes = []
