@@ -16,14 +16,18 @@ Seed = Annotated[Optional[int], typer.Option(help="Random seed: the same seed gi
 SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Render the WAV with FluidSynth and this .sf2 file.")]
 
 
-def _small_batches() -> None:
-    """Generation runs a handful of sequences: one thread is fastest, and on a busy machine a second
-    thread waiting for a busy core can make each LSTM call take a second instead of milliseconds."""
+def _load(model: str):
+    """The model to generate with. Generation runs a handful of sequences: one thread is fastest, and on
+    a busy machine a second thread waiting for a busy core can make each LSTM call take a second
+    instead of milliseconds (MVAE_THREADS overrides)."""
     import os
 
     import torch
 
+    from musicvae_lite.music.generate import load_model
+
     torch.set_num_threads(int(os.environ.get("MVAE_THREADS", "1")))
+    return load_model(model)
 
 
 def _report(paths) -> None:
@@ -54,8 +58,7 @@ def interpolate(
 
         if len(files) not in (2, 4):
             raise MvaeError(f"give two MIDI files (or four for a grid), got {len(files)}")
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         melodies = [g.melody_from_file(m, f, window) for f in files]
         if len(files) == 2:
             result = g.interpolate(m, melodies[0], melodies[1], n, temperature=temperature, seed=seed)
@@ -87,8 +90,7 @@ def sample(
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.outputs import write_melody_set
 
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         _report(write_melody_set(out, "sample", g.sample(m, n, temperature=temperature, seed=seed),
                                  soundfont=soundfont, overwrite=force))
 
@@ -110,8 +112,7 @@ def reconstruct(
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.outputs import write_melody_set
 
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         original = g.melody_from_file(m, file, window)
         again = g.reconstruct(m, original, temperature=temperature, seed=seed)[0]
         accuracy = float((again == original).mean())
@@ -136,8 +137,7 @@ def encode(
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.extract import ExtractConfig, extract_file
 
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         rows = []
         for f in files:
             if window is not None:
@@ -171,8 +171,7 @@ def decode(
             z = np.load(codes, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise MvaeError(f"{codes}: not a numpy .npy file of codes ({e})") from None
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         _report(write_melody_set(out, "decoded", g.decode(m, z, temperature=temperature, seed=seed),
                                  soundfont=soundfont, overwrite=force))
 
@@ -209,8 +208,7 @@ def attribute_compute(
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.melody_data import load_melody_data
 
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         melodies = load_melody_data(data, m.config.bars)
         events = melodies.train if len(melodies.train) else melodies.eval
         vector = g.attribute_vector_from_data(m, events, name, limit=limit)
@@ -244,8 +242,7 @@ def attribute_apply(
                 vec, name = saved["vector"], str(saved["attribute"])
         except (OSError, ValueError, KeyError) as e:
             raise MvaeError(f"{vector}: not an attribute vector from `mvae attribute compute` ({e})") from None
-        _small_batches()
-        m = g.load_model(model)
+        m = _load(model)
         melody = g.melody_from_file(m, file, window)
         pair = g.apply_attribute_vector(m, melody, vec, [0.0, amount])
         before, after = (attribute(name, p) for p in pair)
