@@ -53,16 +53,17 @@ class HierarchicalDecoder(Decoder):
         z_size: int = 512,  # size of the code z (hierdec-mel_16bar)
         num_bars: int = 16,  # conductor steps: one embedding per bar (hierdec-mel_16bar)
         steps_per_bar: int = STEPS_PER_BAR,  # events per bar: 16 sixteenth notes of a 4/4 bar
+        dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
     ):
         super().__init__()
         self.num_classes = num_classes
         self.z_size = z_size
         self.num_bars = num_bars
         self.steps_per_bar = steps_per_bar
-        self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size)
+        self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size, dropout)
         # The bar embedding plays the part of z for the bar decoder: its initial state and every input.
         self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, self.conductor.output_size,
-                                           max_steps=steps_per_bar)
+                                           max_steps=steps_per_bar, dropout=dropout)
 
     @property
     def max_steps(self) -> int:

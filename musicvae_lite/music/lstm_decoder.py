@@ -111,10 +111,13 @@ class LstmStack(nn.Module):
 
     `forward` runs any number of steps from a given state, so one call covers a whole teacher-forced
     sequence and a (B, 1, I) slice covers one step of autoregressive decoding with the same weights.
+    While training, `dropout` zeroes each layer's outputs (the non-recurrent connections, as Zaremba
+    et al. 2014, "Recurrent Neural Network Regularization"); magenta's MusicVAE has none.
     """
 
-    def __init__(self, input_size: int, hidden_sizes: Sequence[int], embedding_size: int):
+    def __init__(self, input_size: int, hidden_sizes: Sequence[int], embedding_size: int, dropout: float = 0.0):
         super().__init__()
+        self.dropout = nn.Dropout(dropout)
         if not hidden_sizes:
             raise ValueError("an LSTM stack needs at least one layer")
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
@@ -142,6 +145,7 @@ class LstmStack(nn.Module):
         new_state = []
         for layer, layer_state in zip(self.layers, state):
             h, layer_state = layer(h, layer_state)  # (B, T, H)
+            h = self.dropout(h)
             new_state.append(layer_state)
         return h, new_state
 
@@ -159,12 +163,13 @@ class CategoricalLstmDecoder(Decoder):
         hidden_sizes: Sequence[int] = (256, 256),  # units of each LSTM layer (cat-mel_2bar_small)
         z_size: int = 256,  # size of the code z (cat-mel_2bar_small)
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars of 16 steps
+        dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
     ):
         super().__init__()
         self.num_classes = num_classes
         self.z_size = z_size
         self.max_steps = max_steps
-        self.rnn = LstmStack(num_classes + z_size, hidden_sizes, z_size)
+        self.rnn = LstmStack(num_classes + z_size, hidden_sizes, z_size, dropout)
         self.output = nn.Linear(self.rnn.output_size, num_classes)
 
     @property

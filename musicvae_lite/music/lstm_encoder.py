@@ -39,8 +39,10 @@ class BidirectionalLstmEncoder(Encoder):
         num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
         hidden_sizes: Sequence[int] = (512,),  # units per direction of each layer (cat-mel_2bar_small)
         z_size: int = 256,  # latent size (cat-mel_2bar_small)
+        dropout: float = 0.0,  # on each layer's outputs and the code while training (none in magenta)
     ):
         super().__init__()
+        self.dropout = nn.Dropout(dropout)
         if not hidden_sizes:
             raise ValueError("the encoder needs at least one LSTM layer")
         self.num_classes = num_classes
@@ -66,8 +68,9 @@ class BidirectionalLstmEncoder(Encoder):
         h_n = None
         for layer in self.layers:
             h, (h_n, _) = layer(h)  # h: (B, T, 2H); h_n: (2, B, H), forward then backward
+            h = self.dropout(h)
         # The backward direction ends at t = 0: its final state has read the whole sequence.
-        return h_n.transpose(0, 1).reshape(B, -1)  # (B, 2H): [h_fw, h_bw]
+        return self.dropout(h_n.transpose(0, 1).reshape(B, -1))  # (B, 2H): [h_fw, h_bw]
 
     def forward(self, x: Tensor) -> Posterior:
         """x: int64 events (B, T) -> Posterior(mu, logvar), each (B, z_size)."""

@@ -20,12 +20,13 @@ FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
 
 def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
-    encoder = BidirectionalLstmEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.z_size)
+    encoder = BidirectionalLstmEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
     if cfg.hierarchical:
         decoder = HierarchicalDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.conductor_sizes, cfg.z_size,
-                                      num_bars=cfg.bars, steps_per_bar=STEPS_PER_BAR)
+                                      num_bars=cfg.bars, steps_per_bar=STEPS_PER_BAR, dropout=cfg.dropout)
     else:
-        decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps)
+        decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps,
+                                         dropout=cfg.dropout)
     return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
 
 

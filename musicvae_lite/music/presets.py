@@ -8,7 +8,7 @@ for the bundled model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 
 from musicvae_lite.core.trainer import TrainConfig
 from musicvae_lite.errors import MvaeError
@@ -29,6 +29,7 @@ class MelodyModelConfig:
     sampling_schedule: str = "inverse_sigmoid"  # scheduled sampling: inverse_sigmoid, exponential, constant
     sampling_rate: float = 1000.0  # k of the inverse sigmoid (or the constant probability)
     transpose: int = 5  # training-time transposition, up to this many semitones either way
+    dropout: float = 0.0  # on the LSTMs' outputs while training; magenta's presets have none
 
     @property
     def steps(self) -> int:
@@ -92,40 +93,3 @@ def get_preset(name: str) -> Preset:
         return PRESETS[name]
     except KeyError:
         raise MvaeError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}") from None
-
-
-def _parse(value: str, current):
-    if isinstance(current, bool):
-        if value.lower() in ("1", "true", "yes", "on"):
-            return True
-        if value.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(value)
-    if isinstance(current, tuple):
-        return tuple(int(v) for v in value.strip("()[] ").split(",") if v.strip())
-    return type(current)(value)
-
-
-def override(preset: Preset, assignments: list[str]) -> Preset:
-    """Apply `key=value` settings (`--set z_size=64 --set steps=100`) to the model or train config."""
-    model, train = preset.model, preset.train
-    for item in assignments:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep:
-            raise MvaeError(f"--set {item!r}: expected key=value")
-        target = "model" if key in {f.name for f in fields(model)} else \
-            "train" if key in {f.name for f in fields(train)} else None
-        if target is None:
-            known = sorted({f.name for f in fields(model)} | {f.name for f in fields(train)})
-            raise MvaeError(f"--set {key}: unknown setting; known: {', '.join(known)}")
-        obj = model if target == "model" else train
-        try:
-            parsed = _parse(value.strip(), getattr(obj, key))
-        except ValueError:
-            raise MvaeError(f"--set {item!r}: {value!r} is not a valid {type(getattr(obj, key)).__name__}") from None
-        if target == "model":
-            model = replace(model, **{key: parsed})
-        else:
-            train = replace(train, **{key: parsed})
-    return replace(preset, model=model, train=train)
