@@ -1,15 +1,16 @@
-"""`mvae data ...`: build melody datasets from MIDI, and export music21's corpora to MIDI."""
+"""`mvae data ...`: build melody datasets from MIDI, export music21's corpora to MIDI, fetch and inspect image data."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from musicvae_lite.cli.common import user_errors
 
-app = typer.Typer(help="Build melody datasets from MIDI files; export music21's corpora as MIDI.",
+app = typer.Typer(help="Build melody datasets from MIDI files; export music21's corpora as MIDI; "
+                       "fetch and inspect MNIST-format image data.",
                   no_args_is_help=True)
 
 
@@ -19,7 +20,7 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for train.npz, eval.npz, skipped.tsv, summary.json.")],
     bars: Annotated[int, typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones.")] = 2,
     compat: Annotated[bool, typer.Option("--compat", help="Reproduce magenta's OneHotMelodyConverter exactly (4/4 only, split at tempo changes).")] = False,
-    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     eval_fraction: Annotated[float, typer.Option(help="Share of files held out for evaluation (split by file).")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the train/eval split.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
@@ -43,8 +44,8 @@ def build(
 def corpus(
     name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), or a music21 corpus name.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the MIDI files into.")],
-    limit: Annotated[Optional[int], typer.Option(help="Export at most this many tunes.")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Export at most this many tunes.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite MIDI files already in the folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -56,3 +57,31 @@ def corpus(
         typer.echo(f"{out}: {report.summary()}")
         if report.skipped:
             typer.echo(f"skipped tunes and reasons: {out}/skipped.txt")
+
+
+@app.command("fetch")
+def fetch(
+    name: Annotated[str, typer.Argument(help="Image data set: fashion-mnist or mnist.")],
+    folder: Annotated[Path, typer.Argument(help="Folder to download the four .gz IDX files into.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace files there whose MD5 is not the official one.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Download MNIST or Fashion-MNIST and check each file against its official MD5."""
+    with user_errors():
+        from musicvae_lite.image.datasets import fetch as fetch_data
+
+        for path in fetch_data(name, folder, progress=not quiet, force=force, say=typer.echo):
+            typer.echo(f"wrote {path}")
+
+
+@app.command("info")
+def info(
+    folder: Annotated[Path | None, typer.Argument(
+        help="Folder of MNIST-format IDX files (default: $MVAE_DATA, then the usual places).")] = None,
+) -> None:
+    """Say where the image data was found and what it holds: name, split sizes, image shape, pixel mean."""
+    with user_errors():
+        from musicvae_lite.image.datasets import load_image_data
+
+        for line in load_image_data(folder).summary():
+            typer.echo(line)
