@@ -8,12 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from musicvae_lite.cli.common import user_errors
+from musicvae_lite.errors import MvaeError
 
 Model = Annotated[str, typer.Option("--model", "-m", help="A bundled model's name (see `mvae models`), a run folder or a checkpoint.")]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG files (created if needed).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite files already there.")]
 Seed = Annotated[Optional[int], typer.Option(help="Random seed: the same seed gives the same output.")]
 SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Render the WAV with FluidSynth and this .sf2 file.")]
+ImageData = Annotated[Optional[Path], typer.Option("--data", help="Image runs: the MNIST-format folder for test-set indices (default: the one the run was trained on).")]
 
 
 def _load(model: str):
@@ -36,7 +38,7 @@ def _report(paths) -> None:
 
 
 def interpolate(
-    files: Annotated[list[Path], typer.Argument(help="Two MIDI files (A B), or four for a 2-D grid (corners: top-left, top-right, bottom-left, bottom-right).")],
+    files: Annotated[list[Path], typer.Argument(help="Two MIDI files (A B), or four for a 2-D grid (corners: top-left, top-right, bottom-left, bottom-right). Images: an image run, then two PNG files or two test-set indices.")],
     n: Annotated[int, typer.Option("-n", help="Melodies from A to B, both included (grid: n x n).")] = 7,
     out: Out = Path("out/interpolate"),
     model: Model = "default",
@@ -44,14 +46,19 @@ def interpolate(
     seed: Seed = None,
     window: Annotated[int, typer.Option(help="Which window of each file (see `mvae windows FILE`).")] = 0,
     soundfont: SoundFont = None,
+    data: ImageData = None,
     force: Force = False,
 ) -> None:
-    """Blend melodies through the model's latent space (spherical interpolation of their codes)."""
+    """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes)."""
     with user_errors():
+        from musicvae_lite.cli import images
+
+        if files and images.family_of(str(files[0])) == "image":
+            _report(images.interpolate(str(files[0]), [str(f) for f in files[1:]], n, data, out, force))
+            return
         import torch
 
         from musicvae_lite.core.latent import bilinear_grid
-        from musicvae_lite.errors import MvaeError
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.outputs import write_melody_set
         from musicvae_lite.music.pianoroll import interpolation_titles
@@ -77,7 +84,8 @@ def interpolate(
 
 
 def sample(
-    n: Annotated[int, typer.Option("-n", help="How many melodies.")] = 8,
+    run: Annotated[Optional[str], typer.Argument(help="An image run folder or checkpoint (melodies: a model, like --model).")] = None,
+    n: Annotated[int, typer.Option("-n", help="How many melodies (or images).")] = 8,
     temperature: Annotated[float, typer.Option(help="Sampling temperature; 0 decodes greedily.")] = 0.5,
     seed: Seed = None,
     out: Out = Path("out/sample"),
@@ -85,8 +93,14 @@ def sample(
     soundfont: SoundFont = None,
     force: Force = False,
 ) -> None:
-    """New melodies from random codes z ~ N(0, I)."""
+    """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
     with user_errors():
+        from musicvae_lite.cli import images
+
+        if run is not None and images.family_of(run) == "image":
+            _report(images.sample(run, n, seed, out, force))
+            return
+        model = run if run is not None else model
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.outputs import write_melody_set
 
@@ -96,17 +110,27 @@ def sample(
 
 
 def reconstruct(
-    file: Annotated[Path, typer.Argument(help="A MIDI file.")],
+    file: Annotated[Path, typer.Argument(help="A MIDI file, or an image run.")],
+    images_: Annotated[Optional[list[str]], typer.Argument(metavar="[IMAGES]...", help="Image runs only: PNG files or test-set indices (default: the first 12 test images).")] = None,
     window: Annotated[int, typer.Option(help="Which window (see `mvae windows FILE`).")] = 0,
     out: Out = Path("out/reconstruct"),
     model: Model = "default",
     temperature: Annotated[float, typer.Option(help="0 decodes greedily.")] = 0.0,
     seed: Seed = None,
     soundfont: SoundFont = None,
+    data: ImageData = None,
     force: Force = False,
 ) -> None:
-    """Encode a melody and decode it again: the input and what the model makes of it, side by side."""
+    """Encode a melody (or images) and decode it again: the input and what the model makes of it, side by
+    side. Denoising and super-resolution runs show the corrupted input, the restoration and the original."""
     with user_errors():
+        from musicvae_lite.cli import images
+
+        if images.family_of(str(file)) == "image":
+            _report(images.reconstruct(str(file), images_ or [], data, out, force))
+            return
+        if images_:
+            raise MvaeError(f"reconstruct takes one MIDI file; got extra arguments {' '.join(images_)}")
         import numpy as np
 
         from musicvae_lite.music import generate as g
@@ -163,7 +187,6 @@ def decode(
     with user_errors():
         import numpy as np
 
-        from musicvae_lite.errors import MvaeError
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.outputs import write_melody_set
 
@@ -232,7 +255,6 @@ def attribute_apply(
     with user_errors():
         import numpy as np
 
-        from musicvae_lite.errors import MvaeError
         from musicvae_lite.music import generate as g
         from musicvae_lite.music.attributes import attribute
         from musicvae_lite.music.outputs import write_melody_set

@@ -7,34 +7,52 @@ from dataclasses import replace
 from pathlib import Path
 
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.core.overrides import override
 
 
-def train_run(config: str, data: Path, out: Path, *, steps, batch_size, device, precision, seed, resume,
+def train_run(config: str, data: Path | None, out: Path, *, steps, batch_size, device, precision, seed, resume,
               assignments, progress):
+    """Train melody preset or image preset `config` (their names differ) with the one trainer."""
     from musicvae_lite.core.trainer import Trainer
-    from musicvae_lite.music.melody_data import load_melody_data
-    from musicvae_lite.music.presets import get_preset, override
-    from musicvae_lite.music.task import MelodyTask
+    from musicvae_lite.image.presets import IMAGE_PRESETS
+    from musicvae_lite.music.presets import PRESETS
 
-    preset = override(get_preset(config), assignments)
-    if resume:
-        preset = _preset_of_run(out, preset)
+    if config in IMAGE_PRESETS:
+        from musicvae_lite.image import model as family
+        from musicvae_lite.image.datasets import load_image_data
+        from musicvae_lite.image.task import ImageTask
+
+        preset = override(IMAGE_PRESETS[config], assignments)
+        if resume:
+            preset = _preset_of_run(out, preset, family.model_config_from_dict)
+        task = ImageTask(preset.model, load_image_data(data), preset.name)
+    elif config in PRESETS:
+        from musicvae_lite.music import model as family
+        from musicvae_lite.music.melody_data import load_melody_data
+        from musicvae_lite.music.task import MelodyTask
+
+        preset = override(PRESETS[config], assignments)
+        if resume:
+            preset = _preset_of_run(out, preset, family.model_config_from_dict)
+        if data is None:
+            raise MvaeError("a melody preset needs --data: a dataset folder from `mvae data build`")
+        melodies = load_melody_data(data, preset.model.bars)
+        if not len(melodies.train):
+            raise MvaeError(f"{data} has no training windows (train.npz)")
+        task = MelodyTask(preset.model, melodies, preset.name)
+    else:
+        raise MvaeError(f"unknown preset {config!r}; choose one of: {', '.join([*PRESETS, *IMAGE_PRESETS])}")
     train = preset.train
     for key, value in (("steps", steps), ("batch_size", batch_size), ("seed", seed), ("device", device),
                        ("precision", precision)):
         if value is not None:
             train = replace(train, **{key: value})
-    melodies = load_melody_data(data, preset.model.bars)
-    if not len(melodies.train):
-        raise MvaeError(f"{data} has no training windows (train.npz)")
-    task = MelodyTask(preset.model, melodies, preset.name)
     return Trainer(task, train, out, resume=resume, progress=progress).fit()
 
 
-def _preset_of_run(out: Path, preset):
+def _preset_of_run(out: Path, preset, config_from_dict):
     """On --resume the run's own model settings win: the checkpoint rebuilds the same model."""
     from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint
-    from musicvae_lite.music.model import model_config_from_dict
 
     latest = CheckpointManager(out).latest() if out.exists() else None
     if latest is None:
@@ -42,7 +60,7 @@ def _preset_of_run(out: Path, preset):
     task = load_checkpoint(latest).config.get("task", {})
     if task.get("preset") not in (None, preset.name):
         raise MvaeError(f"--resume: {out} was trained from preset {task.get('preset')}, not {preset.name}")
-    return replace(preset, model=model_config_from_dict(task["model"]))
+    return replace(preset, model=config_from_dict(task["model"]))
 
 
 def eval_run(model: str, data: Path, *, batch_size: int, device: str, progress: bool):

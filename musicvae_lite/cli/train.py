@@ -9,12 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from musicvae_lite.cli.common import EXIT_INTERRUPTED, user_errors
+from musicvae_lite.errors import MvaeError
 
 
 def train(
-    config: Annotated[str, typer.Argument(help="Preset name, e.g. mel_2bar_small (see `mvae presets`).")],
-    data: Annotated[Path, typer.Option("--data", help="Dataset folder from `mvae data build`.")],
+    config: Annotated[str, typer.Argument(help="Preset name, e.g. mel_2bar_small or mnist_conv_vae (see `mvae presets`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: checkpoints, metrics.csv, config.json.")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="Melodies: a dataset folder from `mvae data build`. Images: a folder of MNIST-format IDX files (default: $MVAE_DATA, then well-known places such as /usr/share/datasets/fashion-mnist).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="Optimizer steps in all (default: the preset's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Global batch size (default: the preset's).")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default: the preset's, auto).")] = None,
@@ -40,19 +41,40 @@ def train(
         figures = ", ".join(f"{k} {v:.4g}" for k, v in result.eval_metrics.items())
         typer.echo(f"trained {result.step} steps in {result.seconds:.0f} s; eval: {figures}")
         typer.echo(f"checkpoint: {result.checkpoint}")
+        from musicvae_lite.cli import images
+
+        if images.family_of(str(out)) == "image":  # the pictures of the run, as `mvae plot` draws them
+            paths, found = images.plot(str(out), data, None, force=False)
+            typer.echo(f"pictures: {', '.join(p.name for p in paths)} in {out / 'plots'}")
+            if found:
+                typer.echo(f"{found['k']}-NN accuracy in 2-D: code {found['knn_latent']:.3f}, PCA {found['knn_pca']:.3f}")
 
 
 def evaluate(
     model: Annotated[str, typer.Argument(help="A run folder, a checkpoint file, or a bundled model's name.")],
-    data: Annotated[Path, typer.Argument(help="A dataset folder (its eval split), an .npz file, or MIDI files/folders.")],
-    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 256,
+    data: Annotated[Path, typer.Argument(help="Melodies: a dataset folder (its eval split), an .npz file, or MIDI files/folders. Images: an MNIST-format folder (its official test split).")],
+    batch_size: Annotated[int, typer.Option(help="Windows per batch (melodies).")] = 256,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    iwae_k: Annotated[int, typer.Option("--iwae-k", help="Image VAEs: importance samples per image for the IWAE bound (0: skip it).")] = 100,
+    limit: Annotated[Optional[int], typer.Option(help="Images: only the first N test images.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line instead of a report.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Reconstruction accuracy (teacher-forced and free-running greedy), KL bits and per-class accuracy."""
+    """Melodies: reconstruction accuracy (teacher-forced and free-running greedy), KL bits, per-class accuracy.
+    Images: negative ELBO and IWAE bound (VAEs), BCE and PSNR (autoencoders), PSNR against the
+    corrupted input's (denoising, super-resolution)."""
     with user_errors():
+        from musicvae_lite.cli import images
         from musicvae_lite.cli.runs import eval_run
+
+        if images.family_of(model) == "image":
+            figures = images.evaluate(model, data, iwae_k=iwae_k, limit=limit, device=device,
+                                      progress=not (quiet or as_json))
+            if as_json:
+                typer.echo(json.dumps(figures))
+            else:
+                images.report(figures)
+            return
 
         result, step = eval_run(model, data, batch_size=batch_size, device=device, progress=not (quiet or as_json))
         if as_json:
@@ -66,3 +88,24 @@ def evaluate(
         typer.echo(f"  reconstruction            {result.recon_nats:.2f} nats per window")
         typer.echo("  per class (teacher-forced): " + ", ".join(
             f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items()))
+
+
+def plot(
+    run: Annotated[str, typer.Argument(help="An image run folder or checkpoint.")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="MNIST-format folder (default: the one the run was trained on).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the PNGs (default: RUN/plots, redrawn each time).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PNGs already in --out.")] = False,
+) -> None:
+    """Pictures of an image run: loss curves, reconstructions or before/after grids, samples, and for 2-D
+    codes the latent map beside PCA (with 5-NN accuracies) and the decoder manifold."""
+    with user_errors():
+        from musicvae_lite.cli import images
+
+        if images.family_of(run) != "image":
+            raise MvaeError(f"{run}: `mvae plot` draws image runs; melody commands write their own piano rolls")
+        paths, found = images.plot(run, data, out, force)
+        for p in paths:
+            typer.echo(f"wrote {p}")
+        if found:
+            typer.echo(f"{found['k']}-NN label accuracy in 2-D: code {found['knn_latent']:.3f}, "
+                       f"PCA {found['knn_pca']:.3f}")

@@ -1,0 +1,136 @@
+"""Image autoencoders on the shared VAE contract (core/vae.py): encoders that give a code or a
+Gaussian posterior, decoders that give per-pixel outputs scored by a pixel likelihood, the plain
+(deterministic) autoencoder, and the restoration model used for denoising and super-resolution.
+
+A VAE here is `core.vae.VAE(GaussianEncoder, PixelDecoder)`: the same class the melody models use.
+Every model is called as `model(x, target, step=..., sample_z=..., noise=...)` and returns the named
+loss terms the trainer logs. x is the (possibly corrupted) input and target the clean image, both
+(B, 1, H, W) in [0, 1].
+
+Pixel likelihoods: "bernoulli" treats each grey level as the probability of a binary pixel and scores
+outputs (logits) with binary cross-entropy summed over pixels, the loss pytorch/examples' VAE reports
+on continuous MNIST pixels; "mse" scores outputs (pixel values) with the squared error summed over
+pixels, which is what PSNR measures.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from musicvae_lite.core.vae import Decoder, Encoder, Posterior
+
+LIKELIHOODS = ("bernoulli", "mse")
+
+
+def psnr(prediction: Tensor, target: Tensor) -> Tensor:
+    """Peak signal-to-noise ratio per image in dB, for pixels in [0, 1]: (B,)."""
+    mse = (prediction.float() - target.float()).pow(2).flatten(1).mean(dim=1)  # (B,)
+    return 10.0 * torch.log10(1.0 / mse.clamp(min=1e-10))
+
+
+def pixel_nll(outputs: Tensor, target: Tensor, likelihood: str) -> Tensor:
+    """Per-image loss summed over pixels, (B,): BCE of logits, or squared error of pixel values."""
+    if likelihood == "bernoulli":
+        per_pixel = F.binary_cross_entropy_with_logits(outputs.float(), target.float(), reduction="none")
+    else:
+        per_pixel = (outputs.float() - target.float()).pow(2)
+    return per_pixel.flatten(1).sum(dim=1)
+
+
+def pixel_mean(outputs: Tensor, likelihood: str) -> Tensor:
+    """The image the outputs stand for, in [0, 1]."""
+    return torch.sigmoid(outputs.float()) if likelihood == "bernoulli" else outputs.float().clamp(0.0, 1.0)
+
+
+class CodeEncoder(nn.Module):
+    """A deterministic encoder: images -> codes (B, ...) (a vector, or the lesson's 4x4 feature map)."""
+
+    def __init__(self, body: nn.Module, head: nn.Module | None = None):
+        super().__init__()
+        self.body = body
+        self.head = head if head is not None else nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.body(x))
+
+
+class GaussianEncoder(Encoder):
+    """Images -> Posterior with (B, z_size) mu and logvar, from a feature body (B, F)."""
+
+    def __init__(self, body: nn.Module, feature_size: int, z_size: int):
+        super().__init__()
+        self.body = body
+        self.z_size = z_size
+        self.mu = nn.Linear(feature_size, z_size)
+        self.logvar = nn.Linear(feature_size, z_size)
+
+    def forward(self, x: Tensor) -> Posterior:
+        h = self.body(x)  # (B, F)
+        return Posterior(mu=self.mu(h), logvar=self.logvar(h))
+
+
+class PixelDecoder(Decoder):
+    """Codes -> per-pixel outputs (B, 1, H, W), scored by a pixel likelihood."""
+
+    def __init__(self, body: nn.Module, likelihood: str = "bernoulli"):
+        super().__init__()
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        self.body = body
+        self.likelihood = likelihood
+
+    def forward(self, z: Tensor, target: Tensor | None = None, *, sampling_prob: float = 0.0) -> Tensor:
+        return self.body(z)  # (B, 1, H, W)
+
+    def reconstruction(self, outputs: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        nll = pixel_nll(outputs, target, self.likelihood)  # (B,)
+        return nll, {"psnr": psnr(pixel_mean(outputs, self.likelihood), target).mean().detach()}
+
+    @torch.no_grad()
+    def generate(self, z: Tensor, *, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
+        """The decoded images' means (B, 1, H, W) in [0, 1]; pixels are not sampled (that only adds noise)."""
+        return pixel_mean(self.body(z), self.likelihood)
+
+
+class Autoencoder(nn.Module):
+    """A plain autoencoder: code = encoder(x), outputs = decoder(code); the loss is the reconstruction."""
+
+    def __init__(self, encoder: CodeEncoder, decoder: PixelDecoder):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.encoder(x)
+
+    def forward(self, x: Tensor, target: Tensor, *, step: int = 0, sample_z: bool = True,
+                noise: Tensor | None = None, sampling_prob: float = 0.0) -> dict[str, Tensor]:
+        outputs = self.decoder(self.encoder(x))
+        recon, metrics = self.decoder.reconstruction(outputs, target)
+        loss = recon.mean()
+        return {"loss": loss, "recon": loss.detach(), **metrics}
+
+
+class Restorer(nn.Module):
+    """An image-to-image network (e.g. the U-Net) that undoes a corruption: outputs = net(x)."""
+
+    def __init__(self, net: nn.Module, likelihood: str = "mse"):
+        super().__init__()
+        if likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+        self.net = net
+        self.likelihood = likelihood
+
+    @torch.no_grad()
+    def restore(self, x: Tensor) -> Tensor:
+        """Corrupted images (B, 1, H, W) -> restored images in [0, 1]."""
+        return pixel_mean(self.net(x), self.likelihood)
+
+    def forward(self, x: Tensor, target: Tensor, *, step: int = 0, sample_z: bool = True,
+                noise: Tensor | None = None, sampling_prob: float = 0.0) -> dict[str, Tensor]:
+        outputs = self.net(x)  # (B, 1, H, W)
+        recon = pixel_nll(outputs, target, self.likelihood).mean()
+        return {"loss": recon, "recon": recon.detach(),
+                "psnr": psnr(pixel_mean(outputs, self.likelihood), target).mean().detach()}

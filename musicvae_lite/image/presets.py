@@ -1,0 +1,96 @@
+"""Named image-model presets, as plain reviewable code: the lesson's autoencoders (AI for Beginners,
+"Autoencoders") done properly, on MNIST-format data (MNIST, Fashion-MNIST, KMNIST).
+
+Steps are whole epochs of the 60,000 training images at batch 128 (469 steps each), evaluated on the
+official test set once per epoch. `mnist_vae` has pytorch/examples' sizes and schedule (784-400-20,
+Adam at 1e-3, batch 128, 10 epochs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from musicvae_lite.core.trainer import TrainConfig
+
+STEPS_PER_EPOCH = 469  # ceil(60,000 / 128)
+DECAY_5_EPOCHS = 0.01 ** (1 / (5 * STEPS_PER_EPOCH))  # the learning rate falls 100-fold over 5 epochs
+
+
+@dataclass(frozen=True)
+class ImageModelConfig:
+    """An image autoencoder, VAE or restoration network."""
+
+    kind: str = "vae"  # "ae" (a deterministic code), "vae" (a Gaussian posterior), "restore" (image to image)
+    architecture: str = "dense"  # "dense", "lesson_conv", "strided_conv" or "unet"
+    image_size: int = 28  # square images of this side
+    z_size: int = 20  # code size (dense and strided_conv; the lesson's conv code is 8 x 4 x 4)
+    hidden_sizes: tuple[int, ...] = (400,)  # dense layers (encoder; the decoder mirrors them)
+    channels: tuple[int, ...] = (32, 64)  # convolution channels, outermost first (one per U-Net level)
+    fold: int = 2  # the U-Net's reversible downsampling: fold x fold sub-images as channels
+    likelihood: str = "bernoulli"  # "bernoulli" (BCE of logits) or "mse" (squared error of pixels)
+    corruption: str = "none"  # the input the model sees: none, noise:SIGMA or downsample:FACTOR
+    max_beta: float = 1.0  # KL weight (VAEs): 1 is the true ELBO
+    beta_rate: float = 0.0  # beta = (1 - beta_rate**step) * max_beta; 0: no annealing
+    free_bits: float = 0.0  # KL budget per image, in bits, not penalized
+
+
+@dataclass(frozen=True)
+class ImagePreset:
+    """A model and how to train it."""
+
+    name: str
+    description: str
+    model: ImageModelConfig
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _epochs(n: int, **kw) -> TrainConfig:
+    """n epochs at batch 128, Adam at 1e-3, evaluated and checkpointed every epoch on the test set."""
+    settings = dict(steps=n * STEPS_PER_EPOCH, batch_size=128, learning_rate=1e-3, decay_rate=1.0,
+                    min_learning_rate=1e-5, grad_clip=0.0, log_every=50, eval_every=STEPS_PER_EPOCH,
+                    eval_examples=10_000, checkpoint_every=STEPS_PER_EPOCH, precision="fp32")
+    # The U-Nets train 2-4x faster in bf16 on CPUs that have it; the VAEs' figures are fp32 ones.
+    settings.update(kw)
+    return TrainConfig(**settings)
+
+
+IMAGE_PRESETS: dict[str, ImagePreset] = {}
+
+
+def _add(preset: ImagePreset) -> None:
+    IMAGE_PRESETS[preset.name] = preset
+
+
+_add(ImagePreset(
+    "mnist_ae", "Dense autoencoder: 784-256-32 and back, BCE",
+    ImageModelConfig(kind="ae", architecture="dense", z_size=32, hidden_sizes=(256,)), _epochs(10)))
+_add(ImagePreset(
+    "mnist_conv_ae", "The lesson's convolutional autoencoder: 3x3 convolutions with 16/8/8 filters, a 8x4x4 code",
+    ImageModelConfig(kind="ae", architecture="lesson_conv", channels=(16, 8, 8)), _epochs(10)))
+_add(ImagePreset(
+    "mnist_denoise", "Denoising: a small U-Net restores images with Gaussian noise (sigma 0.3, fresh every batch)",
+    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
+                     corruption="noise:0.3"), _epochs(5, decay_rate=DECAY_5_EPOCHS, precision="auto")))
+_add(ImagePreset(
+    "mnist_superres_x2", "Super-resolution x2: a U-Net refines the bicubic upsampling of 14x14 images",
+    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
+                     corruption="downsample:2"), _epochs(5, decay_rate=DECAY_5_EPOCHS, precision="auto")))
+_add(ImagePreset(
+    "mnist_superres_x4", "Super-resolution x4: a U-Net refines the bicubic upsampling of 7x7 images",
+    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
+                     corruption="downsample:4"), _epochs(5, decay_rate=DECAY_5_EPOCHS, precision="auto")))
+_add(ImagePreset(
+    "mnist_vae", "pytorch/examples' VAE: 784-400-20, BCE + KL, 10 epochs",
+    ImageModelConfig(kind="vae", architecture="dense", z_size=20, hidden_sizes=(400,)), _epochs(10)))
+_add(ImagePreset(
+    "mnist_vae_2d", "A VAE with a 2-D latent space (for scatter plots and the decoder manifold): 784-512-256-2",
+    ImageModelConfig(kind="vae", architecture="dense", z_size=2, hidden_sizes=(512, 256)), _epochs(10)))
+_add(ImagePreset(
+    "mnist_conv_vae", "The lesson's assignment, a convolutional VAE: 4x4 stride-2 convolutions (32, 64), z 32",
+    ImageModelConfig(kind="vae", architecture="strided_conv", z_size=32, hidden_sizes=(512,), channels=(32, 64)),
+    _epochs(10, decay_rate=0.9998)))
+_add(ImagePreset(
+    "mnist_tiny_vae", "A tiny dense VAE for tests: 784-32-4",
+    ImageModelConfig(kind="vae", architecture="dense", z_size=4, hidden_sizes=(32,)),
+    TrainConfig(steps=60, batch_size=16, log_every=10, eval_every=30, eval_examples=64, checkpoint_every=30,
+                precision="fp32")))
