@@ -12,14 +12,18 @@ from musicvae_lite.errors import MvaeError
 
 
 def family_of(model: str) -> str:
-    """"image" or "melody": the family recorded in a run folder's or checkpoint's config; names that
-    are not paths are bundled melody models."""
+    """"image" or "melody": the family recorded in a run folder's or checkpoint's config. Anything
+    else (a bundled model's name, a MIDI file, a folder of them) is left to the melody side, which
+    says what is wrong with it."""
     path = Path(model)
-    if not path.exists():
+    if not path.exists() or path.suffix.lower() in (".mid", ".midi"):
         return "melody"
     from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
 
-    return load_checkpoint(resolve_checkpoint(path)).config.get("task", {}).get("family", "melody")
+    try:
+        return load_checkpoint(resolve_checkpoint(path)).config.get("task", {}).get("family", "melody")
+    except MvaeError:
+        return "melody"
 
 
 def _load(run: str):
