@@ -46,6 +46,7 @@ def test_beta_annealing():
     assert beta_at(100_000, 0.2, 0.99999) == pytest.approx(0.2 * (1 - 0.99999**100_000))
     assert beta_at(10**8, 0.2, 0.99999) == pytest.approx(0.2)
     assert beta_at(5, 0.5, 0.0) == 0.5  # rate 0: no annealing
+    assert beta_at(0, 0.5, 0.0) == 0.5  # ... from the very first step
 
 
 def test_learning_rate_decays_to_its_floor():

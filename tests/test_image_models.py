@@ -267,3 +267,15 @@ def test_a_plain_autoencoder_has_no_prior(tiny_data, tmp_path):
                                "--batch-size", "8", "-q", *sets("mnist_ae")]).exit_code == 0
     result = runner.invoke(app, ["sample", str(run), "-o", str(tmp_path / "s")])
     assert result.exit_code == 2 and "only VAEs" in result.output
+
+
+def test_a_vae_s_eval_loss_is_its_negative_elbo(vae_run):
+    """The trainer evaluates with the KL weight of the current step: beta 1 from the first step here."""
+    import csv
+
+    with open(vae_run / "metrics.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["split"] == "eval"]
+    last = max(int(r["step"]) for r in rows)
+    values = {r["name"]: float(r["value"]) for r in rows if int(r["step"]) == last}
+    assert values["kl"] > 0
+    assert values["loss"] == pytest.approx(values["recon"] + values["kl"], rel=1e-4)

@@ -343,7 +343,7 @@ class Trainer:
                         log.write(step, "train", {**values, "lr": lr, "grad_norm": grad_norm})
                     due_eval = step == cfg.steps or (cfg.eval_every and step % cfg.eval_every == 0)
                     if due_eval:
-                        eval_metrics = self.evaluate(model, device, precision)
+                        eval_metrics = self.evaluate(model, device, precision, step)
                         log.write(step, "eval", eval_metrics)
                     if step == cfg.steps or step % cfg.checkpoint_every == 0 or stop_now:
                         latest = save(eval_metrics.get("loss") if due_eval else None) or latest
@@ -379,15 +379,16 @@ class Trainer:
             raise TrainingError("data-parallel replicas diverged; training stopped")
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, device: torch.device, precision: Precision) -> dict[str, float]:
-        """The task's loss terms averaged over (a bounded part of) the held-out data; `train=False`
-        lets the task turn off its training-time randomness (scheduled sampling, z sampling)."""
+    def evaluate(self, model: nn.Module, device: torch.device, precision: Precision, step: int) -> dict[str, float]:
+        """The task's loss terms averaged over (a bounded part of) the held-out data, weighted as the
+        training loss is at `step` (the KL weight anneals); `train=False` lets the task turn off its
+        training-time randomness (scheduled sampling, z sampling)."""
         model.eval()
         sums: dict[str, float] = {}
         count = 0
         for batch, size in self.task.eval_batches(self.cfg.batch_size, self.cfg.eval_examples, device):
             with precision.autocast(device):
-                terms = _scalars(self.task.loss(model, batch, 0, train=False))
+                terms = _scalars(self.task.loss(model, batch, step, train=False))
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v * size
             count += size

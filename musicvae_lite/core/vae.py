@@ -60,6 +60,8 @@ def free_bits_kl(kl_nats: Tensor, free_bits: float) -> Tensor:
 def beta_at(step: int, max_beta: float, beta_rate: float) -> float:
     """KL weight annealed from 0 towards `max_beta`: (1 - beta_rate**step) * max_beta; beta_rate 0 means
     `max_beta` from the start."""
+    if beta_rate == 0.0:  # also at step 0, where 0**0 would be 1 and beta 0
+        return max_beta
     return (1.0 - beta_rate**step) * max_beta
 
 

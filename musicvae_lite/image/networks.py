@@ -98,8 +98,9 @@ class StridedConvEncoder(nn.Module):
 
 
 class StridedConvDecoder(nn.Module):
-    """Codes (B, Z) -> output maps (B, 1, S, S): dense layers to a (C, S / 2^n, S / 2^n) map, then 4x4
-    stride-2 transposed convolutions doubling the size each time."""
+    """Codes (B, Z) -> output maps (B, 1, S, S): dense layers to a (C, S / 2^n, S / 2^n) map, then per
+    stage a 4x4 stride-2 transposed convolution doubling the size and a 3x3 convolution refining it
+    (the last one gives the single output channel)."""
 
     def __init__(self, image_size: int, z_size: int, channels: Sequence[int], hidden: int):
         super().__init__()
@@ -108,9 +109,9 @@ class StridedConvDecoder(nn.Module):
         layers: list[nn.Module] = [nn.Linear(z_size, hidden), nn.ReLU(),
                                    nn.Linear(hidden, channels[0] * base * base), nn.ReLU(),
                                    nn.Unflatten(1, (channels[0], base, base))]
-        for c_in, c_out in zip(channels, channels[1:] + [1]):
-            layers.append(nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1))
-            if c_out != 1:
+        for c, c_next in zip(channels, channels[1:] + [1]):
+            layers += [nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.ReLU(), nn.Conv2d(c, c_next, 3, padding=1)]
+            if c_next != 1:
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
 
