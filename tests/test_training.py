@@ -242,3 +242,28 @@ def test_two_process_data_parallel_training_matches_one_process(tmp_path):
     assert one.step == two.step == 6
     for name in one.model:
         torch.testing.assert_close(two.model[name], one.model[name], rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_init_from_starts_at_the_given_weights_and_refuses_ones_that_do_not_fit(tmp_path):
+    first = Trainer(tiny_task(), train_cfg(steps=4), tmp_path / "a", progress=False).fit()
+    start = load_checkpoint(first.checkpoint).model
+    still = Trainer(tiny_task(), train_cfg(steps=1, learning_rate=0.0, min_learning_rate=0.0), tmp_path / "b",
+                    progress=False, init_weights=start).fit()
+    after = load_checkpoint(still.checkpoint).model
+    assert all(torch.equal(start[k], after[k]) for k in start)  # learning rate 0: still the given weights
+    wider = tiny_task(z_size=24)
+    with pytest.raises(TrainingError, match="do not fit this model"):
+        Trainer(wider, train_cfg(steps=1), tmp_path / "c", progress=False, init_weights=start).fit()
+
+
+def test_init_from_through_the_cli_keeps_the_model_and_takes_new_loss_settings(tmp_path):
+    data = write_dataset(tmp_path / "data", 16, 8)
+    base = ["train", "mel_2bar_tiny", "--data", str(data), "--steps", "2", "--batch-size", "4", "-q"]
+    assert runner.invoke(app, [*base, "-o", str(tmp_path / "a"), "--set", "z_size=12"]).exit_code == 0
+    result = runner.invoke(app, [*base, "-o", str(tmp_path / "b"), "--init-from", str(tmp_path / "a"),
+                                 "--set", "free_bits=7"])
+    assert result.exit_code == 0, result.output
+    model = load_checkpoint(tmp_path / "b" / "last.pt").config["task"]["model"]
+    assert model["z_size"] == 12 and model["free_bits"] == 7  # the source's shape, the new budget
+    result = runner.invoke(app, [*base, "-o", str(tmp_path / "c"), "--init-from", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "error:" in result.output

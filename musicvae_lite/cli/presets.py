@@ -17,11 +17,11 @@ def presets() -> None:
         typer.echo(f"{p.name:<18} {m.bars} bars, z {m.z_size}, {layers}, free bits {m.free_bits:g}, "
                    f"max beta {m.max_beta:g}, batch {t.batch_size}, {t.steps} steps")
         typer.echo(f"{'':<18} {p.description}")
-    from musicvae_lite.image.presets import IMAGE_PRESETS, STEPS_PER_EPOCH
+    from musicvae_lite.image.presets import IMAGE_PRESETS, steps_per_epoch
 
     for p in IMAGE_PRESETS.values():
         m, t = p.model, p.train
         extra = f", {m.corruption}" if m.corruption != "none" else ""
         typer.echo(f"{p.name:<18} image {m.kind}, {m.architecture}{extra}, batch {t.batch_size}, "
-                   f"{t.steps} steps ({t.steps / STEPS_PER_EPOCH:g} epochs)")
+                   f"{t.steps} steps ({t.steps / steps_per_epoch(t.batch_size):g} epochs)")
         typer.echo(f"{'':<18} {p.description}")

@@ -11,8 +11,10 @@ from musicvae_lite.core.overrides import override
 
 
 def train_run(config: str, data: Path | None, out: Path, *, steps, batch_size, device, precision, seed, resume,
-              assignments, progress):
-    """Train melody preset or image preset `config` (their names differ) with the one trainer."""
+              assignments, progress, init_from: str | None = None):
+    """Train melody preset or image preset `config` (their names differ) with the one trainer; with
+    `init_from` (a run, checkpoint or bundled model of the same family) start from its weights and
+    model settings, to which `assignments` still apply (e.g. a new free-bits budget)."""
     from musicvae_lite.core.trainer import Trainer
     from musicvae_lite.image.presets import IMAGE_PRESETS
     from musicvae_lite.music.presets import PRESETS
@@ -22,18 +24,14 @@ def train_run(config: str, data: Path | None, out: Path, *, steps, batch_size, d
         from musicvae_lite.image.datasets import load_image_data
         from musicvae_lite.image.task import ImageTask
 
-        preset = override(IMAGE_PRESETS[config], assignments)
-        if resume:
-            preset = _preset_of_run(out, preset, family.model_config_from_dict)
+        preset, weights = _start(IMAGE_PRESETS[config], assignments, init_from, family, resume, out)
         task = ImageTask(preset.model, load_image_data(data), preset.name)
     elif config in PRESETS:
         from musicvae_lite.music import model as family
         from musicvae_lite.music.melody_data import load_melody_data
         from musicvae_lite.music.task import MelodyTask
 
-        preset = override(PRESETS[config], assignments)
-        if resume:
-            preset = _preset_of_run(out, preset, family.model_config_from_dict)
+        preset, weights = _start(PRESETS[config], assignments, init_from, family, resume, out)
         if data is None:
             raise MvaeError("a melody preset needs --data: a dataset folder from `mvae data build`")
         melodies = load_melody_data(data, preset.model.bars)
@@ -47,7 +45,34 @@ def train_run(config: str, data: Path | None, out: Path, *, steps, batch_size, d
                        ("precision", precision)):
         if value is not None:
             train = replace(train, **{key: value})
-    return Trainer(task, train, out, resume=resume, progress=progress).fit()
+    return Trainer(task, train, out, resume=resume, progress=progress, init_weights=weights).fit()
+
+
+def _start(preset, assignments, init_from, family, resume, out):
+    """The preset to train and the weights to start from (None: a fresh initialization)."""
+    weights = None
+    if init_from is not None and not resume:
+        from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+
+        source = _checkpoint_path(init_from)
+        state = load_checkpoint(resolve_checkpoint(source))
+        task = state.config.get("task", {})
+        if task.get("family") != family.FAMILY:
+            raise MvaeError(f"--init-from {init_from}: a {task.get('family', 'unknown')} model cannot start "
+                            f"a {family.FAMILY} preset")
+        preset = replace(preset, model=family.model_config_from_dict(task["model"]))
+        weights = state.model
+    preset = override(preset, assignments)
+    if resume:
+        preset = _preset_of_run(out, preset, family.model_config_from_dict)
+    return preset, weights
+
+
+def _checkpoint_path(name: str) -> Path:
+    """A bundled model's file, or the path given."""
+    from musicvae_lite.music.bundled import bundled_path
+
+    return bundled_path(name) or Path(name)
 
 
 def _preset_of_run(out: Path, preset, config_from_dict):

@@ -23,6 +23,7 @@ def train(
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the preset's).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its newest checkpoint.")] = False,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: key=value (repeatable).")] = None,
+    init_from: Annotated[Optional[str], typer.Option("--init-from", help="Start from this model's weights and settings (a run, checkpoint or bundled model's name): fine-tuning. --set still applies.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a model preset on a dataset. Under torchrun, trains data-parallel (NCCL on GPUs, gloo on CPUs)."""
@@ -31,7 +32,7 @@ def train(
 
         result = train_run(config, data, out, steps=steps, batch_size=batch_size, device=device,
                            precision=precision, seed=seed, resume=resume, assignments=set_ or [],
-                           progress=not quiet)
+                           progress=not quiet, init_from=init_from)
         if result is None:
             return
         if result.interrupted:

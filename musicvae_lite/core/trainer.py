@@ -208,11 +208,12 @@ class Trainer:
     """Trains a `TrainTask`'s model into `run_dir` (checkpoints, metrics.csv, config.json)."""
 
     def __init__(self, task: TrainTask, cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
-                 progress: bool = True) -> None:
+                 progress: bool = True, init_weights: dict[str, Tensor] | None = None) -> None:
         self.task = task
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.resume = resume
+        self.init_weights = init_weights  # start from these weights (fine-tuning) instead of a fresh init
         self.progress = progress
         self.dist = _Distributed()
         self._comm_device = torch.device("cpu")  # where collective flags live: the training device
@@ -263,6 +264,12 @@ class Trainer:
         cfg, task = self.cfg, self.task
         seed_everything(cfg.seed)
         model = task.build_model().to(device)
+        if self.init_weights is not None and not self.resume:
+            try:
+                model.load_state_dict(self.init_weights)
+            except RuntimeError as e:
+                first = str(e).strip().splitlines()[1:2] or [str(e)]
+                raise TrainingError(f"the starting weights do not fit this model: {first[0].strip()}") from None
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
         scaler = torch.amp.GradScaler(device.type) if precision.scaler else None
         batches = torch.Generator().manual_seed(cfg.seed)
