@@ -267,3 +267,12 @@ def test_init_from_through_the_cli_keeps_the_model_and_takes_new_loss_settings(t
     assert model["z_size"] == 12 and model["free_bits"] == 7  # the source's shape, the new budget
     result = runner.invoke(app, [*base, "-o", str(tmp_path / "c"), "--init-from", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "error:" in result.output
+
+
+def test_resume_keeps_the_run_s_training_settings(tmp_path):
+    data = write_dataset(tmp_path / "data", 16, 8)
+    base = ["train", "mel_2bar_tiny", "--data", str(data), "--batch-size", "4", "-q", "-o", str(tmp_path / "r")]
+    assert runner.invoke(app, [*base, "--steps", "2", "--set", "learning_rate=0.005"]).exit_code == 0
+    assert runner.invoke(app, [*base, "--steps", "3", "--resume"]).exit_code == 0
+    state = load_checkpoint(tmp_path / "r" / "last.pt")
+    assert state.step == 3 and state.config["train"]["learning_rate"] == 0.005  # not the preset's 1e-2

@@ -64,7 +64,7 @@ def _start(preset, assignments, init_from, family, resume, out):
         weights = state.model
     preset = override(preset, assignments)
     if resume:
-        preset = _preset_of_run(out, preset, family.model_config_from_dict)
+        preset = _preset_of_run(out, preset, family.model_config_from_dict, assignments)
     return preset, weights
 
 
@@ -75,17 +75,27 @@ def _checkpoint_path(name: str) -> Path:
     return bundled_path(name) or Path(name)
 
 
-def _preset_of_run(out: Path, preset, config_from_dict):
-    """On --resume the run's own model settings win: the checkpoint rebuilds the same model."""
+def _preset_of_run(out: Path, preset, config_from_dict, assignments):
+    """On --resume the run's own settings win: the checkpoint's model config rebuilds the same model, and
+    its train config continues the same schedules; `--set` may still change training settings (and the
+    command's --steps and the like apply after this)."""
+    from dataclasses import fields
+
     from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint
+    from musicvae_lite.core.trainer import TrainConfig
 
     latest = CheckpointManager(out).latest() if out.exists() else None
     if latest is None:
         raise MvaeError(f"--resume: no checkpoint in {out}")
-    task = load_checkpoint(latest).config.get("task", {})
+    config = load_checkpoint(latest).config
+    task = config.get("task", {})
     if task.get("preset") not in (None, preset.name):
         raise MvaeError(f"--resume: {out} was trained from preset {task.get('preset')}, not {preset.name}")
-    return replace(preset, model=config_from_dict(task["model"]))
+    known = {f.name for f in fields(TrainConfig)}
+    train = TrainConfig(**{k: v for k, v in config.get("train", {}).items() if k in known}) \
+        if config.get("train") else preset.train
+    resumed = replace(preset, model=config_from_dict(task["model"]), train=train)
+    return override(resumed, [a for a in assignments if a.partition("=")[0].strip() in known])
 
 
 def eval_run(model: str, data: Path, *, batch_size: int, device: str, progress: bool):

@@ -79,15 +79,15 @@ class LessonConvDecoder(nn.Module):
 
 
 class StridedConvEncoder(nn.Module):
-    """(B, 1, S, S) -> features (B, F): 4x4 stride-2 convolutions halving the size each time (DCGAN
-    style), then one dense layer."""
+    """(B, 1, S, S) -> features (B, F): per stage a 3x3 convolution and a 4x4 stride-2 convolution
+    halving the size (DCGAN style), then one dense layer; it mirrors StridedConvDecoder."""
 
     def __init__(self, image_size: int, channels: Sequence[int], hidden: int):
         super().__init__()
         layers: list[nn.Module] = []
         c_in, size = 1, image_size
         for c in channels:
-            layers += [nn.Conv2d(c_in, c, 4, stride=2, padding=1), nn.ReLU()]
+            layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU(), nn.Conv2d(c, c, 4, stride=2, padding=1), nn.ReLU()]
             c_in, size = c, size // 2
         layers += [nn.Flatten(), nn.Linear(c_in * size * size, hidden), nn.ReLU()]
         self.net = nn.Sequential(*layers)

@@ -96,10 +96,10 @@ _add(ImagePreset(
     "mnist_vae_2d", "A VAE with a 2-D latent space (for scatter plots and the decoder manifold): 784-512-256-2",
     ImageModelConfig(kind="vae", architecture="dense", z_size=2, hidden_sizes=(512, 256)), _epochs(10)))
 _add(ImagePreset(
-    "mnist_conv_vae", "The lesson's assignment, a convolutional VAE: 4x4 stride-2 convolutions (32, 64), a 3x3 convolution "
-    "after each upsampling, z 32",
+    "mnist_conv_vae", "The lesson's assignment, a convolutional VAE: per stage a 3x3 and a 4x4 stride-2 convolution "
+    "(32, 64 channels), mirrored in the decoder, z 32",
     ImageModelConfig(kind="vae", architecture="strided_conv", z_size=32, hidden_sizes=(512,), channels=(32, 64)),
-    _epochs(10, batch_size=64, decay_rate=decay_over(10, 20, batch_size=64), precision="auto")))
+    _epochs(10, batch_size=64, decay_rate=decay_over(10, 10, batch_size=64), precision="auto")))
 _add(ImagePreset(
     "mnist_tiny_vae", "A tiny dense VAE for tests: 784-32-4",
     ImageModelConfig(kind="vae", architecture="dense", z_size=4, hidden_sizes=(32,)),
