@@ -276,3 +276,18 @@ def test_resume_keeps_the_run_s_training_settings(tmp_path):
     assert runner.invoke(app, [*base, "--steps", "3", "--resume"]).exit_code == 0
     state = load_checkpoint(tmp_path / "r" / "last.pt")
     assert state.step == 3 and state.config["train"]["learning_rate"] == 0.005  # not the preset's 1e-2
+
+
+def test_init_from_refuses_a_model_of_the_other_family(tmp_path):
+    from musicvae_lite.image.idx import write_idx
+
+    folder = tmp_path / "images"
+    for split, n in (("train", 8), ("t10k", 4)):
+        write_idx(folder / f"{split}-images-idx3-ubyte", np.zeros((n, 28, 28), np.uint8))
+        write_idx(folder / f"{split}-labels-idx1-ubyte", np.zeros(n, np.uint8))
+    assert runner.invoke(app, ["train", "mnist_tiny_vae", "--data", str(folder), "-o", str(tmp_path / "img"),
+                               "--steps", "1", "--batch-size", "4", "-q"]).exit_code == 0
+    data = write_dataset(tmp_path / "data", 16, 8)
+    result = runner.invoke(app, ["train", "mel_2bar_tiny", "--data", str(data), "-o", str(tmp_path / "m"),
+                                 "--init-from", str(tmp_path / "img"), "-q"])
+    assert result.exit_code == 2 and "--init-from:" in result.output and "not a melody model" in result.output

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.core.overrides import override
+from musicvae_lite.core.presets import override
 
 
 def train_run(config: str, data: Path | None, out: Path, *, steps, batch_size, device, precision, seed, resume,
@@ -52,14 +52,13 @@ def _start(preset, assignments, init_from, family, resume, out):
     """The preset to train and the weights to start from (None: a fresh initialization)."""
     weights = None
     if init_from is not None and not resume:
-        from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+        from musicvae_lite.core.checkpoint import load_family_checkpoint
 
-        source = _checkpoint_path(init_from)
-        state = load_checkpoint(resolve_checkpoint(source))
-        task = state.config.get("task", {})
-        if task.get("family") != family.FAMILY:
-            raise MvaeError(f"--init-from {init_from}: a {task.get('family', 'unknown')} model cannot start "
-                            f"a {family.FAMILY} preset")
+        try:
+            state, task = load_family_checkpoint(_checkpoint_path(init_from), family.FAMILY,
+                                                 f"a {family.FAMILY} model, which a {family.FAMILY} preset needs")
+        except MvaeError as e:
+            raise MvaeError(f"--init-from: {e}") from None
         preset = replace(preset, model=family.model_config_from_dict(task["model"]))
         weights = state.model
     preset = override(preset, assignments)

@@ -553,3 +553,14 @@ def resolve_checkpoint(path: str | Path) -> Path:
     if not path.exists():
         raise CheckpointError(f"checkpoint {path} does not exist")
     return path
+
+
+def load_family_checkpoint(path: str | Path, family: str, noun: str) -> tuple[Checkpoint, dict]:
+    """(the checkpoint, its task description) from a checkpoint file or run folder, which must hold a
+    model of `family` (the `task.family` its trainer recorded); `noun` names that family in the error."""
+    file = resolve_checkpoint(path)
+    state = load_checkpoint(file)
+    task = state.config.get("task", {})
+    if task.get("family") != family:
+        raise CheckpointError(f"{file} holds a {task.get('family', 'unknown')!r} model, not {noun}")
+    return state, task

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
 from torch import nn
 
+from musicvae_lite.core.presets import config_from_dict
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image import networks as nets
@@ -57,23 +58,16 @@ def model_config_to_dict(cfg: ImageModelConfig) -> dict:
 
 
 def model_config_from_dict(d: dict) -> ImageModelConfig:
-    names = {f.name for f in fields(ImageModelConfig)}
-    unknown = set(d) - names
-    if unknown:
-        raise MvaeError(f"checkpoint's image model config has unknown settings: {', '.join(sorted(unknown))}")
-    return ImageModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    """Rebuild a config from its checkpointed dict."""
+    return config_from_dict(ImageModelConfig, d)
 
 
 def load_image_model(path: str | Path) -> tuple[nn.Module, ImageModelConfig, int, dict]:
     """(model in eval mode on the CPU, its config, its training step, the task's description) from a
     checkpoint file or run folder."""
-    from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+    from musicvae_lite.core.checkpoint import load_family_checkpoint
 
-    file = resolve_checkpoint(path)
-    state = load_checkpoint(file)
-    task = state.config.get("task", {})
-    if task.get("family") != FAMILY:
-        raise MvaeError(f"{file} holds a {task.get('family', 'unknown')!r} model, not an image model")
+    state, task = load_family_checkpoint(path, FAMILY, "an image model")
     cfg = model_config_from_dict(task["model"])
     model = build_image_model(cfg)
     model.load_state_dict(state.model)

@@ -8,8 +8,9 @@ Adam at 1e-3, batch 128, 10 epochs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from musicvae_lite.core.presets import Preset
 from musicvae_lite.core.trainer import TrainConfig
 
 TRAIN_IMAGES = 60_000  # MNIST's and Fashion-MNIST's training set
@@ -42,16 +43,6 @@ class ImageModelConfig:
     free_bits: float = 0.0  # KL budget per image, in bits, not penalized
 
 
-@dataclass(frozen=True)
-class ImagePreset:
-    """A model and how to train it."""
-
-    name: str
-    description: str
-    model: ImageModelConfig
-    train: TrainConfig = field(default_factory=TrainConfig)
-
-
 def _epochs(n: int, batch_size: int = 128, **kw) -> TrainConfig:
     """n epochs (at batch 128 unless given), Adam at 1e-3, evaluated and checkpointed every epoch on the test set."""
     epoch = steps_per_epoch(batch_size)
@@ -64,43 +55,46 @@ def _epochs(n: int, batch_size: int = 128, **kw) -> TrainConfig:
     return TrainConfig(**settings)
 
 
-IMAGE_PRESETS: dict[str, ImagePreset] = {}
+IMAGE_PRESETS: dict[str, Preset] = {}
 
 
-def _add(preset: ImagePreset) -> None:
+def _add(preset: Preset) -> None:
     IMAGE_PRESETS[preset.name] = preset
 
 
-_add(ImagePreset(
+_add(Preset(
     "mnist_ae", "Dense autoencoder: 784-256-32 and back, BCE",
     ImageModelConfig(kind="ae", architecture="dense", z_size=32, hidden_sizes=(256,)), _epochs(10)))
-_add(ImagePreset(
+_add(Preset(
     "mnist_conv_ae", "The lesson's convolutional autoencoder: 3x3 convolutions with 16/8/8 filters, a 8x4x4 code",
     ImageModelConfig(kind="ae", architecture="lesson_conv", channels=(16, 8, 8)), _epochs(10)))
-_add(ImagePreset(
-    "mnist_denoise", "Denoising: a small U-Net restores images with Gaussian noise (sigma 0.3, fresh every batch)",
-    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
-                     corruption="noise:0.3"), _epochs(5, decay_rate=decay_over(5, 100), precision="auto")))
-_add(ImagePreset(
-    "mnist_superres_x2", "Super-resolution x2: a U-Net refines the bicubic upsampling of 14x14 images",
-    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
-                     corruption="downsample:2"), _epochs(3, decay_rate=decay_over(3, 100), precision="auto")))
-_add(ImagePreset(
-    "mnist_superres_x4", "Super-resolution x4: a U-Net refines the bicubic upsampling of 7x7 images",
-    ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128), likelihood="mse",
-                     corruption="downsample:4"), _epochs(3, decay_rate=decay_over(3, 100), precision="auto")))
-_add(ImagePreset(
+
+
+def _restorer(name: str, description: str, corruption: str, epochs: int) -> Preset:
+    """A U-Net restorer trained with squared error, its learning rate falling 100-fold over the run."""
+    return Preset(name, description, ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128),
+                                                      likelihood="mse", corruption=corruption),
+                  _epochs(epochs, decay_rate=decay_over(epochs, 100), precision="auto"))
+
+
+_add(_restorer("mnist_denoise", "Denoising: a small U-Net restores images with Gaussian noise (sigma 0.3, fresh "
+               "every batch)", "noise:0.3", 5))
+_add(_restorer("mnist_superres_x2", "Super-resolution x2: a U-Net refines the bicubic upsampling of 14x14 images",
+               "downsample:2", 3))
+_add(_restorer("mnist_superres_x4", "Super-resolution x4: a U-Net refines the bicubic upsampling of 7x7 images",
+               "downsample:4", 3))
+_add(Preset(
     "mnist_vae", "pytorch/examples' VAE: 784-400-20, BCE + KL, 10 epochs",
     ImageModelConfig(kind="vae", architecture="dense", z_size=20, hidden_sizes=(400,)), _epochs(10)))
-_add(ImagePreset(
+_add(Preset(
     "mnist_vae_2d", "A VAE with a 2-D latent space (for scatter plots and the decoder manifold): 784-512-256-2",
     ImageModelConfig(kind="vae", architecture="dense", z_size=2, hidden_sizes=(512, 256)), _epochs(10)))
-_add(ImagePreset(
+_add(Preset(
     "mnist_conv_vae", "The lesson's assignment, a convolutional VAE: per stage a 3x3 and a 4x4 stride-2 convolution "
     "(32, 64 channels), mirrored in the decoder, z 32",
     ImageModelConfig(kind="vae", architecture="strided_conv", z_size=32, hidden_sizes=(512,), channels=(32, 64)),
     _epochs(10, batch_size=64, decay_rate=decay_over(10, 10, batch_size=64), precision="auto")))
-_add(ImagePreset(
+_add(Preset(
     "mnist_tiny_vae", "A tiny dense VAE for tests: 784-32-4",
     ImageModelConfig(kind="vae", architecture="dense", z_size=4, hidden_sizes=(32,)),
     TrainConfig(steps=60, batch_size=16, log_every=10, eval_every=30, eval_examples=64, checkpoint_every=30,

@@ -4,11 +4,11 @@ with a flat categorical LSTM decoder, or with the hierarchical "conductor" decod
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
+from musicvae_lite.core.presets import config_from_dict
 from musicvae_lite.core.vae import VAE
-from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
 from musicvae_lite.music.hierarchical import HierarchicalDecoder
 from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
@@ -35,23 +35,15 @@ def model_config_to_dict(cfg: MelodyModelConfig) -> dict:
 
 
 def model_config_from_dict(d: dict) -> MelodyModelConfig:
-    """Rebuild a config from its checkpointed dict (tuples come back from JSON as lists)."""
-    names = {f.name: f for f in fields(MelodyModelConfig)}
-    unknown = set(d) - set(names)
-    if unknown:
-        raise MvaeError(f"checkpoint's model config has unknown settings: {', '.join(sorted(unknown))}")
-    return MelodyModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    """Rebuild a config from its checkpointed dict."""
+    return config_from_dict(MelodyModelConfig, d)
 
 
 def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
     """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
-    from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+    from musicvae_lite.core.checkpoint import load_family_checkpoint
 
-    file = resolve_checkpoint(path)
-    state = load_checkpoint(file)
-    task = state.config.get("task", {})
-    if task.get("family") != FAMILY:
-        raise MvaeError(f"{file} holds a {task.get('family', 'unknown')!r} model, not a melody model")
+    state, task = load_family_checkpoint(path, FAMILY, "a melody model")
     cfg = model_config_from_dict(task["model"])
     model = build_melody_vae(cfg)
     model.load_state_dict(state.model)

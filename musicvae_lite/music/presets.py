@@ -8,8 +8,9 @@ for the bundled model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from musicvae_lite.core.presets import Preset
 from musicvae_lite.core.trainer import TrainConfig
 from musicvae_lite.errors import MvaeError
 
@@ -38,16 +39,6 @@ class MelodyModelConfig:
     @property
     def hierarchical(self) -> bool:
         return bool(self.conductor_sizes)
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A model and how to train it."""
-
-    name: str
-    description: str
-    model: MelodyModelConfig
-    train: TrainConfig = field(default_factory=TrainConfig)
 
 
 PRESETS: dict[str, Preset] = {}

@@ -1,15 +1,34 @@
-"""Settings given on the command line (`--set key=value`) applied to a preset: its model config or its
-train config, whichever has the key, parsed to the type of the current value. Any preset with
-`model` and `train` dataclasses (music/presets.py, image/presets.py) works."""
+"""What every family's presets share (music/presets.py, image/presets.py): the `Preset` record of a
+model config and its train config, the settings given on the command line (`--set key=value`) applied
+to either, parsed to the type of the current value, and a model config rebuilt from a checkpoint."""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
-from typing import TypeVar
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
+from musicvae_lite.core.trainer import TrainConfig
 from musicvae_lite.errors import MvaeError
 
-Preset = TypeVar("Preset")  # a frozen dataclass with `model` and `train` fields
+C = TypeVar("C")  # a model config dataclass
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A model and how to train it."""
+
+    name: str
+    description: str
+    model: Any  # the family's model config: MelodyModelConfig, ImageModelConfig
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def config_from_dict(cls: type[C], d: dict) -> C:
+    """Rebuild a model config from its checkpointed dict (tuples come back from JSON as lists)."""
+    unknown = set(d) - {f.name for f in fields(cls)}
+    if unknown:
+        raise MvaeError(f"checkpoint's {cls.__name__} has unknown settings: {', '.join(sorted(unknown))}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
 
 def _parse(value: str, current):
