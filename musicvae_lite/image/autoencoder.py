@@ -44,6 +44,17 @@ def pixel_mean(outputs: Tensor, likelihood: str) -> Tensor:
     return torch.sigmoid(outputs.float()) if likelihood == "bernoulli" else outputs.float().clamp(0.0, 1.0)
 
 
+def pixel_reconstruction(outputs: Tensor, target: Tensor, likelihood: str) -> tuple[Tensor, dict[str, Tensor]]:
+    """(per-image loss (B,), {"psnr": the batch's mean PSNR of the images the outputs stand for})."""
+    return pixel_nll(outputs, target, likelihood), {"psnr": psnr(pixel_mean(outputs, likelihood), target).mean().detach()}
+
+
+def check_likelihood(likelihood: str) -> str:
+    if likelihood not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+    return likelihood
+
+
 class CodeEncoder(nn.Module):
     """A deterministic encoder: images -> codes (B, ...) (a vector, or the lesson's 4x4 feature map)."""
 
@@ -76,17 +87,14 @@ class PixelDecoder(Decoder):
 
     def __init__(self, body: nn.Module, likelihood: str = "bernoulli"):
         super().__init__()
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
         self.body = body
-        self.likelihood = likelihood
+        self.likelihood = check_likelihood(likelihood)
 
     def forward(self, z: Tensor, target: Tensor | None = None, *, sampling_prob: float = 0.0) -> Tensor:
         return self.body(z)  # (B, 1, H, W)
 
     def reconstruction(self, outputs: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        nll = pixel_nll(outputs, target, self.likelihood)  # (B,)
-        return nll, {"psnr": psnr(pixel_mean(outputs, self.likelihood), target).mean().detach()}
+        return pixel_reconstruction(outputs, target, self.likelihood)
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
@@ -118,10 +126,8 @@ class Restorer(nn.Module):
 
     def __init__(self, net: nn.Module, likelihood: str = "mse"):
         super().__init__()
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
         self.net = net
-        self.likelihood = likelihood
+        self.likelihood = check_likelihood(likelihood)
 
     @torch.no_grad()
     def restore(self, x: Tensor) -> Tensor:
@@ -130,7 +136,6 @@ class Restorer(nn.Module):
 
     def forward(self, x: Tensor, target: Tensor, *, step: int = 0, sample_z: bool = True,
                 noise: Tensor | None = None, sampling_prob: float = 0.0) -> dict[str, Tensor]:
-        outputs = self.net(x)  # (B, 1, H, W)
-        recon = pixel_nll(outputs, target, self.likelihood).mean()
-        return {"loss": recon, "recon": recon.detach(),
-                "psnr": psnr(pixel_mean(outputs, self.likelihood), target).mean().detach()}
+        nll, metrics = pixel_reconstruction(self.net(x), target, self.likelihood)
+        loss = nll.mean()
+        return {"loss": loss, "recon": loss.detach(), **metrics}
