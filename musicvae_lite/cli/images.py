@@ -18,6 +18,13 @@ def family_of(model: str) -> str:
     path = Path(model)
     if not path.exists() or path.suffix.lower() in (".mid", ".midi"):
         return "melody"
+    if (path / "config.json").is_file():  # a run folder: its trainer wrote the family there too
+        import json
+
+        try:
+            return json.loads((path / "config.json").read_text()).get("task", {}).get("family", "melody")
+        except (OSError, ValueError, AttributeError):
+            pass  # unreadable: ask the checkpoint
     from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
 
     try:

@@ -43,8 +43,9 @@ def train(
         typer.echo(f"trained {result.step} steps in {result.seconds:.0f} s; eval: {figures}")
         typer.echo(f"checkpoint: {result.checkpoint}")
         from musicvae_lite.cli import images
+        from musicvae_lite.image.presets import IMAGE_PRESETS
 
-        if images.family_of(str(out)) == "image":  # the pictures of the run, as `mvae plot` draws them
+        if config in IMAGE_PRESETS:  # the pictures of the run, as `mvae plot` draws them
             paths, found = images.plot(str(out), data, None, force=False)
             typer.echo(f"pictures: {', '.join(p.name for p in paths)} in {out / 'plots'}")
             if found:
