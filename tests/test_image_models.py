@@ -129,6 +129,14 @@ def test_restorers_start_as_the_identity():
     assert torch.allclose(model.restore(x), x, atol=1e-6)
 
 
+def test_the_posterior_is_computed_in_fp32_under_bf16_autocast():
+    # In bf16 the wider conv VAE's posterior collapsed at once (KL 0.01 nats, loss stuck at the mean image).
+    model = build_image_model(small("mnist_conv_vae"))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        posterior = model.encode(batch(4))
+    assert posterior.mu.dtype == posterior.logvar.dtype == torch.float32
+
+
 @pytest.mark.parametrize("cfg, message", [
     (ImageModelConfig(kind="gan"), "kind"),
     (ImageModelConfig(architecture="mlp"), "architecture"),

@@ -79,7 +79,9 @@ class GaussianEncoder(Encoder):
 
     def forward(self, x: Tensor) -> Posterior:
         h = self.body(x)  # (B, F)
-        return Posterior(mu=self.mu(h), logvar=self.logvar(h))
+        with torch.autocast(h.device.type, enabled=False):  # the posterior in fp32 even under bf16 autocast
+            h = h.float()
+            return Posterior(mu=self.mu(h), logvar=self.logvar(h))
 
 
 class PixelDecoder(Decoder):
