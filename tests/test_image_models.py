@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from musicvae_lite.cli import app
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.image.autoencoder import psnr
 from musicvae_lite.image.corruptions import Downsample, GaussianNoise, parse_corruption
 from musicvae_lite.image.evaluate import evaluate_images, iwae_bound
 from musicvae_lite.image.idx import write_idx
@@ -137,11 +138,27 @@ def test_the_posterior_is_computed_in_fp32_under_bf16_autocast():
     assert posterior.mu.dtype == posterior.logvar.dtype == torch.float32
 
 
+def test_the_psnr_objective_is_the_mean_negative_psnr_and_raises_it():
+    torch.manual_seed(0)
+    model = build_image_model(replace(small("mnist_denoise"), likelihood="psnr"))
+    clean = batch(16)
+    x = parse_corruption("noise:0.3")(clean, torch.Generator().manual_seed(0))
+    out = model(x, clean)
+    assert torch.allclose(out["loss"], -psnr(x, clean).mean(), atol=1e-4)  # the identity at the start
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(5):
+        optimizer.zero_grad()
+        model(x, clean)["loss"].backward()
+        optimizer.step()
+    assert psnr(model.restore(x), clean).mean() > psnr(x, clean).mean() + 0.5
+
+
 @pytest.mark.parametrize("cfg, message", [
     (ImageModelConfig(kind="gan"), "kind"),
     (ImageModelConfig(architecture="mlp"), "architecture"),
     (ImageModelConfig(kind="vae", architecture="lesson_conv", channels=(16, 8, 8)), "plain autoencoder"),
     (ImageModelConfig(kind="restore", architecture="dense"), "unet"),
+    (ImageModelConfig(kind="vae", likelihood="psnr"), "restorer"),
 ])
 def test_impossible_configs_are_refused(cfg, message):
     with pytest.raises(MvaeError, match=message):

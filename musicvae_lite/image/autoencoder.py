@@ -10,7 +10,9 @@ loss terms the trainer logs. x is the (possibly corrupted) input and target the 
 Pixel likelihoods: "bernoulli" treats each grey level as the probability of a binary pixel and scores
 outputs (logits) with binary cross-entropy summed over pixels, the loss pytorch/examples' VAE reports
 on continuous MNIST pixels; "mse" scores outputs (pixel values) with the squared error summed over
-pixels, which is what PSNR measures.
+pixels; "psnr" scores outputs (pixel values) with each image's negative PSNR, 10 log10 of its mean
+squared error, so that the mean loss is the mean per-image PSNR the restoration benchmarks report (a
+restorer's objective, not a likelihood: it weights each image's error by how small it already is).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder, Encoder, Posterior
 
-LIKELIHOODS = ("bernoulli", "mse")
+LIKELIHOODS = ("bernoulli", "mse", "psnr")
 
 
 def psnr(prediction: Tensor, target: Tensor) -> Tensor:
@@ -31,9 +33,12 @@ def psnr(prediction: Tensor, target: Tensor) -> Tensor:
 
 
 def pixel_nll(outputs: Tensor, target: Tensor, likelihood: str) -> Tensor:
-    """Per-image loss summed over pixels, (B,): BCE of logits, or squared error of pixel values."""
+    """Per-image loss, (B,): BCE of logits or squared error of pixel values, summed over pixels, or the
+    negative PSNR of pixel values in dB."""
     if likelihood == "bernoulli":
         per_pixel = F.binary_cross_entropy_with_logits(outputs.float(), target.float(), reduction="none")
+    elif likelihood == "psnr":
+        return -psnr(outputs, target)
     else:
         per_pixel = (outputs.float() - target.float()).pow(2)
     return per_pixel.flatten(1).sum(dim=1)

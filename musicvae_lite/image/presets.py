@@ -36,7 +36,8 @@ class ImageModelConfig:
     hidden_sizes: tuple[int, ...] = (400,)  # dense layers (encoder; the decoder mirrors them)
     channels: tuple[int, ...] = (32, 64)  # convolution channels, outermost first (one per U-Net level)
     fold: int = 2  # the U-Net's reversible downsampling: fold x fold sub-images as channels
-    likelihood: str = "bernoulli"  # "bernoulli" (BCE of logits) or "mse" (squared error of pixels)
+    likelihood: str = "bernoulli"  # "bernoulli" (BCE of logits), "mse" (squared error of pixels) or
+    # "psnr" (restorers only: each image's negative PSNR)
     corruption: str = "none"  # the input the model sees: none, noise:SIGMA or downsample:FACTOR
     max_beta: float = 1.0  # KL weight (VAEs): 1 is the true ELBO
     beta_rate: float = 0.0  # beta = (1 - beta_rate**step) * max_beta; 0: no annealing
