@@ -1,8 +1,9 @@
 """Named image-model presets, as plain reviewable code: the lesson's autoencoders (AI for Beginners,
 "Autoencoders") done properly, on MNIST-format data (MNIST, Fashion-MNIST, KMNIST).
 
-Steps are whole epochs of the 60,000 training images, at batch 128 (469 steps each) except the conv
-VAE's 64 (twice the updates in the same 10 epochs), evaluated on the official test set once per epoch. `mnist_vae` has pytorch/examples' sizes and schedule (784-400-20,
+Steps are whole epochs of the 60,000 training images, at batch 128 (469 steps each) unless a preset
+says otherwise (smaller batches give more updates in the same epochs), evaluated on the official test
+set once per epoch. `mnist_vae` has pytorch/examples' sizes and schedule (784-400-20,
 Adam at 1e-3, batch 128, 10 epochs).
 """
 
@@ -71,15 +72,20 @@ _add(Preset(
     ImageModelConfig(kind="ae", architecture="lesson_conv", channels=(16, 8, 8)), _epochs(10)))
 
 
-def _restorer(name: str, description: str, corruption: str, epochs: int) -> Preset:
-    """A U-Net restorer trained with squared error, its learning rate falling 100-fold over the run."""
+def _restorer(name: str, description: str, corruption: str, epochs: int, *, likelihood: str = "mse",
+              batch_size: int = 128, learning_rate: float = 1e-3) -> Preset:
+    """A U-Net restorer whose learning rate falls 100-fold over the run."""
     return Preset(name, description, ImageModelConfig(kind="restore", architecture="unet", channels=(64, 128),
-                                                      likelihood="mse", corruption=corruption),
-                  _epochs(epochs, decay_rate=decay_over(epochs, 100), precision="auto"))
+                                                      likelihood=likelihood, corruption=corruption),
+                  _epochs(epochs, batch_size, learning_rate=learning_rate,
+                          decay_rate=decay_over(epochs, 100, batch_size), precision="auto"))
 
 
+# Denoising gains most from more updates: after one epoch, batch 128 / 32 / 16 / 8 scored 21.52 / 21.71 /
+# 21.85 / 21.88 dB (lr 3e-3; 2e-3 at batch 8). It trains on each image's negative PSNR, what it is scored on.
 _add(_restorer("mnist_denoise", "Denoising: a small U-Net restores images with Gaussian noise (sigma 0.3, fresh "
-               "every batch)", "noise:0.3", 5))
+               "every batch), trained on their PSNR", "noise:0.3", 10, likelihood="psnr", batch_size=16,
+               learning_rate=3e-3))
 _add(_restorer("mnist_superres_x2", "Super-resolution x2: a U-Net refines the bicubic upsampling of 14x14 images",
                "downsample:2", 3))
 _add(_restorer("mnist_superres_x4", "Super-resolution x4: a U-Net refines the bicubic upsampling of 7x7 images",
@@ -94,7 +100,9 @@ _add(Preset(
     "mnist_conv_vae", "The lesson's assignment, a convolutional VAE: per stage a 3x3 and a 4x4 stride-2 convolution "
     "(32, 64 channels), mirrored in the decoder, z 32",
     ImageModelConfig(kind="vae", architecture="strided_conv", z_size=32, hidden_sizes=(512,), channels=(32, 64)),
-    _epochs(10, batch_size=64, decay_rate=decay_over(10, 10, batch_size=64), precision="auto")))
+    _epochs(10, batch_size=16, decay_rate=decay_over(10, 10, batch_size=16), precision="auto")))
+# Batch 16 rather than 64: four times the updates in the same 10 epochs. After two epochs the negative
+# ELBO was 246.4 at batch 64, 244.2 at 32 and 243.1 at 16 (lr 1e-3 falling 10-fold over 10 epochs).
 _add(Preset(
     "mnist_tiny_vae", "A tiny dense VAE for tests: 784-32-4",
     ImageModelConfig(kind="vae", architecture="dense", z_size=4, hidden_sizes=(32,)),
