@@ -46,10 +46,11 @@ def run_one(name: str, data, runs: Path, iwae_k: int, threads: int, resume: bool
     torch.set_num_threads(threads)
     preset = IMAGE_PRESETS[name]
     run = runs / name
-    t0 = time.perf_counter()
+    seconds = None  # not trained here: --resume found the run already trained
     if not (resume and (run / "last.pt").exists()):
+        t0 = time.perf_counter()
         Trainer(ImageTask(preset.model, data, name), preset.train, run, progress=True).fit()
-    seconds = time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
     m = load_image_model(run)
     figures = evaluate_images(m.net, m.config, data.test_images, iwae_k=iwae_k, progress=True)
     _, found = plot_run(m, data, run / "plots", metrics_csv=run / "metrics.csv", overwrite=True)
@@ -94,7 +95,8 @@ def main() -> None:
         note = f"{base[0]} {base[1]:g}" if base else ""
         if "knn_latent" in r:
             note += f"5-NN acc: code {r['knn_latent']:.3f}, PCA {r['knn_pca']:.3f}"
-        print(f"{r['preset']:<18} {r['epochs']:6.3g} {r['train_s']:8.0f} {f('neg_elbo', '8.2f')} "
+        train_s = "-" if r["train_s"] is None else f"{r['train_s']:.0f}"
+        print(f"{r['preset']:<18} {r['epochs']:6.3g} {train_s:>8} {f('neg_elbo', '8.2f')} "
               f"{f('iwae_bound', '8.2f')} {f('bce', '8.2f')} {f('psnr', '7.2f')} {f('baseline_psnr', '7.2f')} "
               f"{f('gain_db', '+6.2f')}  {note}  {verdict(r)}")
 

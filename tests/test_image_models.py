@@ -26,7 +26,7 @@ runner = CliRunner()
 SMALL = {  # each preset's architecture at a size that trains in a blink
     "mnist_ae": {"hidden_sizes": (16,), "z_size": 4},
     "mnist_conv_ae": {},
-    "mnist_denoise": {"channels": (4, 8)},
+    "mnist_denoise": {"channels": (4, 8, 8)},
     "mnist_superres_x2": {"channels": (4, 8)},
     "mnist_superres_x4": {"channels": (4, 8)},
     "mnist_vae": {"hidden_sizes": (16,), "z_size": 4},
