@@ -7,8 +7,9 @@ reaches a test loss of 244.2 nats/image after 10 epochs; the noisy input (sigma 
 nats/image after 10 epochs; denoising >= +10 dB over the noisy input; super-resolution x2 >= +5 dB and
 x4 >= +3 dB over bicubic. Each run's pictures are drawn as `mvae plot` draws them.
 
-    python benchmarks/bench_images.py                       # every preset: about an hour on one core
+    python benchmarks/bench_images.py                       # every preset: about two hours on one core
     python benchmarks/bench_images.py --presets mnist_conv_vae mnist_denoise --runs runs/bench
+    python benchmarks/bench_images.py --presets mnist_conv_vae --runs runs/bench --resume   # evaluate only
 """
 
 from __future__ import annotations
