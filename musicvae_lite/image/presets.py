@@ -85,9 +85,9 @@ def _restorer(name: str, description: str, corruption: str, epochs: int, *, chan
 # 21.52 / 21.71 / 21.85 / 21.88 dB at lr 3e-3, 2e-3 at batch 8), then a first level at full resolution
 # (fold 1, channels 32/64/128: 22.26 dB against 21.88 for fold 2, 64/128), while more width (96/192:
 # 21.91) or a third level at fold 2 (21.91) did little. It trains on each image's negative PSNR, what
-# it is scored on (+0.07 dB over squared error).
+# it is scored on (+0.07 dB over squared error). 15 epochs rather than 10: 22.88 dB against 22.82.
 _add(_restorer("mnist_denoise", "Denoising: a U-Net restores images with Gaussian noise (sigma 0.3, fresh every "
-               "batch), trained on their PSNR", "noise:0.3", 10, channels=(32, 64, 128), fold=1,
+               "batch), trained on their PSNR", "noise:0.3", 15, channels=(32, 64, 128), fold=1,
                likelihood="psnr", batch_size=16, learning_rate=3e-3))
 _add(_restorer("mnist_superres_x2", "Super-resolution x2: a U-Net refines the bicubic upsampling of 14x14 images",
                "downsample:2", 3))
