@@ -286,6 +286,17 @@ def test_image_input_errors_are_one_line(vae_run, tmp_path):
         assert fragment in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("preset, likelihood, fragment", [
+    ("mnist_tiny_vae", "psnr", "psnr is a restorer's objective"),
+    ("mnist_tiny_vae", "foo", "an image decoder takes one of bernoulli, mse"),
+    ("mnist_denoise", "foo", "a restorer takes one of bernoulli, mse, psnr"),
+])
+def test_a_wrong_likelihood_is_a_one_line_error(preset, likelihood, fragment, tiny_data, tmp_path):
+    result = runner.invoke(app, ["train", preset, "--data", str(tiny_data), "-o", str(tmp_path / "r"), "-q",
+                                 "--steps", "1", "--set", f"likelihood={likelihood}"])
+    assert result.exit_code == 2 and fragment in result.output and "Traceback" not in result.output
+
+
 def test_a_plain_autoencoder_has_no_prior(tiny_data, tmp_path):
     run = tmp_path / "ae"
     assert runner.invoke(app, ["train", "mnist_ae", "--data", str(tiny_data), "-o", str(run), "--steps", "2",

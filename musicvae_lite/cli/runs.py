@@ -3,7 +3,7 @@ they stay thin and the heavy imports happen only when a command runs."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from musicvae_lite.errors import MvaeError
@@ -78,8 +78,6 @@ def _preset_of_run(out: Path, preset, config_from_dict, assignments):
     """On --resume the run's own settings win: the checkpoint's model config rebuilds the same model, and
     its train config continues the same schedules; `--set` may still change training settings (and the
     command's --steps and the like apply after this)."""
-    from dataclasses import fields
-
     from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint
     from musicvae_lite.core.trainer import TrainConfig
 

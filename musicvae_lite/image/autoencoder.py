@@ -22,8 +22,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder, Encoder, Posterior
+from musicvae_lite.errors import MvaeError
 
-LIKELIHOODS = ("bernoulli", "mse", "psnr")
+DECODER_LIKELIHOODS = ("bernoulli", "mse")  # true likelihoods: what an ELBO or a reconstruction needs
+LIKELIHOODS = (*DECODER_LIKELIHOODS, "psnr")  # restorers may also train on PSNR
 
 
 def psnr(prediction: Tensor, target: Tensor) -> Tensor:
@@ -54,9 +56,10 @@ def pixel_reconstruction(outputs: Tensor, target: Tensor, likelihood: str) -> tu
     return pixel_nll(outputs, target, likelihood), {"psnr": psnr(pixel_mean(outputs, likelihood), target).mean().detach()}
 
 
-def check_likelihood(likelihood: str) -> str:
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}")
+def check_likelihood(likelihood: str, allowed: tuple[str, ...], what: str) -> str:
+    if likelihood not in allowed:
+        hint = " (psnr is a restorer's objective)" if likelihood == "psnr" else ""
+        raise MvaeError(f"likelihood={likelihood}: {what} takes one of {', '.join(allowed)}{hint}")
     return likelihood
 
 
@@ -95,7 +98,7 @@ class PixelDecoder(Decoder):
     def __init__(self, body: nn.Module, likelihood: str = "bernoulli"):
         super().__init__()
         self.body = body
-        self.likelihood = check_likelihood(likelihood)
+        self.likelihood = check_likelihood(likelihood, DECODER_LIKELIHOODS, "an image decoder")
 
     def forward(self, z: Tensor, target: Tensor | None = None, *, sampling_prob: float = 0.0) -> Tensor:
         return self.body(z)  # (B, 1, H, W)
@@ -134,7 +137,7 @@ class Restorer(nn.Module):
     def __init__(self, net: nn.Module, likelihood: str = "mse"):
         super().__init__()
         self.net = net
-        self.likelihood = check_likelihood(likelihood)
+        self.likelihood = check_likelihood(likelihood, LIKELIHOODS, "a restorer")
 
     @torch.no_grad()
     def restore(self, x: Tensor) -> Tensor:

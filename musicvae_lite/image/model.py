@@ -27,8 +27,6 @@ def build_image_model(cfg: ImageModelConfig) -> nn.Module:
         raise MvaeError(f"unknown architecture {cfg.architecture!r}; choose one of {', '.join(ARCHITECTURES)}")
     if (cfg.kind == "restore") != (cfg.architecture == "unet"):
         raise MvaeError("the unet architecture is for kind=restore, and restore needs the unet")
-    if cfg.likelihood == "psnr" and cfg.kind != "restore":
-        raise MvaeError("likelihood=psnr is a restorer's objective; autoencoders and VAEs take bernoulli or mse")
     size = cfg.image_size
     if cfg.kind == "restore":
         return Restorer(nets.UNet(cfg.channels, cfg.fold), cfg.likelihood)
