@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from musicvae_lite.core.latent import apply_attribute, attribute_vector
     from musicvae_lite.errors import MvaeError
-    from musicvae_lite.music.attributes import attribute
-    from musicvae_lite.music.generate import decode, encode, load_model
-    from musicvae_lite.music.melody_data import load_melody_data
+    from musicvae_lite.music.melody.attributes import attribute
+    from musicvae_lite.music.melody.generate import decode, encode, load_model
+    from musicvae_lite.music.melody.data import load_melody_data
 
     t0 = time.perf_counter()
     try:

@@ -112,11 +112,11 @@ def stages_worker(model: str, out: Path, started: float) -> None:
 
     from musicvae_lite.core.latent import interpolate as interpolate_codes
     from musicvae_lite.files import atomic_write
-    from musicvae_lite.music import generate as g
-    from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, synthesize, write_wav
-    from musicvae_lite.music.midi_write import melody_midi_bytes
-    from musicvae_lite.music.outputs import GAP_STEPS
-    from musicvae_lite.music.pianoroll import interpolation_titles, plot_pianoroll
+    from musicvae_lite.music.melody import generate as g
+    from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, write_wav
+    from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
+    from musicvae_lite.music.melody.outputs import GAP_STEPS
+    from musicvae_lite.music.melody.plots import interpolation_titles, plot_pianoroll
 
     now = lap("import library", now)
     m = g.load_model(model)

@@ -9,7 +9,7 @@ windows is identical, then lists up to 10 differing files per folder with a shor
 How each side is run, as a user would run it:
   reference  magenta_reference.reference_pipeline_file, one process, this one (note-seq's own
              import time is printed apart, not counted);
-  ours       musicvae_lite.music.dataset.extract_many over each folder's whole file list with the
+  ours       musicvae_lite.music.melody.dataset.extract_many over each folder's whole file list with the
              default workers of `mvae data build`, timed end to end (worker start-up included);
              a FileResult gives `.events` (n x steps uint8) or None with `.kind` and `.reason`.
 Windows are compared per file as sets of tuples (ours: set(map(tuple, events.tolist()))); a file
@@ -77,13 +77,13 @@ def import_ours():
     """Our pipeline's entry points, or a clear exit when the module is not there yet."""
     sys.path.insert(0, str(REPO))
     try:
-        from musicvae_lite.music.dataset import extract_many
-        from musicvae_lite.music.extract import ExtractConfig
+        from musicvae_lite.music.melody.dataset import extract_many
+        from musicvae_lite.music.melody.extract import ExtractConfig
     except ImportError as e:
         raise SystemExit(
             f"error: our pipeline cannot be imported ({e}).\n"
-            "bench_pipeline needs musicvae_lite.music.extract.ExtractConfig and "
-            "musicvae_lite.music.dataset.extract_many; run with --reference-only until they exist."
+            "bench_pipeline needs musicvae_lite.music.melody.extract.ExtractConfig and "
+            "musicvae_lite.music.melody.dataset.extract_many; run with --reference-only until they exist."
         ) from e
     return ExtractConfig, extract_many
 

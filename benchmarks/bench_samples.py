@@ -49,7 +49,7 @@ from common import DEFAULT_DATA, finite
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from musicvae_lite.music.attributes import mean_interval, note_count, pitch_class_histogram, pitch_range  # noqa: E402
+from musicvae_lite.music.melody.attributes import mean_interval, note_count, pitch_class_histogram, pitch_range  # noqa: E402
 
 FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "note_count": note_count,
@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from musicvae_lite.errors import MvaeError
-    from musicvae_lite.music.generate import load_model, sample
-    from musicvae_lite.music.melody_data import load_melody_data
+    from musicvae_lite.music.melody.generate import load_model, sample
+    from musicvae_lite.music.melody.data import load_melody_data
 
     t0 = time.perf_counter()
     try:

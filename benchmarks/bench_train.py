@@ -70,10 +70,10 @@ import numpy as np
 import torch
 
 from musicvae_lite.core.schedules import clip_gradients
-from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
 from musicvae_lite.music.hierarchical import CONDUCTOR_INPUT_SIZE
-from musicvae_lite.music.model import build_melody_vae
-from musicvae_lite.music.presets import MelodyModelConfig, get_preset
+from musicvae_lite.music.melody.model import build_melody_vae
+from musicvae_lite.music.melody.presets import MelodyModelConfig, get_preset
 
 DATA = Path("/tmp/essen_ds/train.npz")  # 2-bar windows from `mvae data build`, used when present
 FIXED_STEP = 10_000  # the `step` every timed call passes: it only sets beta, so the work is constant

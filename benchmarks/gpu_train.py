@@ -43,8 +43,8 @@ from bench_train import (
     step_flops,
     time_training,
 )
-from musicvae_lite.music.model import build_melody_vae
-from musicvae_lite.music.presets import PRESETS, get_preset
+from musicvae_lite.music.melody.model import build_melody_vae
+from musicvae_lite.music.melody.presets import PRESETS, get_preset
 
 # device-name fragment -> (fp32 TFLOP/s, bf16 dense tensor TFLOP/s), from NVIDIA's datasheets
 PEAKS: dict[str, tuple[float, float]] = {

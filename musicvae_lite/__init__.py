@@ -3,6 +3,7 @@ autoencoders, on one PyTorch core.
 
     import musicvae_lite as mvl
     model = mvl.load_model()                       # the bundled melody model, offline
+    # (mvl.load("runs/x") loads a model of any family: .family, .model)
     a = mvl.melody_from_file(model, "a.mid")
     b = mvl.melody_from_file(model, "b.mid")
     steps = mvl.interpolate(model, a, b, n=7)       # (7, 32) melody events
@@ -15,14 +16,15 @@ first used.
 __version__ = "0.1.0"
 
 _API = {
-    "load_model": "musicvae_lite.music.generate",
-    "melody_from_file": "musicvae_lite.music.generate",
-    "encode": "musicvae_lite.music.generate",
-    "decode": "musicvae_lite.music.generate",
-    "interpolate": "musicvae_lite.music.generate",
-    "sample": "musicvae_lite.music.generate",
-    "reconstruct": "musicvae_lite.music.generate",
-    "write_melody_set": "musicvae_lite.music.outputs",
+    "load": "musicvae_lite.families",
+    "load_model": "musicvae_lite.music.melody.generate",
+    "melody_from_file": "musicvae_lite.music.melody.generate",
+    "encode": "musicvae_lite.music.melody.generate",
+    "decode": "musicvae_lite.music.melody.generate",
+    "interpolate": "musicvae_lite.music.melody.generate",
+    "sample": "musicvae_lite.music.melody.generate",
+    "reconstruct": "musicvae_lite.music.melody.generate",
+    "write_melody_set": "musicvae_lite.music.melody.outputs",
 }
 
 

@@ -7,18 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.errors import OverwriteError
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object], *, overwrite: bool = True) -> Path:
     """Call `write(f)` on a temp file beside `path`, then rename it over `path`.
 
     A crash leaves either the old file or the new one, never half of one. With `overwrite=False` an
-    existing file is an error (the message points to --force).
+    existing file is an `OverwriteError`.
     """
     path = Path(path)
     if not overwrite and path.exists():
-        raise MvaeError(f"{path} already exists; use --force to overwrite it")
+        raise OverwriteError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.music.encoding import NOTE_OFF, pitch_to_class
+from musicvae_lite.music.melody.encoding import NOTE_OFF, pitch_to_class
 
 
 def random_windows(n: int, seed: int = 0, steps: int = 32) -> np.ndarray:

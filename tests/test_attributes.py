@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.attributes import ATTRIBUTES, attribute, pitch_class_histogram
-from musicvae_lite.music.encoding import NOTE_OFF, pitch_to_class
+from musicvae_lite.music.melody.attributes import ATTRIBUTES, attribute, pitch_class_histogram
+from musicvae_lite.music.melody.encoding import NOTE_OFF, pitch_to_class
 from tests.melodies import random_windows
 
 
@@ -74,7 +74,7 @@ def test_batch_equals_per_window(name):
 
 
 def test_attributes_agree_with_decoded_notes():
-    from musicvae_lite.music.encoding import events_to_notes
+    from musicvae_lite.music.melody.encoding import events_to_notes
 
     for w in random_windows(30, seed=7):
         pitches = [n.pitch for n in events_to_notes(w)]

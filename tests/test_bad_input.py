@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from midifiles import scale, write_midi
 from musicvae_lite.cli import app
 from musicvae_lite.music.errors import MidiReadError, MusicDataError
-from musicvae_lite.music.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 from musicvae_lite.music.midi_read import read_midi
 
 HEADER = b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480)

@@ -8,8 +8,9 @@ import soundfile
 from typer.testing import CliRunner
 
 from musicvae_lite.cli import app
-from musicvae_lite.music import generate as g
-from musicvae_lite.music.bundled import FOLDER, list_bundled
+from musicvae_lite.music.melody import generate as g
+from musicvae_lite.core.bundled import FOLDER
+from musicvae_lite.families import list_bundled
 
 EXAMPLES = FOLDER.parent.parent / "data" / "examples"
 runner = CliRunner()

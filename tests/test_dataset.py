@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from midifiles import scale, write_midi
 from musicvae_lite.cli import app
-from musicvae_lite.music.dataset import build_dataset, is_eval_file
-from musicvae_lite.music.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.dataset import build_dataset, is_eval_file
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
 runner = CliRunner()
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from midifiles import scale, write_midi
-from musicvae_lite.music.encoding import NOTE_OFF, events_to_notes, pitch_to_class
+from musicvae_lite.music.melody.encoding import NOTE_OFF, events_to_notes, pitch_to_class
 from musicvae_lite.music.errors import NoMelodyError
-from musicvae_lite.music.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
 DEFAULT = ExtractConfig()
 COMPAT = ExtractConfig(compat=True)

@@ -15,13 +15,13 @@ from melodies import random_windows
 from midifiles import scale, write_midi
 from musicvae_lite.cli import app
 from musicvae_lite.core.trainer import Trainer
-from musicvae_lite.music import generate as g
-from musicvae_lite.music.attributes import note_density
+from musicvae_lite.music.melody import generate as g
+from musicvae_lite.music.melody.attributes import note_density
 from musicvae_lite.music.audio import num_samples
-from musicvae_lite.music.melody_data import MelodyData
-from musicvae_lite.music.midi_write import write_melody_midi
-from musicvae_lite.music.presets import get_preset
-from musicvae_lite.music.task import MelodyTask
+from musicvae_lite.music.melody.data import MelodyData
+from musicvae_lite.music.melody.render import write_melody_midi
+from musicvae_lite.music.melody.presets import get_preset
+from musicvae_lite.music.melody.task import MelodyTask
 
 runner = CliRunner()
 
@@ -58,7 +58,7 @@ def test_interpolation_writes_midi_wav_png_and_its_ends_are_the_reconstructions(
     model = g.load_model(model_dir)
     a, b = (g.melody_from_file(model, t) for t in tunes)
     ends = g.reconstruct(model, np.stack([a, b]))
-    from musicvae_lite.music.extract import ExtractConfig, extract_file
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     for path, expected in ((steps[0], ends[0]), (steps[-1], ends[1])):
         pm = pretty_midi.PrettyMIDI(str(path))  # reads back
@@ -125,7 +125,7 @@ def test_encode_then_decode(model_dir, tunes, tmp_path):
     result = invoke("decode", codes, "-o", tmp_path / "dec", "--model", model_dir)
     assert result.exit_code == 0
     model = g.load_model(model_dir)
-    from musicvae_lite.music.extract import ExtractConfig, extract_file
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     decoded = extract_file(tmp_path / "dec" / "decoded_01.mid", ExtractConfig()).events[0]
     np.testing.assert_array_equal(decoded, g.decode(model, z[:1])[0])

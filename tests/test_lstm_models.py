@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from musicvae_lite.core.vae import VAE, Posterior
-from musicvae_lite.music.encoding import NUM_CLASSES
+from musicvae_lite.music.melody.encoding import NUM_CLASSES
 from musicvae_lite.music.hierarchical import HierarchicalDecoder
 from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder, one_hot_inputs, shift_right
 from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder

@@ -12,7 +12,7 @@ import pytest
 
 from midifiles import write_midi
 from musicvae_lite.music.errors import MusicDataError
-from musicvae_lite.music.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from magenta_reference import reference_pipeline_file  # noqa: E402

@@ -13,10 +13,10 @@ import soundfile
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music import audio
-from musicvae_lite.music.audio import RELEASE_S, num_samples, pitch_hz, render_with_soundfont, synthesize, write_wav
-from musicvae_lite.music.encoding import NOTE_OFF, Note, pitch_to_class
-from musicvae_lite.music.midi_write import write_melody_midi
-from musicvae_lite.music.pianoroll import interpolation_titles, plot_grid, plot_pianoroll
+from musicvae_lite.music.audio import RELEASE_S, num_samples, pitch_hz, render_with_soundfont, write_wav
+from musicvae_lite.music.melody.encoding import NOTE_OFF, Note, pitch_to_class
+from musicvae_lite.music.melody.render import synthesize, write_melody_midi
+from musicvae_lite.music.melody.plots import interpolation_titles, plot_grid, plot_pianoroll
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -292,7 +292,7 @@ def test_pianoroll_grid_3x3(tmp_path):
 
 
 def test_importing_pianoroll_does_not_import_matplotlib():
-    code = "import sys, musicvae_lite.music.pianoroll; assert 'matplotlib' not in sys.modules"
+    code = "import sys, musicvae_lite.music.melody.plots; assert 'matplotlib' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

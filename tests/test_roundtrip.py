@@ -8,9 +8,9 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from musicvae_lite.music.encoding import NOTE_OFF, NUM_CLASSES, check_events, events_to_notes, pitch_to_class
-from musicvae_lite.music.extract import ExtractConfig, extract_file
-from musicvae_lite.music.midi_write import melody_midi_bytes, write_melody_midi
+from musicvae_lite.music.melody.encoding import NOTE_OFF, NUM_CLASSES, check_events, events_to_notes, pitch_to_class
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.render import melody_midi_bytes, write_melody_midi
 
 
 def random_window(rng: np.random.Generator, steps: int = 32) -> np.ndarray:

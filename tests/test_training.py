@@ -20,11 +20,11 @@ from melodies import random_windows, write_dataset
 from musicvae_lite.cli import app
 from musicvae_lite.core.checkpoint import CheckpointError, load_checkpoint
 from musicvae_lite.core.trainer import TrainConfig, Trainer, TrainingError
-from musicvae_lite.music.evaluate import evaluate_melodies
-from musicvae_lite.music.melody_data import MelodyData
-from musicvae_lite.music.model import build_melody_vae, load_melody_model
-from musicvae_lite.music.presets import get_preset
-from musicvae_lite.music.task import MelodyTask
+from musicvae_lite.music.melody.evaluate import evaluate_melodies
+from musicvae_lite.music.melody.data import MelodyData
+from musicvae_lite.music.melody.model import build_melody_vae, load_melody_model
+from musicvae_lite.music.melody.presets import get_preset
+from musicvae_lite.music.melody.task import MelodyTask
 
 TINY = get_preset("mel_2bar_tiny")
 runner = CliRunner()

@@ -6,6 +6,8 @@ needs (numpy, symusic, torch) when it runs.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from musicvae_lite.cli import data, generate, presets, train, windows
@@ -17,6 +19,22 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from musicvae_lite import __version__
+
+        typer.echo(f"musicvae_lite {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """musicvae_lite: MusicVAE-style melody models and image autoencoders."""
+
+
 app.add_typer(data.app, name="data")
 app.command("windows")(windows.windows)
 app.command("train")(train.train)

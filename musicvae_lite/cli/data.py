@@ -28,8 +28,8 @@ def build(
 ) -> None:
     """Turn MIDI files into MusicVAE melody windows (90-class events, 16 steps per bar)."""
     with user_errors():
-        from musicvae_lite.music.dataset import DatasetError, build_dataset
-        from musicvae_lite.music.extract import ExtractConfig
+        from musicvae_lite.music.melody.dataset import DatasetError, build_dataset
+        from musicvae_lite.music.melody.extract import ExtractConfig
 
         if bars < 1:
             raise DatasetError(f"--bars must be at least 1, got {bars}")

@@ -1,4 +1,5 @@
-"""`mvae train` and `mvae eval`: thin commands over the generic trainer and the evaluators."""
+"""`mvae train`, `mvae eval` and `mvae plot`: thin commands over core/runs.py, the trainer, and the
+families' evaluators and pictures."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from musicvae_lite.cli.common import EXIT_INTERRUPTED, user_errors
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.cli.common import EXIT_INTERRUPTED, Threads, report, user_errors
 
 
 def train(
@@ -24,72 +24,67 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its newest checkpoint.")] = False,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: key=value (repeatable).")] = None,
     init_from: Annotated[Optional[str], typer.Option("--init-from", help="Start from this model's weights and settings (a run, checkpoint or bundled model's name): fine-tuning. --set still applies.")] = None,
+    threads: Threads = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Train a model preset on a dataset. Under torchrun, trains data-parallel (NCCL on GPUs, gloo on CPUs)."""
     with user_errors():
-        from musicvae_lite.cli.runs import train_run
+        from musicvae_lite import families
+        from musicvae_lite.core.runs import RunRequest, train_run
+        from musicvae_lite.core.threads import requested_threads
 
-        result = train_run(config, data, out, steps=steps, batch_size=batch_size, device=device,
-                           precision=precision, seed=seed, resume=resume, assignments=set_ or [],
-                           progress=not quiet, init_from=init_from)
-        if result is None:
+        family, preset = families.find_preset(config)
+        request = RunRequest(out, data, steps, batch_size, device, precision, seed, resume, tuple(set_ or ()),
+                             families.checkpoint_path(init_from) if init_from is not None else None,
+                             requested_threads(threads), progress=not quiet)
+        result = train_run(family, preset, request)
+        if not result.main_process:
             return
         if result.interrupted:
             typer.echo(f"interrupted at step {result.step}; saved {result.checkpoint}; "
                        f"continue with --resume", err=True)
             raise typer.Exit(EXIT_INTERRUPTED)
+        if result.trained == 0:
+            typer.echo(f"nothing to do: {out} is already at step {result.step} (asked for {steps or 'the preset'}"
+                       f"{'' if steps is None else ' steps'}); give a larger --steps to train on")
+            return
         figures = ", ".join(f"{k} {v:.4g}" for k, v in result.eval_metrics.items())
-        typer.echo(f"trained {result.step} steps in {result.seconds:.0f} s; eval: {figures}")
+        typer.echo(f"trained {result.trained} steps (now at step {result.step}) in {result.seconds:.0f} s; "
+                   f"eval: {figures}")
         typer.echo(f"checkpoint: {result.checkpoint}")
-        from musicvae_lite.cli import images
-        from musicvae_lite.image.presets import IMAGE_PRESETS
-
-        if config in IMAGE_PRESETS:  # the pictures of the run, as `mvae plot` draws them
-            paths, found = images.plot(str(out), data, None, force=False)
-            typer.echo(f"pictures: {', '.join(p.name for p in paths)} in {out / 'plots'}")
-            if found:
-                typer.echo(f"{found['k']}-NN accuracy in 2-D: code {found['knn_latent']:.3f}, PCA {found['knn_pca']:.3f}")
+        for line in family.after_training(out, data):
+            typer.echo(line)
 
 
 def evaluate(
     model: Annotated[str, typer.Argument(help="A run folder, a checkpoint file, or a bundled model's name.")],
     data: Annotated[Path, typer.Argument(help="Melodies: a dataset folder (its eval split), an .npz file, or MIDI files/folders. Images: an MNIST-format folder (its official test split).")],
-    batch_size: Annotated[int, typer.Option(help="Windows per batch (melodies).")] = 256,
+    batch_size: Annotated[Optional[int], typer.Option(help="Examples per batch (default: 256 windows, 500 images).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
-    iwae_k: Annotated[int, typer.Option("--iwae-k", help="Image VAEs: importance samples per image for the IWAE bound (0: skip it).")] = 100,
-    limit: Annotated[Optional[int], typer.Option(help="Images: only the first N test images.")] = None,
+    iwae_k: Annotated[Optional[int], typer.Option("--iwae-k", help="Image VAEs: also the IWAE bound with this many importance samples per image (100 is the usual figure; about 12 minutes for the 10,000 Fashion-MNIST test images on a CPU, where the default evaluation takes under a minute). Default: skip it.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the first N held-out windows or test images.")] = None,
+    threads: Threads = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line instead of a report.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Melodies: reconstruction accuracy (teacher-forced and free-running greedy), KL bits, per-class accuracy.
-    Images: negative ELBO and IWAE bound (VAEs), BCE and PSNR (autoencoders), PSNR against the
-    corrupted input's (denoising, super-resolution)."""
+    Images: negative ELBO (and, with --iwae-k, the IWAE bound) of VAEs, BCE and PSNR of autoencoders, PSNR
+    against the corrupted input's (denoising, super-resolution)."""
     with user_errors():
-        from musicvae_lite.cli import images
-        from musicvae_lite.cli.runs import eval_run
+        from musicvae_lite import families
+        from musicvae_lite.core.threads import requested_threads, use_threads
 
-        if images.family_of(model) == "image":
-            figures = images.evaluate(model, data, iwae_k=iwae_k, limit=limit, device=device,
-                                      progress=not (quiet or as_json))
-            if as_json:
-                typer.echo(json.dumps(figures))
-            else:
-                images.report(figures)
-            return
-
-        result, step = eval_run(model, data, batch_size=batch_size, device=device, progress=not (quiet or as_json))
+        options = {"batch_size": batch_size, "iwae_k": iwae_k, "limit": limit}
+        loaded = families.load(model)
+        loaded.family.check_eval(options)
+        use_threads(requested_threads(threads))
+        result = loaded.family.evaluate(loaded.model, data, device=device, progress=not (quiet or as_json),
+                                        options={k: v for k, v in options.items() if v is not None})
         if as_json:
-            typer.echo(json.dumps({"model": model, "step": step, **result.to_json()}))
-            return
-        groups = result.group_accuracy()
-        typer.echo(f"{model} (step {step}) on {result.windows} windows of {data}")
-        typer.echo(f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}")
-        typer.echo(f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)")
-        typer.echo(f"  KL                        {result.kl_bits:.1f} bits per window")
-        typer.echo(f"  reconstruction            {result.recon_nats:.2f} nats per window")
-        typer.echo("  per class (teacher-forced): " + ", ".join(
-            f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items()))
+            typer.echo(json.dumps(result.figures))
+        else:
+            for line in result.lines:
+                typer.echo(line)
 
 
 def plot(
@@ -101,13 +96,12 @@ def plot(
     """Pictures of an image run: loss curves, reconstructions or before/after grids, samples, and for 2-D
     codes the latent map beside PCA (with 5-NN accuracies) and the decoder manifold."""
     with user_errors():
-        from musicvae_lite.cli import images
+        from musicvae_lite import families
+        from musicvae_lite.cli.common import generation_threads
+        from musicvae_lite.core.family import Request
 
-        if images.family_of(run) != "image":
-            raise MvaeError(f"{run}: `mvae plot` draws image runs; melody commands write their own piano rolls")
-        paths, found = images.plot(run, data, out, force)
-        for p in paths:
-            typer.echo(f"wrote {p}")
-        if found:
-            typer.echo(f"{found['k']}-NN label accuracy in 2-D: code {found['knn_latent']:.3f}, "
-                       f"PCA {found['knn_pca']:.3f}")
+        loaded = families.load(run)
+        loaded.family.check("plot", {"data": data})
+        generation_threads()
+        report(loaded.family.plot(loaded.model, Request(out=out, force=force, options={"data": data})))
+

@@ -170,3 +170,28 @@ def apply_attribute(z, vector, amount) -> Tensor:
         return z + amt.to(z.device)[..., None] * vec.to(z.device)  # broadcast (..., Z)
     except RuntimeError:
         raise MvaeError(f"amount of shape {tuple(amt.shape)} does not broadcast against z {tuple(z.shape)}") from None
+
+
+def read_codes(path) -> "np.ndarray":
+    """Latent codes (n, z) float32 from a .npy file that `mvae encode` wrote; a one-line error for
+    anything else (a MIDI file, a pickle, a 3-D array)."""
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except OSError as e:
+        raise MvaeError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if head != b"\x93NUMPY":
+        kind = "a MIDI file" if head[:4] in (b"MThd", b"RIFF") else "not a .npy file"
+        raise MvaeError(f"{path} is {kind}; decode takes a .npy file of codes (n, z) from `mvae encode`")
+    try:
+        codes = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise MvaeError(f"{path}: not a numpy .npy file of codes ({e})") from None
+    if codes.ndim not in (1, 2) or not np.issubdtype(codes.dtype, np.number):
+        raise MvaeError(f"{path}: codes must be a numeric (n, z) array, got {codes.dtype} {codes.shape}")
+    return np.asarray(codes, np.float32)

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core import checkpoint as ckpt
+from musicvae_lite.core.config import TrainConfig
 from musicvae_lite.core.device import Precision, pick_device, pick_precision
 from musicvae_lite.core.schedules import clip_gradients, learning_rate
 from musicvae_lite.errors import MvaeError
@@ -39,26 +40,6 @@ from musicvae_lite.errors import MvaeError
 
 class TrainingError(MvaeError):
     """Training cannot start or had to stop (non-finite loss, too little data, bad resume)."""
-
-
-@dataclass
-class TrainConfig:
-    """How to train; each model family's preset supplies its own values (see music/presets.py)."""
-
-    steps: int = 1000  # optimizer steps in all (a resumed run continues up to this)
-    batch_size: int = 512  # global batch: split across data-parallel processes
-    learning_rate: float = 1e-3  # initial learning rate (Adam)
-    decay_rate: float = 0.9999  # learning rate decay per step
-    min_learning_rate: float = 1e-5  # the floor it decays to
-    grad_clip: float = 1.0  # clip gradients to this global norm; 0 disables
-    log_every: int = 20  # steps between metric rows in metrics.csv
-    eval_every: int = 500  # steps between evaluations on held-out data (0: only at the end)
-    eval_examples: int = 4096  # held-out examples each periodic evaluation looks at (bounds its cost)
-    checkpoint_every: int = 500  # steps between checkpoints (and one at the end)
-    keep_last: int = 3  # checkpoints kept besides best.pt
-    seed: int = 0  # seeds model initialization, batch order, augmentation and sampling
-    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
-    precision: str = "auto"  # auto, fp32, bf16 or fp16 (see core/device.py)
 
 
 class TrainTask(Protocol):
@@ -93,6 +74,13 @@ class TrainResult:
     eval_metrics: dict[str, float] = field(default_factory=dict)  # the last evaluation
     interrupted: bool = False  # stopped by Ctrl-C (after saving)
     seconds: float = 0.0
+    start_step: int = 0  # the step this call started from (a resumed run's checkpoint step)
+    main_process: bool = True  # False on the other ranks of a data-parallel run
+
+    @property
+    def trained(self) -> int:
+        """Optimizer steps this call took."""
+        return self.step - self.start_step
 
 
 class _Distributed:
@@ -208,13 +196,15 @@ class Trainer:
     """Trains a `TrainTask`'s model into `run_dir` (checkpoints, metrics.csv, config.json)."""
 
     def __init__(self, task: TrainTask, cfg: TrainConfig, run_dir: str | Path, *, resume: bool = False,
-                 progress: bool = True, init_weights: dict[str, Tensor] | None = None) -> None:
+                 progress: bool = True, init_weights: dict[str, Tensor] | None = None,
+                 threads: str | int | None = None) -> None:
         self.task = task
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.resume = resume
         self.init_weights = init_weights  # start from these weights (fine-tuning) instead of a fresh init
         self.progress = progress
+        self.threads = threads  # None: leave torch's setting; "auto" or a number: see core/threads.py
         self.dist = _Distributed()
         self._comm_device = torch.device("cpu")  # where collective flags live: the training device
 
@@ -250,17 +240,28 @@ class Trainer:
             torch.cuda.set_device(device)
         precision = pick_precision(cfg.precision, device)
         batch_size = self._global_batch()
+        governor = None
+        if self.threads is not None and device.type == "cpu":
+            from musicvae_lite.core.threads import ThreadGovernor, parse_threads, use_threads
+
+            try:
+                auto = parse_threads(self.threads) is None
+            except ValueError:
+                raise TrainingError(f"threads must be 'auto' or a positive number, got {self.threads!r}") from None
+            use_threads(self.threads)
+            governor = ThreadGovernor() if auto else None
         if self.dist.main:
             self._check_run_dir()
             self.run_dir.mkdir(parents=True, exist_ok=True)
         self.dist.start(device)
         self._comm_device = device
         try:
-            return self._fit(device, precision, batch_size, t0)
+            return self._fit(device, precision, batch_size, t0, governor)
         finally:
             self.dist.stop()
 
-    def _fit(self, device: torch.device, precision: Precision, batch_size: int, t0: float) -> TrainResult:
+    def _fit(self, device: torch.device, precision: Precision, batch_size: int, t0: float,
+             governor=None) -> TrainResult:
         cfg, task = self.cfg, self.task
         seed_everything(cfg.seed)
         model = task.build_model().to(device)
@@ -286,6 +287,7 @@ class Trainer:
             if scaler is not None and "grad_scaler" in state.extra:
                 scaler.load_state_dict(state.extra["grad_scaler"])
             ckpt.set_rng_state(state.rng)
+        start_step = step
         trained = model
         if self.dist.enabled:
             trained = nn.parallel.DistributedDataParallel(
@@ -315,6 +317,8 @@ class Trainer:
         with _StopFlag() as stop:
             try:
                 while step < cfg.steps:
+                    if governor is not None:
+                        governor.tick()
                     lr = learning_rate(step, cfg.learning_rate, cfg.decay_rate, cfg.min_learning_rate)
                     for group in optimizer.param_groups:
                         group["lr"] = lr
@@ -363,7 +367,8 @@ class Trainer:
             finally:
                 bar.close()
                 log.close()
-        return TrainResult(step, latest, eval_metrics, interrupted, time.perf_counter() - t0)
+        return TrainResult(step, latest, eval_metrics, interrupted, time.perf_counter() - t0, start_step,
+                           self.dist.main)
 
     def _agree(self, *flags: bool) -> tuple[bool, ...]:
         """Flags that any process raised, known to all (so that every replica stops at the same step)."""

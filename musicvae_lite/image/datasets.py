@@ -146,10 +146,11 @@ def _check_given(folder: Path, how: str) -> Path:
     return folder
 
 
-def find_data_dir(data: str | Path | None = None) -> Path:
-    """The folder to read: `data` (--data) if given, else $MVAE_DATA, else the first of `KNOWN_PLACES` with data."""
+def find_data_dir(data: str | Path | None = None, *, given_as: str = "--data") -> Path:
+    """The folder to read: `data` (--data) if given, else $MVAE_DATA, else the first of `KNOWN_PLACES` with
+    data. `given_as` names the argument `data` came from in errors (a command's DATA argument, say)."""
     if data is not None and str(data) != "":
-        return _check_given(Path(data).expanduser(), "--data")
+        return _check_given(Path(data).expanduser(), given_as)
     env = os.environ.get(DATA_ENV, "")
     if env:
         return _check_given(Path(env).expanduser(), f"${DATA_ENV}")
@@ -203,13 +204,13 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, image_file: Path, label_
         raise IdxError(label_file, f"{len(labels)} labels for the {len(images)} images in {image_file.name}")
 
 
-def load_image_data(data: str | Path | None = None, *, name: str | None = None) -> ImageData:
+def load_image_data(data: str | Path | None = None, *, name: str | None = None, given_as: str = "--data") -> ImageData:
     """Read the folder `find_data_dir(data)` finds; `name` overrides the recognised data set name.
 
     Checks that images are (N, H, W) uint8, labels (N,) uint8 with one per image, and that both
     splits share H and W; a file that breaks this gives an `IdxError` naming it. Nothing is cached.
     """
-    folder = find_data_dir(data)
+    folder = find_data_dir(data, given_as=given_as)
     files, _ = locate_files(folder)
     arrays = {role: read_idx(path) for role, path in files.items()}
     for split in ("train", "test"):
@@ -280,7 +281,7 @@ def fetch(name: str, folder: str | Path, *, progress: bool = True, force: bool =
                 continue
             if not force:
                 raise MvaeError(f"{target} exists but its MD5 {have} is not the official {md5}; "
-                                f"use --force to replace it")
+                                f"use --force (force=True) to replace it")
         url = base + file
         try:
             blob = _download(url, progress)

@@ -35,10 +35,24 @@ class ImageModel:
 
 
 def load_image_model(path: str | Path) -> ImageModel:
-    from musicvae_lite.image.model import load_image_model as load
+    """An image model from a run folder or checkpoint file."""
+    from musicvae_lite.core.checkpoint import load_family_checkpoint
+    from musicvae_lite.image.family import FAMILY
 
-    net, cfg, step, task = load(path)
-    return ImageModel(net, cfg, step, task, str(path))
+    state, _ = load_family_checkpoint(path, FAMILY, "an image model")
+    return model_from_checkpoint(state, str(path))
+
+
+def model_from_checkpoint(state, source: str) -> ImageModel:
+    """The image model in an already loaded `Checkpoint` (core/checkpoint.py), in eval mode on the CPU."""
+    from musicvae_lite.image.model import build_image_model, model_config_from_dict
+
+    task = state.config["task"]
+    cfg = model_config_from_dict(task["model"])
+    net = build_image_model(cfg)
+    net.load_state_dict(state.model)
+    net.eval()
+    return ImageModel(net, cfg, state.step, task, source)
 
 
 def _tensor(images: np.ndarray) -> torch.Tensor:
@@ -88,6 +102,18 @@ def interpolate(m: ImageModel, a: np.ndarray, b: np.ndarray, n: int, method: str
     flat = torch.from_numpy(codes.reshape(2, -1))
     path = interpolate_codes(flat[0], flat[1], n, method)  # (n, D)
     return decode(m, path.reshape(n, *codes.shape[1:]).numpy())
+
+
+def grid(m: ImageModel, corners: np.ndarray, n: int) -> np.ndarray:
+    """An n x n grid of images (n * n, H, W), row by row, decoded from the bilinear grid between the codes
+    of four corner images (top-left, top-right, bottom-left, bottom-right)."""
+    from musicvae_lite.core.latent import bilinear_grid
+
+    if n < 2:
+        raise MvaeError(f"-n must be at least 2 for a grid, got {n}")
+    codes = encode(m, corners)  # (4, ...)
+    cells = bilinear_grid(torch.from_numpy(codes.reshape(4, -1)), n, n).reshape(n * n, *codes.shape[1:])
+    return decode(m, cells.numpy())
 
 
 @torch.no_grad()

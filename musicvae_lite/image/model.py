@@ -7,14 +7,13 @@ from pathlib import Path
 
 from torch import nn
 
-from musicvae_lite.core.presets import config_from_dict
+from musicvae_lite.core.config import config_from_dict
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image import networks as nets
 from musicvae_lite.image.autoencoder import Autoencoder, CodeEncoder, GaussianEncoder, PixelDecoder, Restorer
 from musicvae_lite.image.presets import ImageModelConfig
 
-FAMILY = "image"  # the `task.family` a checkpoint of these models carries
 KINDS = ("ae", "vae", "restore")
 ARCHITECTURES = ("dense", "lesson_conv", "strided_conv", "unet")
 
@@ -60,16 +59,3 @@ def model_config_to_dict(cfg: ImageModelConfig) -> dict:
 def model_config_from_dict(d: dict) -> ImageModelConfig:
     """Rebuild a config from its checkpointed dict."""
     return config_from_dict(ImageModelConfig, d)
-
-
-def load_image_model(path: str | Path) -> tuple[nn.Module, ImageModelConfig, int, dict]:
-    """(model in eval mode on the CPU, its config, its training step, the task's description) from a
-    checkpoint file or run folder."""
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
-
-    state, task = load_family_checkpoint(path, FAMILY, "an image model")
-    cfg = model_config_from_dict(task["model"])
-    model = build_image_model(cfg)
-    model.load_state_dict(state.model)
-    model.eval()
-    return model, cfg, state.step, task

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
 
 DPI = 120  # sharp on screen and in a README, a few hundred kB at most
@@ -59,7 +59,7 @@ def _png_path(path: str | Path, overwrite: bool) -> Path:
     if path.suffix.lower() != ".png":
         raise MvaeError(f"pictures are written as PNG; give a path ending in .png, not {path}")
     if not overwrite and path.exists():
-        raise MvaeError(f"{path} already exists; use --force to overwrite it")
+        raise OverwriteError(path)
     return path
 
 
@@ -176,8 +176,9 @@ def save_manifold(images: np.ndarray, n: int, path: str | Path, *, axis_values: 
     """Write the decoder's n x n manifold as one image (Kingma & Welling 2014, fig. 4); return the path.
 
     `images` (n*n, H, W) are row by row: images[r * n + c] is the decoding of
-    z = (axis_values[c], axis_values[r]), drawn at row r (top to bottom) and column c (left to right).
-    With `axis_values` (n,) the axes are ticked with those z values (z1 across, z2 down).
+    z = (axis_values[c], axis_values[r]), drawn in column c (left to right) and row r counted from the
+    bottom, so that z2 grows upward as in the latent scatter (`save_latent_scatter`). With `axis_values`
+    (n,) the axes are ticked with those z values (z1 across, z2 up).
     """
     path = _png_path(path, overwrite)
     if int(n) != n or n < 1:
@@ -191,7 +192,8 @@ def save_manifold(images: np.ndarray, n: int, path: str | Path, *, axis_values: 
         if axis_values.shape != (n,):
             raise MvaeError(f"axis_values must give one z value per row/column, shape ({n},), "
                             f"got {axis_values.shape}")
-    canvas = _tile(x, n, n, 0)  # (n*H, n*W)
+    rows_top_down = x.reshape(n, n, *x.shape[1:])[::-1].reshape(x.shape)  # row n-1 (largest z2) on top
+    canvas = _tile(rows_top_down, n, n, 0)  # (n*H, n*W)
     side = min(max(0.45 * n * x.shape[2] / 28.0, 4.0), 9.0)  # inches for the picture's width
     pic_h = side * canvas.shape[0] / canvas.shape[1]
     left, bottom = (0.75, 0.6) if axis_values is not None else (0.15, 0.15)
@@ -199,8 +201,8 @@ def save_manifold(images: np.ndarray, n: int, path: str | Path, *, axis_values: 
     width, height = left + side + 0.2, bottom + pic_h + top
     fig = _figure(width, height)
     ax = fig.add_axes((left / width, bottom / height, side / width, pic_h / height))
-    # extent puts tile (r, c) at x in [c, c+1], y in [r, r+1] so the ticks sit on tile centres.
-    ax.imshow(canvas, cmap=_gray(), vmin=0.0, vmax=1.0, extent=(0, n, n, 0))
+    # extent puts tile (r, c) at x in [c, c+1], y in [r, r+1] (y upward) so the ticks sit on tile centres.
+    ax.imshow(canvas, cmap=_gray(), vmin=0.0, vmax=1.0, extent=(0, n, 0, n))
     if axis_values is None:
         ax.set_axis_off()
     else:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from musicvae_lite.core.presets import Preset
-from musicvae_lite.core.trainer import TrainConfig
+from musicvae_lite.core.config import Preset, TrainConfig
 
 TRAIN_IMAGES = 60_000  # MNIST's and Fashion-MNIST's training set
 

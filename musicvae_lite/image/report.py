@@ -78,7 +78,7 @@ def plot_run(m: ImageModel, data: ImageData, out: Path, *, metrics_csv: Path | N
                                                title=f"{data.name} test set", overwrite=overwrite))
         if isinstance(m.net, VAE):
             axis = np.array([NormalDist().inv_cdf(q) for q in np.linspace(0.05, 0.95, MANIFOLD_N)], dtype=np.float32)
-            z = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)  # row r, column c: (axis[c], axis[r])
+            z = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)  # row r, column c: (axis[c], axis[r]), z2 up
             paths.append(plots.save_manifold(decode(m, z), MANIFOLD_N, out / "manifold.png", axis_values=axis,
                                              title="decoder manifold over the prior's 5%..95% quantiles",
                                              overwrite=overwrite))

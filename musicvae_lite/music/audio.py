@@ -1,4 +1,5 @@
-"""Melodies -> audio: a small built-in synthesizer, WAV writing, and FluidSynth for SoundFonts.
+"""Notes -> audio for every music family: a small built-in synthesizer, WAV writing, and FluidSynth
+for SoundFonts.
 
 The built-in synthesizer needs no system library. Each note is additive synthesis of a few harmonic
 partials (equal temperament, A4 = 440 Hz) under a plucked, piano-like envelope: a 5 ms raised-cosine
@@ -11,7 +12,8 @@ Timing is exact on the 16th-note grid: one step lasts ``60 / qpm / 4`` seconds, 
 melody of ``steps`` steps is exactly ``round(steps * 60 / qpm / 4 * sample_rate)`` samples plus a
 release tail of ``round(RELEASE_S * sample_rate)`` samples (see `num_samples`), so the last note can
 fade out. Several melodies are played in turn, `gap_steps` of rest between them (as
-`midi_write.melody_midi_bytes` lays them out), for rendering a stitched interpolation.
+`grid.lay_out` lays them out), for rendering a stitched interpolation; a family turns its events into
+notes first (the melodies' `melody/render.py`).
 
 With a SoundFont (the CLI's ``--soundfont``) a MIDI file is rendered by FluidSynth instead
 (https://www.fluidsynth.org): the ``fluidsynth`` program (``fluidsynth -ni -F out.wav -r rate sf2 mid``)
@@ -28,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.encoding import STEPS_PER_QUARTER, Note, check_events, events_to_notes
+from musicvae_lite.music.grid import STEPS_PER_QUARTER, Note
 
 DEFAULT_QPM = 120.0  # tempo when the caller gives none (matches midi_write)
 DEFAULT_SAMPLE_RATE = 22050  # plenty for a melody's partials, half the size of 44.1 kHz
@@ -39,51 +41,10 @@ RELEASE_S = 0.1  # raised-cosine fade-out after a note ends; also the tail after
 PEAK = 0.9  # the rendered audio is scaled to this peak (about -0.9 dBFS)
 PARTIALS = (1.0, 0.5, 0.32, 0.2, 0.12, 0.07)  # amplitude of harmonic k+1: a soft, piano-like timbre
 DECAY_S = 1.2  # decay time constant of the fundamental of A4; scales with (440 / f) ** 0.5
-MAX_MELODIES = 4096  # refuse absurd inputs before allocating audio for them
 FLUIDSYNTH_TIMEOUT_S = 600  # a stuck fluidsynth process is stopped after this long
 INSTALL_HINT = ("rendering with a SoundFont needs FluidSynth: install it (apt-get install fluidsynth, "
                 "brew install fluidsynth, or pip install pyfluidsynth) or leave out --soundfont to use "
                 "the built-in synthesizer")
-
-MelodyInput = np.ndarray | Sequence[int] | Sequence[np.ndarray] | Sequence[Sequence[int]] | Sequence[Note]
-
-
-def as_melodies(melodies: MelodyInput, what: str = "melody") -> list[np.ndarray]:
-    """Check and split the ways a caller may give melodies into a list of 1-D event arrays.
-
-    Accepted: one sequence (steps,), an array (n, steps), or a list of 1-D sequences (their lengths
-    may differ). Every value must be an integer event 0..89. Raises MvaeError naming the problem.
-    """
-    if isinstance(melodies, np.ndarray):
-        parts = [melodies] if melodies.ndim <= 1 else list(melodies) if melodies.ndim == 2 else None
-        if parts is None:
-            raise MvaeError(f"{what} must be one sequence (steps,) or several (n, steps), got shape {melodies.shape}")
-    elif isinstance(melodies, (list, tuple)):
-        if len(melodies) == 0:
-            raise MvaeError(f"{what} is empty: give at least one event sequence")
-        scalars = [np.ndim(m) == 0 for m in melodies]
-        if all(scalars):
-            parts = [np.asarray(melodies)]
-        elif not any(scalars):
-            parts = [np.asarray(m) for m in melodies]
-        else:
-            raise MvaeError(f"{what} mixes numbers and sequences; give one sequence or a list of sequences")
-    else:
-        raise MvaeError(f"{what} must be an array or a list of event sequences, got {type(melodies).__name__}")
-    if len(parts) == 0:
-        raise MvaeError(f"{what} is empty: give at least one event sequence")
-    if len(parts) > MAX_MELODIES:
-        raise MvaeError(f"{what} has {len(parts)} sequences; at most {MAX_MELODIES} are accepted")
-    out = []
-    for i, part in enumerate(parts):
-        if part.ndim != 1 or part.size == 0:
-            raise MvaeError(f"{what} sequence {i} must be a non-empty 1-D event array, got shape {part.shape}")
-        try:
-            out.append(check_events(part))
-        except ValueError as e:
-            raise MvaeError(f"{what} sequence {i}: {e}") from None
-    return out
-
 
 def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE) -> int:
     """Length of the rendering of `steps` grid steps: their exact duration plus the release tail."""
@@ -121,32 +82,15 @@ def _note_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
     return tone
 
 
-def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM,
-               sample_rate: int = DEFAULT_SAMPLE_RATE, gap_steps: int = 0) -> np.ndarray:
-    """Render melodies with the built-in synthesizer; returns float32 mono audio (samples,).
-
-    `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list,
-    `gap_steps` of rest between them), or a list of `Note`s (then the length is the last note's end).
-    The result has exactly ``num_samples(total_steps, qpm, sample_rate)`` samples, where total_steps
-    is the sum of the lengths plus ``gap_steps * (n - 1)``. All rests give silence.
-    """
+def synthesize_notes(notes: Sequence[Note], total_steps: int, *, qpm: float = DEFAULT_QPM,
+                     sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.ndarray:
+    """Render notes on the step grid with the built-in synthesizer: float32 mono audio of exactly
+    ``num_samples(total_steps, qpm, sample_rate)`` samples, scaled to a 0.9 peak (silence stays 0)."""
     _check_rate(qpm, sample_rate)
-    if int(gap_steps) != gap_steps or gap_steps < 0:
-        raise MvaeError(f"gap_steps must be a whole number >= 0, got {gap_steps}")
-    if isinstance(notes_or_events, (list, tuple)) and notes_or_events and all(
-            isinstance(n, Note) for n in notes_or_events):
-        notes = list(notes_or_events)
-        if any(n.start < 0 or n.end <= n.start or not 0 <= n.pitch <= 127 for n in notes):
-            raise MvaeError("every note must have a MIDI pitch 0..127 and 0 <= start < end (in steps)")
-        total = max(n.end for n in notes)
-    else:
-        notes, offset = [], 0
-        for events in as_melodies(notes_or_events):
-            notes += [Note(n.pitch, n.start + offset, n.end + offset) for n in events_to_notes(events)]
-            offset += len(events) + int(gap_steps)
-        total = offset - int(gap_steps)
+    if any(n.start < 0 or n.end <= n.start or not 0 <= n.pitch <= 127 for n in notes):
+        raise MvaeError("every note must have a MIDI pitch 0..127 and 0 <= start < end (in steps)")
     step_s = 60.0 / float(qpm) / STEPS_PER_QUARTER
-    audio = np.zeros(num_samples(total, qpm, sample_rate), dtype=np.float64)  # (samples,)
+    audio = np.zeros(num_samples(total_steps, qpm, sample_rate), dtype=np.float64)  # (samples,)
     for note in notes:
         start = round(note.start * step_s * sample_rate)
         sounding = round(note.end * step_s * sample_rate) - start
@@ -283,7 +227,7 @@ def render_with_soundfont(midi_path: str | Path, wav_path: str | Path, soundfont
     midi_path, wav_path, soundfont = Path(midi_path), Path(wav_path), Path(soundfont)
     _check_rate(DEFAULT_QPM, sample_rate)
     if not overwrite and wav_path.exists():  # before the slow part; atomic_write checks again
-        raise MvaeError(f"{wav_path} already exists; use --force to overwrite it")
+        raise OverwriteError(wav_path)
     _check_soundfont(soundfont)
     if not midi_path.is_file():
         raise MvaeError(f"MIDI file {midi_path} not found")
@@ -302,5 +246,5 @@ def render_with_soundfont(midi_path: str | Path, wav_path: str | Path, soundfont
     return write_wav(wav_path, audio, sample_rate, overwrite=overwrite)
 
 
-__all__ = ["DEFAULT_QPM", "DEFAULT_SAMPLE_RATE", "RELEASE_S", "as_melodies", "num_samples", "pitch_hz",
-           "render_with_soundfont", "synthesize", "write_wav"]
+__all__ = ["DEFAULT_QPM", "DEFAULT_SAMPLE_RATE", "RELEASE_S", "num_samples", "pitch_hz", "render_with_soundfont",
+           "synthesize_notes", "write_wav"]

@@ -30,8 +30,9 @@ import torch
 from torch import Tensor
 
 from musicvae_lite.core.vae import Decoder
-from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.grid import STEPS_PER_BAR
 from musicvae_lite.music.lstm_decoder import (
+    MELODY_CLASSES,
     START,
     CategoricalLstmDecoder,
     LstmStack,
@@ -47,7 +48,7 @@ class HierarchicalDecoder(Decoder):
 
     def __init__(
         self,
-        num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
+        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
         hidden_sizes: Sequence[int] = (1024, 1024),  # units of each bar-decoder layer (hierdec-mel_16bar)
         conductor_sizes: Sequence[int] = (1024, 1024),  # units of each conductor layer (hierdec-mel_16bar)
         z_size: int = 512,  # size of the code z (hierdec-mel_16bar)

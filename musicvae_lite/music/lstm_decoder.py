@@ -36,12 +36,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
-from musicvae_lite.music.encoding import NUM_CLASSES
 
 START = -1  # the "previous token" before the first step: a zero one-hot vector
 STATE_INIT_STD = 0.001  # magenta's kernel initializer for the z -> initial state layer
 
 LstmState = list[tuple[Tensor, Tensor]]  # per layer (h, c), each (1, B, H)
+
+MELODY_CLASSES = 90  # the default class count: MusicVAE's melody encoding (music/melody/encoding.py)
 
 
 def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor) -> Tensor:
@@ -159,7 +160,7 @@ class CategoricalLstmDecoder(Decoder):
 
     def __init__(
         self,
-        num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
+        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
         hidden_sizes: Sequence[int] = (256, 256),  # units of each LSTM layer (cat-mel_2bar_small)
         z_size: int = 256,  # size of the code z (cat-mel_2bar_small)
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars of 16 steps

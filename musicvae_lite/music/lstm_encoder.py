@@ -22,9 +22,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Encoder, Posterior
-from musicvae_lite.music.encoding import NUM_CLASSES
 
 OUTPUT_INIT_STD = 0.001  # magenta's kernel initializer for the mu and sigma layers
+
+MELODY_CLASSES = 90  # the default class count: MusicVAE's melody encoding (music/melody/encoding.py)
 
 
 class BidirectionalLstmEncoder(Encoder):
@@ -36,7 +37,7 @@ class BidirectionalLstmEncoder(Encoder):
 
     def __init__(
         self,
-        num_classes: int = NUM_CLASSES,  # event classes: MusicVAE's 90-class melody encoding
+        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
         hidden_sizes: Sequence[int] = (512,),  # units per direction of each layer (cat-mel_2bar_small)
         z_size: int = 256,  # latent size (cat-mel_2bar_small)
         dropout: float = 0.0,  # on each layer's outputs and the code while training (none in magenta)

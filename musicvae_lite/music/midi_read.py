@@ -28,6 +28,7 @@ class Track:
     start: np.ndarray  # (n,) note-on tick
     end: np.ndarray  # (n,) note-off tick (>= start)
     pitch: np.ndarray  # (n,) MIDI pitch 0..127 (int8 as symusic gives it)
+    name: str = ""  # the track's name in the file, if it has one
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _from_score(score, path: str) -> MidiData:
             continue
         notes = tr.notes.numpy()
         start = notes["time"].astype(np.int64)
-        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"]))
+        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"], str(tr.name)))
     if first < 0 or last > MAX_QUARTERS * tpq:
         bad = first if first < 0 else last
         raise MidiReadError(

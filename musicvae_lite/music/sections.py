@@ -16,11 +16,11 @@ Two timings, one result (`Section`s whose notes are in steps from the section's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from musicvae_lite.music.encoding import STEPS_PER_QUARTER
+from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.midi_read import MidiData, Track
 
 DEFAULT_QPM = 120.0  # MIDI's default tempo, and note-seq's
@@ -40,6 +40,7 @@ class Section:
     denominator: int
     start_tick: int  # where the section starts in the file
     notes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    parts: list[int] = field(default_factory=list)  # which of the given tracks each entry of `notes` is
 
     @property
     def bar_steps(self) -> float:
@@ -96,7 +97,8 @@ def tick_sections(midi: MidiData, tracks: list[Track], usable: Callable[[float],
         meter = _meter_at_start(midi)
         if not usable(bar_steps(*meter)):
             return [Section(*meter, 0, [])]
-        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks])]
+        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks],
+                        list(range(len(tracks))))]
     bounds = [(0, 4, 4)]
     for tick, n, d in _meter_changes(midi, before_tick=end_tick):
         if tick > bounds[-1][0]:
@@ -106,17 +108,19 @@ def tick_sections(midi: MidiData, tracks: list[Track], usable: Callable[[float],
     sections = []
     for i, (a, n, d) in enumerate(bounds):
         b = bounds[i + 1][0] if i + 1 < len(bounds) else None
-        notes = []
-        for t in tracks:
+        notes, parts = [], []
+        for k, t in enumerate(tracks):
             keep = t.start >= a if b is None else (t.start >= a) & (t.start < b)
             if not keep.any():
                 continue
             start, end, pitch = t.start[keep] - a, t.end[keep], t.pitch[keep]
             end = (end if b is None else np.minimum(end, b)) - a
             notes.append((start, end, pitch))
+            parts.append(k)
         if notes:
             ok = usable(bar_steps(n, d))
-            sections.append(Section(n, d, a, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else []))
+            sections.append(Section(n, d, a, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else [],
+                                    parts if ok else []))
     return sections
 
 
@@ -217,14 +221,16 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
         def quantize(seconds, sps=sps):  # this section's steps per second
             return (seconds * sps + 0.5).astype(np.int64)
 
-        notes = []
-        for s, e, p in tracks_s:
+        notes, parts = [], []
+        for k, (s, e, p) in enumerate(tracks_s):
             keep = (s >= a) & (s < b)
             if keep.any():
                 notes.append((s[keep] - a, np.minimum(e[keep], b) - a, p[keep]))
+                parts.append(k)
         if notes:
             ok = usable(bar_steps(n, d))
-            sections.append(Section(n, d, a_tick, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else []))
+            sections.append(Section(n, d, a_tick, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else [],
+                                    parts if ok else []))
     return sections
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, render_with_soundfont, synthesize, write_wav
-from musicvae_lite.music.midi_write import melody_midi_bytes
-from musicvae_lite.music.pianoroll import plot_grid, plot_pianoroll
+from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, render_with_soundfont, write_wav
+from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
+from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
 
 GAP_STEPS = 8  # half a bar of rest between melodies in the stitched files
 
@@ -31,8 +31,8 @@ def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, ti
         [out / f"{stem}.mid", out / f"{stem}.wav", out / f"{stem}.png"]
     clashes = [p for p in targets if p.exists()]
     if clashes and not overwrite:  # check everything first: never leave a half-written set
-        raise MvaeError(f"{clashes[0]} already exists ({len(clashes)} of the files to write do); "
-                        "use --force to overwrite, or another -o folder")
+        raise OverwriteError(clashes[0], detail=f" ({len(clashes)} of the files to write do)",
+                             hint=", or write to another folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if each:

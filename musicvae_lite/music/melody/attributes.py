@@ -28,7 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.encoding import NUM_SPECIAL, PITCH_OFFSET, STEPS_PER_BAR, STEPS_PER_QUARTER, check_events
+from musicvae_lite.music.melody.encoding import NUM_SPECIAL, PITCH_OFFSET, STEPS_PER_BAR, STEPS_PER_QUARTER, check_events
 
 
 def _batch(events) -> tuple[np.ndarray, bool]:

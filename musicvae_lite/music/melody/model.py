@@ -7,15 +7,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from musicvae_lite.core.presets import config_from_dict
+from musicvae_lite.core.config import config_from_dict
 from musicvae_lite.core.vae import VAE
-from musicvae_lite.music.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
 from musicvae_lite.music.hierarchical import HierarchicalDecoder
 from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
 from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
-from musicvae_lite.music.presets import MelodyModelConfig
+from musicvae_lite.music.melody.presets import MelodyModelConfig
 
-FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
 
 
 def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
@@ -41,11 +40,7 @@ def model_config_from_dict(d: dict) -> MelodyModelConfig:
 
 def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
     """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
+    from musicvae_lite.music.melody.generate import load_model
 
-    state, task = load_family_checkpoint(path, FAMILY, "a melody model")
-    cfg = model_config_from_dict(task["model"])
-    model = build_melody_vae(cfg)
-    model.load_state_dict(state.model)
-    model.eval()
-    return model, cfg, state.step
+    m = load_model(path)
+    return m.vae, m.config, m.step

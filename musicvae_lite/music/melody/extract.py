@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from musicvae_lite.music import melody
-from musicvae_lite.music.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
+from musicvae_lite.music.melody import rules as melody
+from musicvae_lite.music.melody.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, read_midi
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, pretty_midi_notes, tick_sections
@@ -65,13 +65,26 @@ class Windows:
     events: np.ndarray  # (n, steps) uint8 classes 0..89
     start_bar: np.ndarray  # (n,) int32: the bar of the source where each window starts (0-based)
     qpm: float | None = None  # the source's opening tempo, None when it sets none
+    track: np.ndarray | None = None  # (n,) int: which of `tracks` each window comes from
+    tracks: tuple[str, ...] = ()  # the file's tracks with notes, in file order: "1 Flute (program 73)"
 
     def __len__(self) -> int:
         return len(self.events)
 
 
-def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig) -> list[Track]:
-    """Non-drum tracks on a kept program, with only notes in the piano range; say why when none."""
+def describe_tracks(midi: MidiData) -> tuple[str, ...]:
+    """A label for each track of a file, numbered from 1 in file order, for `mvae windows`."""
+    labels = []
+    for i, t in enumerate(midi.tracks, start=1):
+        name = " ".join(t.name.split())[:40]
+        kind = "drums" if t.is_drum else f"program {t.program}"
+        labels.append(f"{i} {name} ({kind})" if name else f"{i} ({kind})")
+    return tuple(labels)
+
+
+def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig) -> tuple[list[Track], list[int]]:
+    """Non-drum tracks on a kept program, with only notes in the piano range, and their indices in
+    `all_tracks`; say why when none."""
     if not any(len(t.start) for t in all_tracks):
         raise NoMelodyError(midi.path, "no notes", kind="no-notes")
     pitched = [t for t in all_tracks if not t.is_drum and len(t.start)]
@@ -83,17 +96,22 @@ def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig)
         raise NoMelodyError(
             midi.path, f"no melody instrument (programs {cfg.min_program}-{cfg.max_program}); "
             f"it has programs {', '.join(map(str, found))}", kind="no-melodic-program")
-    out = []
-    for t in melodic:
+    out, origin = [], []
+    for i, t in enumerate(all_tracks):
+        if not (not t.is_drum and len(t.start) and cfg.min_program <= t.program <= cfg.max_program):
+            continue
         keep = (t.pitch >= MIN_PITCH) & (t.pitch <= MAX_PITCH)
         if keep.all():
             out.append(t)
         elif keep.any():
-            out.append(Track(t.program, t.is_drum, t.start[keep], t.end[keep], t.pitch[keep]))
+            out.append(Track(t.program, t.is_drum, t.start[keep], t.end[keep], t.pitch[keep], t.name))
+        else:
+            continue
+        origin.append(i)
     if not out:
         raise NoMelodyError(midi.path, f"no note in the piano range {MIN_PITCH}..{MAX_PITCH}",
                             kind="out-of-range")
-    return out
+    return out, origin
 
 
 def _meter_error(midi: MidiData, meters, cfg: ExtractConfig) -> NoMelodyError:
@@ -121,11 +139,11 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
         raise _meter_error(midi, meters, cfg)
     if cfg.compat:  # the notes pretty_midi reads, which decide the sequence's length too
         all_tracks = [pretty_midi_notes(t) for t in midi.tracks]
-        tracks = _melodic_tracks(midi, all_tracks, cfg)
+        tracks, origin = _melodic_tracks(midi, all_tracks, cfg)
         end_tick = max(int(t.end.max(initial=0)) for t in all_tracks)
         sections = compat_sections(midi, tracks, end_tick, usable)
     else:
-        tracks = _melodic_tracks(midi, list(midi.tracks), cfg)
+        tracks, origin = _melodic_tracks(midi, list(midi.tracks), cfg)
         sections = tick_sections(midi, tracks, usable)
     usable_sections = [s for s in sections if s.notes]
     if not usable_sections:
@@ -133,24 +151,27 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
 
     steps, gap = cfg.steps, cfg.gap_bars * STEPS_PER_BAR
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
-    found: list[tuple[np.ndarray, np.ndarray]] = []  # (windows, start tick) per section
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (windows, start tick, track) per section
     for s in usable_sections:
-        wins, first = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps, gap=gap)
+        wins, first, part = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps, gap=gap)
         if not len(wins):
             continue
         if cfg.compat:
             keep = _first_unique(wins)  # magenta dedupes within each section
         else:
             keep = np.flatnonzero((wins >= NUM_SPECIAL).any(axis=1))  # a window needs a note-on
-        found.append((wins[keep], s.start_tick + np.round(first[keep] * tick_per_step).astype(np.int64)))
-    wins = np.concatenate([w for w, _ in found]) if found else np.empty((0, steps), np.uint8)
-    ticks = np.concatenate([t for _, t in found]) if found else np.empty(0, np.int64)
+        track = np.asarray(origin)[np.asarray(s.parts)[part[keep]]] if s.parts else np.full(len(keep), -1)
+        found.append((wins[keep], s.start_tick + np.round(first[keep] * tick_per_step).astype(np.int64), track))
+    wins = np.concatenate([w for w, _, _ in found]) if found else np.empty((0, steps), np.uint8)
+    ticks = np.concatenate([t for _, t, _ in found]) if found else np.empty(0, np.int64)
+    track = np.concatenate([k for _, _, k in found]) if found else np.empty(0, np.int64)
     if not cfg.compat:
         keep = _first_unique(wins)  # the default mode dedupes per file
-        wins, ticks = wins[keep], ticks[keep]
+        wins, ticks, track = wins[keep], ticks[keep], track[keep]
     if not len(wins):
         raise NoMelodyError(midi.path, f"no melody of at least {cfg.bars} bars", kind="too-short")
-    return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm)
+    return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm, track.astype(np.int32),
+                   describe_tracks(midi))
 
 
 def _first_unique(rows: np.ndarray) -> np.ndarray:
@@ -166,3 +187,21 @@ def _first_unique(rows: np.ndarray) -> np.ndarray:
 def extract_file(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:
     """Read `path` and return its windows; raise `MusicDataError` (one-line reason) when there are none."""
     return extract_midi(read_midi(path), cfg)
+
+
+def window_table(path, windows: Windows, bars: int) -> list[str]:
+    """`mvae windows`' report: one line per window with the index `--window` takes, its first bar, the
+    track it comes from (numbered as `Windows.tracks` lists them) and its notes and pitch range."""
+    from musicvae_lite.music.melody.encoding import events_to_notes, pitch_name
+
+    used = sorted({int(t) for t in windows.track}) if windows.track is not None else []
+    lines = [f"{len(windows)} windows of {bars} bars in {path}"]
+    if len(windows.tracks) > 1:
+        lines.append("tracks: " + "; ".join(windows.tracks[t] for t in used if 0 <= t < len(windows.tracks)))
+    lines.append("index  bar  track  notes  range")
+    for i, (events, bar) in enumerate(zip(windows.events, windows.start_bar.tolist())):
+        notes = events_to_notes(events)
+        low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
+        track = int(windows.track[i]) + 1 if windows.track is not None and windows.track[i] >= 0 else "-"
+        lines.append(f"{i:5d} {bar + 1:4d} {track:>6} {len(notes):6d}  {pitch_name(low)}-{pitch_name(high)}")
+    return lines

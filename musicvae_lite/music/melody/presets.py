@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from musicvae_lite.core.presets import Preset
-from musicvae_lite.core.trainer import TrainConfig
+from musicvae_lite.core.config import Preset, TrainConfig
 from musicvae_lite.errors import MvaeError
 
 

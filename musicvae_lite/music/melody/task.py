@@ -10,9 +10,10 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
-from musicvae_lite.music.melody_data import MelodyData, transpose
-from musicvae_lite.music.model import FAMILY, build_melody_vae, model_config_to_dict
-from musicvae_lite.music.presets import MelodyModelConfig
+from musicvae_lite.music.melody.data import MelodyData, transpose
+from musicvae_lite.music.melody.family import FAMILY
+from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
+from musicvae_lite.music.melody.presets import MelodyModelConfig
 
 
 class MelodyTask:

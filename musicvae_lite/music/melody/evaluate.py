@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from musicvae_lite.core.vae import VAE, kl_bits
-from musicvae_lite.music.encoding import NOTE_OFF, NO_EVENT, NUM_CLASSES, NUM_SPECIAL
+from musicvae_lite.music.melody.encoding import NOTE_OFF, NO_EVENT, NUM_CLASSES, NUM_SPECIAL
 
 
 @dataclass

@@ -22,9 +22,9 @@ import torch
 from musicvae_lite.core.latent import interpolate as interpolate_codes
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.encoding import check_events
+from musicvae_lite.music.melody.encoding import check_events
 from musicvae_lite.music.errors import NoMelodyError
-from musicvae_lite.music.presets import MelodyModelConfig
+from musicvae_lite.music.melody.presets import MelodyModelConfig
 
 
 @dataclass
@@ -48,24 +48,35 @@ class MelodyModel:
 
 def load_model(name_or_path: str | Path = "default") -> MelodyModel:
     """A bundled model by name (`mvae models` lists them) or a run folder / checkpoint file."""
-    from musicvae_lite.music.bundled import bundled_path
-    from musicvae_lite.music.model import load_melody_model
+    from musicvae_lite.core.bundled import bundled_file
+    from musicvae_lite.core.checkpoint import load_family_checkpoint
+    from musicvae_lite.music.melody.family import BUNDLED, FAMILY
 
-    path = bundled_path(str(name_or_path))
-    if path is None:
+    if str(name_or_path) in BUNDLED:
+        path = bundled_file(BUNDLED[str(name_or_path)])
+    else:
         path = Path(name_or_path)
         if not path.exists():
-            from musicvae_lite.music.bundled import BUNDLED
-
             raise MvaeError(f"{name_or_path}: no such model (a run folder, a checkpoint, or one of: "
                             f"{', '.join(BUNDLED)})")
-    vae, cfg, step = load_melody_model(path)
-    return MelodyModel(vae, cfg, step, str(name_or_path))
+    state, _ = load_family_checkpoint(path, FAMILY, "a melody model")
+    return model_from_checkpoint(state, str(name_or_path))
+
+
+def model_from_checkpoint(state, name: str) -> MelodyModel:
+    """The melody model in an already loaded `Checkpoint` (core/checkpoint.py), in eval mode on the CPU."""
+    from musicvae_lite.music.melody.model import build_melody_vae, model_config_from_dict
+
+    cfg = model_config_from_dict(state.config["task"]["model"])
+    vae = build_melody_vae(cfg)
+    vae.load_state_dict(state.model)
+    vae.eval()
+    return MelodyModel(vae, cfg, state.step, name)
 
 
 def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, compat: bool = False) -> np.ndarray:
     """Window `window` (in `mvae windows` order) of a MIDI file, fit for `model`: (steps,) uint8."""
-    from musicvae_lite.music.extract import ExtractConfig, extract_file
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     try:
         found = extract_file(path, ExtractConfig(bars=model.config.bars, compat=compat))
@@ -122,6 +133,21 @@ def interpolate(model: MelodyModel, a, b, n: int = 7, *, method: str = "slerp", 
     return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
 
 
+def grid(model: MelodyModel, corners, n: int = 5, *, temperature: float = 0.0,
+         seed: int | None = None) -> np.ndarray:
+    """An n x n grid (n * n, steps), row by row, between four corner melodies (top-left, top-right,
+    bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
+    from musicvae_lite.core.latent import bilinear_grid
+
+    if n < 2:
+        raise MvaeError(f"a grid needs n of at least 2, got {n}")
+    codes = torch.from_numpy(encode(model, np.stack([np.asarray(c) for c in corners])))
+    if len(codes) != 4:
+        raise MvaeError(f"a grid has four corners, got {len(codes)}")
+    cells = bilinear_grid(codes, n, n).reshape(n * n, -1)
+    return decode(model, cells.numpy(), temperature=temperature, seed=seed)
+
+
 def sample(model: MelodyModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
     """n new melodies from z ~ N(0, I)."""
     if n < 1:
@@ -136,7 +162,7 @@ def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str
     """The latent direction of a melody attribute (MusicVAE paper, section 5.4): the mean code of the
     windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32."""
     from musicvae_lite.core.latent import attribute_vector
-    from musicvae_lite.music.attributes import attribute
+    from musicvae_lite.music.melody.attributes import attribute
 
     events = np.asarray(events)
     if limit is not None and len(events) > limit:

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.encoding import NUM_CLASSES, NUM_SPECIAL
+from musicvae_lite.music.melody.encoding import NUM_CLASSES, NUM_SPECIAL
 
 
 @dataclass
@@ -55,8 +55,8 @@ def load_melody_data(source: str | Path, bars: int) -> MelodyData:
     elif src.suffix == ".npz" and src.is_file():
         data = MelodyData(np.zeros((0, bars * 16), np.uint8), _load_split(src), str(src))
     elif src.exists():
-        from musicvae_lite.music.dataset import collect_sources, extract_many
-        from musicvae_lite.music.extract import ExtractConfig
+        from musicvae_lite.music.melody.dataset import collect_sources, extract_many
+        from musicvae_lite.music.melody.extract import ExtractConfig
 
         files, problems = collect_sources([str(src)])
         results = extract_many(files, ExtractConfig(bars=bars), progress=False)

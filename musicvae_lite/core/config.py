@@ -1,16 +1,38 @@
-"""What every family's presets share (music/presets.py, image/presets.py): the `Preset` record of a
+"""Torch-free configs shared by every family: how to train (`TrainConfig`), the `Preset` record of a
 model config and its train config, the settings given on the command line (`--set key=value`) applied
-to either, parsed to the type of the current value, and a model config rebuilt from a checkpoint."""
+to either, parsed to the type of the current value, and a model config rebuilt from a checkpoint.
+
+Nothing here imports torch, so `mvae presets` answers as fast as `mvae --help`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
-from musicvae_lite.core.trainer import TrainConfig
 from musicvae_lite.errors import MvaeError
 
 C = TypeVar("C")  # a model config dataclass
+
+
+@dataclass
+class TrainConfig:
+    """How to train; each model family's preset supplies its own values (see music/presets.py)."""
+
+    steps: int = 1000  # optimizer steps in all (a resumed run continues up to this)
+    batch_size: int = 512  # global batch: split across data-parallel processes
+    learning_rate: float = 1e-3  # initial learning rate (Adam)
+    decay_rate: float = 0.9999  # learning rate decay per step
+    min_learning_rate: float = 1e-5  # the floor it decays to
+    grad_clip: float = 1.0  # clip gradients to this global norm; 0 disables
+    log_every: int = 20  # steps between metric rows in metrics.csv
+    eval_every: int = 500  # steps between evaluations on held-out data (0: only at the end)
+    eval_examples: int = 4096  # held-out examples each periodic evaluation looks at (bounds its cost)
+    checkpoint_every: int = 500  # steps between checkpoints (and one at the end)
+    keep_last: int = 3  # checkpoints kept besides best.pt
+    seed: int = 0  # seeds model initialization, batch order, augmentation and sampling
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps
+    precision: str = "auto"  # auto, fp32, bf16 or fp16 (see core/device.py)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.audio import MelodyInput, as_melodies
-from musicvae_lite.music.encoding import STEPS_PER_BAR, STEPS_PER_QUARTER, events_to_notes, pitch_name
+from musicvae_lite.music.melody.render import MelodyInput, as_melodies
+from musicvae_lite.music.melody.encoding import STEPS_PER_BAR, STEPS_PER_QUARTER, events_to_notes, pitch_name
 
 DPI = 120  # sharp on screen and in a README, a few hundred kB at most
 MAX_FIG_WIDTH_IN = 21.0  # panels wrap into rows beyond this width

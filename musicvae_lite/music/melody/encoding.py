@@ -9,14 +9,15 @@ One event per 16th note (4 steps per quarter, 16 per 4/4 bar):
     2..89   note-on of MIDI pitch 21..108 (the piano's range); a note-on also ends the previous note
 
 This module is the encoding alone: events <-> notes on the step grid. Extraction from MIDI lives in
-`melody.py` and `extract.py`, MIDI writing in `midi_write.py`.
+`rules.py` and `extract.py`, MIDI writing and audio in `render.py` (over the shared `music/`
+writers).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
+
+from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER, Note, pitch_name  # noqa: F401 (re-exported)
 
 NO_EVENT = 0  # hold the sounding note, or keep resting
 NOTE_OFF = 1  # stop the sounding note
@@ -25,16 +26,6 @@ MAX_PITCH = 108  # C8, highest piano key: class 89
 NUM_SPECIAL = 2  # classes before the first pitch
 NUM_CLASSES = MAX_PITCH - MIN_PITCH + 1 + NUM_SPECIAL  # 90
 PITCH_OFFSET = MIN_PITCH - NUM_SPECIAL  # class = pitch - 19
-STEPS_PER_QUARTER = 4  # 16th-note grid
-STEPS_PER_BAR = 16  # a 4/4 bar (or two 2/4 bars read as one, see extract.py)
-
-
-class Note(NamedTuple):
-    """A note on the step grid: sounds from `start` (inclusive) to `end` (exclusive)."""
-
-    pitch: int
-    start: int
-    end: int
 
 
 def pitch_to_class(pitch: int) -> int:
@@ -42,11 +33,6 @@ def pitch_to_class(pitch: int) -> int:
     if not MIN_PITCH <= pitch <= MAX_PITCH:
         raise ValueError(f"pitch {pitch} is outside the encodable range {MIN_PITCH}..{MAX_PITCH}")
     return pitch - PITCH_OFFSET
-
-
-def pitch_name(pitch: int) -> str:
-    """Scientific pitch name: 60 -> 'C4', 61 -> 'C#4'."""
-    return f"{('C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B')[pitch % 12]}{pitch // 12 - 1}"
 
 
 def check_events(events: np.ndarray) -> np.ndarray:

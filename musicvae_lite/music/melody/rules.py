@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from musicvae_lite.music.encoding import NOTE_OFF, PITCH_OFFSET, STEPS_PER_BAR
+from musicvae_lite.music.melody.encoding import NOTE_OFF, PITCH_OFFSET, STEPS_PER_BAR
 
 
 def track_windows(start: np.ndarray, end: np.ndarray, pitch: np.ndarray, *, steps: int, max_steps: int,
@@ -73,12 +73,13 @@ def track_windows(start: np.ndarray, end: np.ndarray, pitch: np.ndarray, *, step
 
 
 def section_windows(tracks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], *, steps: int, max_steps: int,
-                    bar: int = STEPS_PER_BAR, gap: int = STEPS_PER_BAR) -> tuple[np.ndarray, np.ndarray]:
+                    bar: int = STEPS_PER_BAR, gap: int = STEPS_PER_BAR) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`track_windows` of several tracks in one pass: the tracks are laid end to end, a gap apart
     and on bar lines, so that each melody stays within its track. Returns (windows, first step of
-    each window within its own track)."""
+    each window within its own track, which of `tracks` each window comes from)."""
     if len(tracks) == 1:
-        return track_windows(*tracks[0], steps=steps, max_steps=max_steps, bar=bar, gap=gap)
+        wins, first = track_windows(*tracks[0], steps=steps, max_steps=max_steps, bar=bar, gap=gap)
+        return wins, first, np.zeros(len(wins), np.int64)
     offsets, at = [], 0
     for _, end, _ in tracks:
         offsets.append(at)
@@ -89,4 +90,5 @@ def section_windows(tracks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], *, 
     end = np.concatenate([t[1] + o for t, o in zip(tracks, offsets)])
     pitch = np.concatenate([t[2] for t in tracks])
     wins, first = track_windows(start, end, pitch, steps=steps, max_steps=max_steps, bar=bar, gap=gap)
-    return wins, first - offsets[np.searchsorted(offsets, first, side="right") - 1]
+    part = np.searchsorted(offsets, first, side="right") - 1
+    return wins, first - offsets[part], part

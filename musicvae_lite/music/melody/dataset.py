@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError
+from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.encoding import STEPS_PER_QUARTER
+from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.errors import MusicDataError
-from musicvae_lite.music.extract import ExtractConfig, extract_file
+from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
 
@@ -181,7 +181,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     out = Path(out_dir)
     names = ("train.npz", "eval.npz", "skipped.tsv", "summary.json")
     if not force and any((out / n).exists() for n in names):
-        raise DatasetError(f"{out} already holds a dataset; use --force to replace it")
+        raise OverwriteError(out, detail=" and holds a dataset", keyword="force=True")
     if out.exists() and not out.is_dir():
         raise DatasetError(f"{out} exists and is not a folder")
     t0 = time.perf_counter()

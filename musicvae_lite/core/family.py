@@ -1,0 +1,189 @@
+"""The family contract: what every kind of model (melodies, images, drums next) provides, so that the
+command line, the Python API and a web server can drive any of them the same way.
+
+A family pairs models with their data, as magenta's `Config` pairs a model with a `data_converter`
+(MIDI -> tensors -> MIDI): it names its presets, turns a preset and a data source into a training task
+for the one trainer (core/trainer.py), rebuilds a trained model from its checkpoint, evaluates it, and
+implements the generation verbs it supports, each writing its own outputs. The verbs:
+
+    sample       new outputs from the prior
+    interpolate  two inputs and the path between their codes
+    grid         four corners and the bilinear grid between them
+    reconstruct  inputs and what the model makes of them
+    encode       inputs -> a .npy file of codes
+    decode       a .npy file of codes -> outputs
+    attribute    latent attribute vectors: compute one from data, apply one to an input
+    plot         the pictures of a run
+
+A verb a family does not override is unsupported, and asking for it is a one-line error naming those it
+supports. Each verb also declares the options it takes (`OPTIONS`): an option the user gave that the
+verb does not take is an error too, never silently ignored.
+
+The registry of families is `musicvae_lite/families.py`; `core` never imports a family. This module does
+not import torch, so listing families and presets stays instant.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from musicvae_lite.core.config import Preset
+from musicvae_lite.errors import MvaeError
+
+VERBS = ("sample", "interpolate", "grid", "reconstruct", "encode", "decode", "attribute", "plot")
+
+
+class FamilyError(MvaeError):
+    """A request a family cannot serve: an unsupported verb, an option that does not apply."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a generation verb is asked to do.
+
+    `inputs` are the command's positional items after the model (files, test-set indices, a codes
+    file); `options` holds only the options the user gave (value not None), by their long name without
+    dashes; the verb supplies its own defaults for the rest.
+    """
+
+    inputs: tuple[str, ...] = ()
+    out: Path | None = None  # folder (or file, for encode) to write into
+    force: bool = False  # overwrite what is there
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.options.get(name)
+        return default if value is None else value
+
+
+@dataclass
+class Output:
+    """What a verb did: lines to tell the user (figures, notes) and the files it wrote."""
+
+    paths: list[Path] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    """A model's figures on held-out data: `figures` as one JSON-able dict, `lines` as a report."""
+
+    figures: dict
+    lines: list[str]
+
+
+class Family(ABC):
+    """A kind of model. Subclasses set `name`, implement the abstract methods, and override the verbs
+    they support; `OPTIONS[verb]` lists the options each supported verb takes (besides the model,
+    the inputs, `-o` and `--force`, which every verb takes)."""
+
+    name: ClassVar[str]  # what checkpoints record as their `task.family`
+    description: ClassVar[str] = ""  # one line for `mvae presets`
+    bundled: ClassVar[dict[str, str]] = {}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # verb -> the options it takes
+    EVAL_OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `evaluate` takes besides device/progress
+
+    # -- presets and training ---------------------------------------------------------------------
+
+    @abstractmethod
+    def presets(self) -> Mapping[str, Preset]:
+        """The named presets `mvae train` accepts for this family (torch-free)."""
+
+    def describe_preset(self, preset: Preset) -> str:
+        """One line of a preset's main settings for `mvae presets`."""
+        return preset.description
+
+    @abstractmethod
+    def model_config_from_dict(self, d: dict) -> Any:
+        """The family's model config rebuilt from a checkpoint's `task.model` dict."""
+
+    @abstractmethod
+    def task(self, preset: Preset, data: Path | None) -> Any:
+        """A `TrainTask` (core/trainer.py) training `preset.model` on `data` (None: the family's default
+        data, or an error saying what to give)."""
+
+    def after_training(self, run_dir: Path, data: Path | None) -> list[str]:
+        """Lines to print once `mvae train` has finished a run (e.g. where its pictures went)."""
+        return []
+
+    # -- trained models ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def load(self, checkpoint: Any, name: str) -> Any:
+        """A trained model ready to use (CPU, eval mode) from an already loaded `Checkpoint` of this
+        family; `name` is what the user called it (a bundled name or a path)."""
+
+    @abstractmethod
+    def evaluate(self, model: Any, data: Path, *, device: str, progress: bool,
+                 options: Mapping[str, Any]) -> Evaluation:
+        """Figures of `model` on the held-out part of `data`."""
+
+    # -- generation verbs: override the ones the family supports ----------------------------------
+
+    def sample(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("sample")
+
+    def interpolate(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("interpolate")
+
+    def grid(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("grid")
+
+    def reconstruct(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("reconstruct")
+
+    def encode(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("encode")
+
+    def decode(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("decode")
+
+    def attribute(self, model: Any, request: Request) -> Output:
+        """`request.options["action"]` is "compute" or "apply"."""
+        raise self.unsupported("attribute")
+
+    def plot(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("plot")
+
+    # -- what the commands ask before calling a verb ----------------------------------------------
+
+    def supports(self, verb: str) -> bool:
+        """Whether this family overrides `verb`."""
+        return verb in VERBS and getattr(type(self), verb) is not getattr(Family, verb)
+
+    def supported(self) -> list[str]:
+        return [v for v in VERBS if self.supports(v)]
+
+    def unsupported(self, verb: str) -> FamilyError:
+        return FamilyError(f"{self.name} models do not {_VERB_PHRASE.get(verb, verb)}; "
+                           f"they support: {', '.join(self.supported()) or 'no generation'}")
+
+    def check(self, verb: str, options: Mapping[str, Any]) -> None:
+        """Raise a one-line FamilyError when `verb` is unsupported or an option given (not None) does
+        not apply to it."""
+        if not self.supports(verb):
+            raise self.unsupported(verb)
+        _check_options(f"{verb} with {self.name} models", self.OPTIONS.get(verb, ()), options)
+
+    def check_eval(self, options: Mapping[str, Any]) -> None:
+        _check_options(f"eval of {self.name} models", self.EVAL_OPTIONS, options)
+
+
+_VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",
+                "reconstruct": "reconstruct", "encode": "encode", "decode": "decode",
+                "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)"}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _check_options(what: str, allowed: tuple[str, ...], options: Mapping[str, Any]) -> None:
+    extra = [k for k, v in options.items() if v is not None and k not in allowed]
+    if extra:
+        takes = ", ".join(_flag(a) for a in allowed) if allowed else "none of these options"
+        raise FamilyError(f"{_flag(extra[0])} does not apply to {what}; it takes: {takes}")

@@ -1,0 +1,96 @@
+"""Composing a training run from a family's preset and what the user asked for: a fresh run, a run
+resumed from its newest checkpoint (its own settings win over the preset's), or a run started from
+another model's weights (`--init-from`: fine-tuning, or a second stage with new loss settings).
+
+The family is given, never looked up here: `core` imports no family (the registry in
+musicvae_lite/families.py does that for the command line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from musicvae_lite.core.config import Preset, TrainConfig, override
+from musicvae_lite.core.family import Family
+from musicvae_lite.errors import MvaeError
+
+
+@dataclass
+class RunRequest:
+    """What `mvae train` was asked; None keeps the preset's (or a resumed run's) own value."""
+
+    out: Path
+    data: Path | None = None
+    steps: int | None = None
+    batch_size: int | None = None
+    device: str | None = None
+    precision: str | None = None
+    seed: int | None = None
+    resume: bool = False
+    assignments: tuple[str, ...] = ()  # --set key=value
+    init_from: Path | None = None  # a checkpoint file or run folder to take weights and model settings from
+    threads: str | int | None = "auto"  # see core/threads.py
+    progress: bool = True
+
+
+def train_run(family: Family, preset: Preset, request: RunRequest):
+    """Train `preset` of `family` as `request` says with the one trainer; returns its `TrainResult`.
+    A resumed run already at or past its steps trains nothing (the result's `trained` is 0)."""
+    from musicvae_lite.core.trainer import Trainer, TrainResult
+
+    preset, weights, at_step = _compose(family, preset, request)
+    train = preset.train
+    for key in ("steps", "batch_size", "seed", "device", "precision"):
+        value = getattr(request, key)
+        if value is not None:
+            train = replace(train, **{key: value})
+    if at_step is not None and at_step[0] >= train.steps:
+        return TrainResult(at_step[0], at_step[1], start_step=at_step[0])
+    task = family.task(preset, request.data)
+    return Trainer(task, train, request.out, resume=request.resume, progress=request.progress,
+                   init_weights=weights, threads=request.threads).fit()
+
+
+def _compose(family: Family, preset: Preset, request: RunRequest) -> tuple[Preset, Any, tuple[int, Path] | None]:
+    """The preset to train, the weights to start from (None: a fresh initialization) and, on --resume,
+    (the step, the checkpoint) it resumes from."""
+    weights = None
+    if request.init_from is not None and not request.resume:
+        from musicvae_lite.core.checkpoint import load_family_checkpoint
+
+        try:
+            state, task = load_family_checkpoint(request.init_from, family.name,
+                                                 f"a {family.name} model, which a {family.name} preset needs")
+        except MvaeError as e:
+            raise MvaeError(f"--init-from: {e}") from None
+        preset = replace(preset, model=family.model_config_from_dict(task["model"]))
+        weights = state.model
+    preset = override(preset, list(request.assignments))
+    at_step = None
+    if request.resume:
+        preset, at_step = _preset_of_run(family, request.out, preset, request.assignments)
+    return preset, weights, at_step
+
+
+def _preset_of_run(family: Family, out: Path, preset: Preset, assignments) -> tuple[Preset, tuple[int, Path]]:
+    """On --resume the run's own settings win: the checkpoint's model config rebuilds the same model, and
+    its train config continues the same schedules; `--set` may still change training settings (and the
+    command's --steps and the like apply after this)."""
+    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint
+
+    latest = CheckpointManager(out).latest() if out.exists() else None
+    if latest is None:
+        raise MvaeError(f"--resume: no checkpoint in {out}")
+    state = load_checkpoint(latest)
+    task = state.config.get("task", {})
+    if task.get("family") not in (None, family.name):
+        raise MvaeError(f"--resume: {out} holds a {task.get('family')} run, not a {family.name} one")
+    if task.get("preset") not in (None, preset.name):
+        raise MvaeError(f"--resume: {out} was trained from preset {task.get('preset')}, not {preset.name}")
+    known = {f.name for f in fields(TrainConfig)}
+    train = TrainConfig(**{k: v for k, v in state.config.get("train", {}).items() if k in known}) \
+        if state.config.get("train") else preset.train
+    resumed = replace(preset, model=family.model_config_from_dict(task["model"]), train=train)
+    return override(resumed, [a for a in assignments if a.partition("=")[0].strip() in known]), (state.step, latest)

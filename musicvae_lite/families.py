@@ -1,0 +1,153 @@
+"""The registry of model families: the one place that lists them (as magenta's CONFIG_MAP is one dict
+for every model). A new kind of model is a folder that implements `core.family.Family`, plus one line
+in `FAMILIES`.
+
+Everything that must know which family a preset, a bundled model, a run folder or a checkpoint belongs
+to asks here: the command line, the Python API and (when it comes) the web server. A run folder's family
+is read from its `config.json`, a checkpoint file's from its config; the checkpoint is loaded once and
+handed to the family, never read twice. Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from musicvae_lite.core.config import Preset
+from musicvae_lite.core.family import Family, FamilyError
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.image.family import ImageFamily
+from musicvae_lite.music.melody.family import MelodyFamily
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    MelodyFamily(),
+    ImageFamily(),
+)}
+
+
+def register(family: Family) -> None:
+    """Add a family (a plugin, or a test's toy family); its name and preset names must be new."""
+    if family.name in FAMILIES:
+        raise FamilyError(f"a family called {family.name!r} is already registered")
+    clash = set(family.presets()) & set(all_presets())
+    if clash:
+        raise FamilyError(f"preset names already taken: {', '.join(sorted(clash))}")
+    FAMILIES[family.name] = family
+
+
+def get(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise FamilyError(f"unknown model family {name!r}; this installation has: {', '.join(FAMILIES)}") from None
+
+
+def all_presets() -> dict[str, tuple[Family, Preset]]:
+    """Every preset name -> (its family, the preset)."""
+    return {name: (family, preset) for family in FAMILIES.values() for name, preset in family.presets().items()}
+
+
+def find_preset(name: str) -> tuple[Family, Preset]:
+    found = all_presets()
+    if name not in found:
+        raise MvaeError(f"unknown preset {name!r}; choose one of: {', '.join(found)}")
+    return found[name]
+
+
+# -- bundled models ------------------------------------------------------------------------------
+
+
+def list_bundled() -> list[tuple[str, Path, Path | None]]:
+    """(name, checkpoint, model card) of every bundled model this installation has."""
+    from musicvae_lite.core.bundled import FOLDER, model_card
+
+    return [(name, FOLDER / f"{stem}.pt", model_card(stem))
+            for family in FAMILIES.values() for name, stem in family.bundled.items()
+            if (FOLDER / f"{stem}.pt").exists()]
+
+
+def _bundled(name: str) -> tuple[Family, Path] | None:
+    from musicvae_lite.core.bundled import bundled_file
+
+    for family in FAMILIES.values():
+        if name in family.bundled:
+            return family, bundled_file(family.bundled[name])
+    return None
+
+
+def bundled_names() -> list[str]:
+    return [name for family in FAMILIES.values() for name in family.bundled]
+
+
+# -- trained models ------------------------------------------------------------------------------
+
+
+def checkpoint_path(spec: str | Path) -> Path:
+    """A bundled model's checkpoint, or the run folder / checkpoint file `spec` names."""
+    found = _bundled(str(spec))
+    if found is not None:
+        return found[1]
+    path = Path(spec)
+    if not path.exists():
+        raise MvaeError(f"{spec}: no such model (a run folder, a checkpoint, or one of: {', '.join(bundled_names())})")
+    return path
+
+
+def is_model(spec: str | Path) -> bool:
+    """Whether `spec` names a model rather than an input: a bundled name, a run folder, or a file that
+    starts like a checkpoint. Reads at most a few bytes; loads nothing."""
+    from musicvae_lite.core.checkpoint import MAGIC
+
+    if str(spec) in bundled_names():
+        return True
+    path = Path(spec)
+    if path.is_dir():
+        return (path / "config.json").is_file() or (path / "last.pt").exists() or any(path.glob("ckpt-*.pt"))
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def family_of_run(path: Path) -> Family | None:
+    """A run folder's family from its config.json (written by the trainer), None when it has none."""
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    name = config.get("task", {}).get("family") if isinstance(config, dict) else None
+    return get(name) if name else None
+
+
+@dataclass
+class Loaded:
+    """A trained model and the family that knows how to use it."""
+
+    family: Family
+    model: Any
+    name: str  # what the user called it
+
+
+def load(spec: str | Path) -> Loaded:
+    """The model `spec` names (a bundled name, a run folder or a checkpoint file), loaded once by its
+    family. Its family comes from the bundled list, else from the run's config.json, else from the
+    checkpoint's config."""
+    from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
+
+    bundled = _bundled(str(spec))
+    path = bundled[1] if bundled else checkpoint_path(spec)
+    family = bundled[0] if bundled else (family_of_run(path) if path.is_dir() else None)
+    state = load_checkpoint(resolve_checkpoint(path))
+    recorded = state.config.get("task", {}).get("family")
+    if family is None:
+        if recorded is None:
+            raise MvaeError(f"{spec}: the checkpoint does not say which kind of model it holds")
+        family = get(recorded)
+    elif recorded != family.name:
+        raise MvaeError(f"{spec}: its checkpoint holds a {recorded!r} model, not a {family.name} model")
+    return Loaded(family, family.load(state, str(spec)), str(spec))

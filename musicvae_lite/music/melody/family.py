@@ -1,0 +1,227 @@
+"""The melody family: MusicVAE's 2-bar and 16-bar melody models (Roberts et al. 2018) behind the
+family contract (core/family.py) — presets, training tasks, loading, evaluation and every generation
+verb, each writing MIDI, WAV and a piano-roll PNG (outputs.py).
+
+This module imports no torch at the top: `mvae presets` lists the presets without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from musicvae_lite.core.config import Preset
+from musicvae_lite.core.family import Evaluation, Family, Output, Request
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.melody.presets import PRESETS
+
+FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
+BUNDLED = {"default": "mel_2bar_essen"}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
+MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
+
+_GENERATE = ("temperature", "seed", "soundfont")
+
+
+class MelodyFamily(Family):
+    name = FAMILY
+    description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
+    bundled = BUNDLED
+    OPTIONS = {
+        "sample": ("n", *_GENERATE),
+        "interpolate": ("n", "window", *_GENERATE),
+        "grid": ("n", "window", *_GENERATE),
+        "reconstruct": ("window", *_GENERATE),
+        "encode": ("window",),
+        "decode": _GENERATE,
+        "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
+    }
+    EVAL_OPTIONS = ("batch_size", "limit")
+
+    # -- presets and training ---------------------------------------------------------------------
+
+    def presets(self) -> Mapping[str, Preset]:
+        return PRESETS
+
+    def describe_preset(self, preset: Preset) -> str:
+        m, t = preset.model, preset.train
+        layers = f"enc {list(m.encoder_sizes)}, dec {list(m.decoder_sizes)}"
+        if m.conductor_sizes:
+            layers += f", conductor {list(m.conductor_sizes)}"
+        return (f"{m.bars} bars, z {m.z_size}, {layers}, free bits {m.free_bits:g}, max beta {m.max_beta:g}, "
+                f"batch {t.batch_size}, {t.steps} steps")
+
+    def model_config_from_dict(self, d: dict):
+        from musicvae_lite.music.melody.model import model_config_from_dict
+
+        return model_config_from_dict(d)
+
+    def task(self, preset: Preset, data: Path | None):
+        from musicvae_lite.music.melody.data import load_melody_data
+        from musicvae_lite.music.melody.task import MelodyTask
+
+        if data is None:
+            raise MvaeError("a melody preset needs --data: a dataset folder from `mvae data build`")
+        melodies = load_melody_data(data, preset.model.bars)
+        if not len(melodies.train):
+            raise MvaeError(f"{data} has no training windows (train.npz)")
+        return MelodyTask(preset.model, melodies, preset.name)
+
+    # -- trained models ---------------------------------------------------------------------------
+
+    def load(self, checkpoint, name: str):
+        from musicvae_lite.music.melody.generate import model_from_checkpoint
+
+        return model_from_checkpoint(checkpoint, name)
+
+    def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
+        from musicvae_lite.core.device import pick_device
+        from musicvae_lite.music.melody.data import load_melody_data
+        from musicvae_lite.music.melody.evaluate import evaluate_melodies
+
+        melodies = load_melody_data(data, model.config.bars)
+        windows = melodies.eval if options.get("limit") is None else melodies.eval[:options["limit"]]
+        if not len(windows):
+            raise MvaeError(f"{data} has no evaluation windows")
+        result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256,
+                                   device=pick_device(device), progress=progress)
+        groups = result.group_accuracy()
+        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}",
+                 f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
+                 f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
+                 f"  KL                        {result.kl_bits:.1f} bits per window",
+                 f"  reconstruction            {result.recon_nats:.2f} nats per window",
+                 "  per class (teacher-forced): " + ", ".join(
+                     f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items())]
+        return Evaluation({"model": model.name, "step": model.step, **result.to_json()}, lines)
+
+    # -- generation -------------------------------------------------------------------------------
+
+    def _melodies(self, model, request: Request, count: tuple[int, ...], what: str) -> list:
+        from musicvae_lite.music.melody import generate as g
+
+        if len(request.inputs) not in count:
+            raise MvaeError(f"give {what}, got {len(request.inputs)} file(s)")
+        return [g.melody_from_file(model, f, request.get("window", 0)) for f in request.inputs]
+
+    def _write(self, stem: str, melodies, request: Request, **kw) -> list[Path]:
+        from musicvae_lite.music.melody.outputs import write_melody_set
+
+        return write_melody_set(request.out, stem, melodies, soundfont=request.get("soundfont"),
+                                overwrite=request.force, **kw)
+
+    def sample(self, model, request: Request) -> Output:
+        from musicvae_lite.music.melody import generate as g
+
+        if request.inputs:
+            raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
+        tunes = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
+                         seed=request.get("seed"))
+        return Output(self._write("sample", tunes, request))
+
+    def interpolate(self, model, request: Request) -> Output:
+        from musicvae_lite.music.melody import generate as g
+        from musicvae_lite.music.melody.plots import interpolation_titles
+
+        a, b = self._melodies(model, request, (2,), "two MIDI files (or four for a grid)")
+        n = request.get("n", 7)
+        steps = g.interpolate(model, a, b, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
+        return Output(self._write("interpolation", steps, request, titles=interpolation_titles(n)))
+
+    def grid(self, model, request: Request) -> Output:
+        from musicvae_lite.music.melody import generate as g
+
+        corners = self._melodies(model, request, (4,), "four MIDI files, the grid's corners")
+        n = request.get("n", 5)
+        cells = g.grid(model, corners, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
+        titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
+        return Output(self._write("grid", cells, request, titles=titles, grid=(n, n)))
+
+    def reconstruct(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.music.melody import generate as g
+
+        (original,) = self._melodies(model, request, (1,), "one MIDI file")
+        again = g.reconstruct(model, original, temperature=request.get("temperature", 0.0),
+                              seed=request.get("seed"))[0]
+        paths = self._write("reconstruction", np.stack([original, again]), request,
+                            titles=["input", "reconstruction"])
+        accuracy = float((again == original).mean())
+        return Output(paths, [f"{accuracy:.1%} of the {len(original)} events reconstructed exactly"])
+
+    def encode(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.files import atomic_write
+        from musicvae_lite.music.melody import generate as g
+        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+        if not request.inputs:
+            raise MvaeError("give at least one MIDI file to encode")
+        rows, lines = [], []
+        window = request.get("window")
+        for f in request.inputs:
+            if window is not None:
+                rows.append(g.melody_from_file(model, f, window)[None])
+            else:
+                rows.append(extract_file(f, ExtractConfig(bars=model.config.bars)).events)
+            lines.append(f"{f}: {len(rows[-1])} window(s)")
+        codes = g.encode(model, np.concatenate(rows))
+        atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
+        lines.append(f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})")
+        return Output([], lines)
+
+    def decode(self, model, request: Request) -> Output:
+        from musicvae_lite.music.melody import generate as g
+        from musicvae_lite.core.latent import read_codes
+
+        if len(request.inputs) != 1:
+            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
+        z = read_codes(request.inputs[0])
+        melodies = g.decode(model, z, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
+        return Output(self._write("decoded", melodies, request))
+
+    def attribute(self, model, request: Request) -> Output:
+        if request.get("action") == "compute":
+            return self._attribute_compute(model, request)
+        return self._attribute_apply(model, request)
+
+    def _attribute_compute(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.files import atomic_write
+        from musicvae_lite.music.melody import generate as g
+        from musicvae_lite.music.melody.data import load_melody_data
+
+        name, limit = request.get("name"), request.get("limit", 20_000)
+        melodies = load_melody_data(request.get("data"), model.config.bars)
+        events = melodies.train if len(melodies.train) else melodies.eval
+        vector = g.attribute_vector_from_data(model, events, name, limit=limit)
+        used = min(limit, len(events))
+        atomic_write(request.out, lambda f: np.savez(f, vector=vector, attribute=np.array(name),
+                                                     model=np.array(model.name), windows=np.int64(used)),
+                     overwrite=request.force)
+        return Output([], [f"wrote {request.out}: {name} vector over {used} windows, "
+                           f"norm {np.linalg.norm(vector):.2f}"])
+
+    def _attribute_apply(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.music.melody import generate as g
+        from musicvae_lite.music.melody.attributes import attribute
+
+        amount = float(request.get("amount", 1.0))
+        if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+            raise MvaeError(f"--amount must lie in -{MAX_AMOUNT:g}..{MAX_AMOUNT:g}, got {amount:g}")
+        vector = request.get("vector")
+        try:
+            with np.load(vector, allow_pickle=False) as saved:
+                vec, name = saved["vector"], str(saved["attribute"])
+        except (OSError, ValueError, KeyError) as e:
+            raise MvaeError(f"{vector}: not an attribute vector from `mvae attribute compute` ({e})") from None
+        (melody,) = self._melodies(model, request, (1,), "one MIDI file")
+        pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
+        before, after = (attribute(name, p) for p in pair)
+        paths = self._write("attribute", pair, request, titles=["reconstruction", f"{name} {amount:+g}"])
+        return Output(paths, [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"])

@@ -1,0 +1,95 @@
+"""Melody events -> notes -> MIDI and audio, over the shared writers (music/midi_write.py,
+music/audio.py): the inverse of extraction. Several melodies are laid out in turn with `gap_steps` of
+rest between them, the same way in the MIDI file and in the audio, for a stitched interpolation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.files import atomic_write
+from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, synthesize_notes
+from musicvae_lite.music.grid import Note, lay_out
+from musicvae_lite.music.melody.encoding import check_events, events_to_notes
+from musicvae_lite.music.midi_write import notes_midi_bytes
+
+MAX_MELODIES = 4096  # refuse absurd inputs before allocating audio for them
+
+MelodyInput = np.ndarray | Sequence[int] | Sequence[np.ndarray] | Sequence[Sequence[int]] | Sequence[Note]
+
+
+def as_melodies(melodies: MelodyInput, what: str = "melody") -> list[np.ndarray]:
+    """Check and split the ways a caller may give melodies into a list of 1-D event arrays.
+
+    Accepted: one sequence (steps,), an array (n, steps), or a list of 1-D sequences (their lengths
+    may differ). Every value must be an integer event 0..89. Raises MvaeError naming the problem.
+    """
+    if isinstance(melodies, np.ndarray):
+        parts = [melodies] if melodies.ndim <= 1 else list(melodies) if melodies.ndim == 2 else None
+        if parts is None:
+            raise MvaeError(f"{what} must be one sequence (steps,) or several (n, steps), got shape {melodies.shape}")
+    elif isinstance(melodies, (list, tuple)):
+        if len(melodies) == 0:
+            raise MvaeError(f"{what} is empty: give at least one event sequence")
+        scalars = [np.ndim(m) == 0 for m in melodies]
+        if all(scalars):
+            parts = [np.asarray(melodies)]
+        elif not any(scalars):
+            parts = [np.asarray(m) for m in melodies]
+        else:
+            raise MvaeError(f"{what} mixes numbers and sequences; give one sequence or a list of sequences")
+    else:
+        raise MvaeError(f"{what} must be an array or a list of event sequences, got {type(melodies).__name__}")
+    if len(parts) == 0:
+        raise MvaeError(f"{what} is empty: give at least one event sequence")
+    if len(parts) > MAX_MELODIES:
+        raise MvaeError(f"{what} has {len(parts)} sequences; at most {MAX_MELODIES} are accepted")
+    out = []
+    for i, part in enumerate(parts):
+        if part.ndim != 1 or part.size == 0:
+            raise MvaeError(f"{what} sequence {i} must be a non-empty 1-D event array, got shape {part.shape}")
+        try:
+            out.append(check_events(part))
+        except ValueError as e:
+            raise MvaeError(f"{what} sequence {i}: {e}") from None
+    return out
+
+
+def _laid_out(melodies: MelodyInput, gap_steps: int) -> tuple[list[Note], int]:
+    if int(gap_steps) != gap_steps or gap_steps < 0:
+        raise MvaeError(f"gap_steps must be a whole number >= 0, got {gap_steps}")
+    return lay_out([(events_to_notes(ev), len(ev)) for ev in as_melodies(melodies)], int(gap_steps))
+
+
+def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM,
+               sample_rate: int = DEFAULT_SAMPLE_RATE, gap_steps: int = 0) -> np.ndarray:
+    """Render melodies with the built-in synthesizer; returns float32 mono audio (samples,).
+
+    `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list,
+    `gap_steps` of rest between them), or a list of `Note`s (then the length is the last note's end).
+    The result has exactly ``num_samples(total_steps, qpm, sample_rate)`` samples, where total_steps
+    is the sum of the lengths plus ``gap_steps * (n - 1)``. All rests give silence.
+    """
+    if isinstance(notes_or_events, (list, tuple)) and notes_or_events and all(
+            isinstance(n, Note) for n in notes_or_events):
+        notes = list(notes_or_events)
+        return synthesize_notes(notes, max(n.end for n in notes), qpm=qpm, sample_rate=sample_rate)
+    notes, total = _laid_out(notes_or_events, gap_steps)
+    return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate)
+
+
+def melody_midi_bytes(sequences: Sequence[np.ndarray] | np.ndarray, *, qpm: float | None = None,
+                      program: int = 0, gap_steps: int = 0) -> bytes:
+    """A MIDI file playing each event sequence in turn (with `gap_steps` of rest between them)."""
+    notes, _ = _laid_out(sequences, gap_steps)
+    return notes_midi_bytes(notes, qpm=qpm, program=program)
+
+
+def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None,
+                      overwrite: bool = False) -> Path:
+    """Write one melody (steps,) or several in sequence (n, steps) as a MIDI file."""
+    data = melody_midi_bytes(events, qpm=qpm)
+    return atomic_write(path, lambda f: f.write(data), overwrite=overwrite)
