@@ -125,3 +125,13 @@ def test_windows_command_lists_windows(tmp_path):
     assert result.exit_code == 0
     assert "2 windows of 2 bars" in result.output
     assert "C4-" in result.output
+
+
+def test_windows_of_a_multi_track_file_say_which_track_each_comes_from(tmp_path):
+    low = [(p - 12, s, e) for p, s, e in scale(bars=2)]
+    path = write_midi(tmp_path / "two.mid", [scale(bars=2), low])
+    result = runner.invoke(app, ["windows", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line[:5].strip().isdigit()]
+    assert {row[2] for row in rows} == {"1", "2"}  # the track column: both tracks appear
+    assert "tracks: 1 " in result.output and "; 2 " in result.output

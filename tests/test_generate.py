@@ -169,3 +169,42 @@ def test_attribute_commands(model_dir, tunes, tmp_path):
 def test_unknown_model_is_a_clear_error(tmp_path, tunes):
     result = invoke("sample", "--model", tmp_path / "nothing", "-o", tmp_path / "o")
     assert result.exit_code == 2 and "no such model" in result.output
+
+
+def test_decode_of_a_midi_file_says_what_it_expected(model_dir, tunes, tmp_path):
+    result = invoke("decode", tunes[0], "-o", tmp_path / "x", "--model", model_dir)
+    assert result.exit_code == 2
+    assert "is a MIDI file; decode takes a .npy file of codes" in result.output
+
+
+def test_an_amount_out_of_range_is_one_line(model_dir, tunes, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    np.savez(data / "train.npz", events=random_windows(64, seed=2))
+    vec = tmp_path / "density.npz"
+    assert invoke("attribute", "compute", "note_density", "--data", data, "-o", vec, "--model", model_dir).exit_code == 0
+    result = invoke("attribute", "apply", tunes[0], vec, "--amount", 3, "-o", tmp_path / "b", "--model", model_dir)
+    assert result.exit_code == 2 and result.output.strip() == "error: --amount must lie in -2..2, got 3"
+
+
+def test_the_python_api_names_its_keyword_and_the_cli_its_flag(model_dir, tmp_path):
+    from musicvae_lite.errors import MvaeError
+    from musicvae_lite.music.melody.outputs import write_melody_set
+
+    melodies = random_windows(2, seed=1)
+    write_melody_set(tmp_path / "o", "x", melodies)
+    with pytest.raises(MvaeError, match="pass overwrite=True"):
+        write_melody_set(tmp_path / "o", "x", melodies)
+    assert invoke("sample", "-n", 2, "-o", tmp_path / "s", "--model", model_dir).exit_code == 0
+    again = invoke("sample", "-n", 2, "-o", tmp_path / "s", "--model", model_dir)
+    assert again.exit_code == 2 and "use --force" in again.output and "overwrite=True" not in again.output
+
+
+def test_a_model_given_twice_is_an_error(model_dir, tmp_path):
+    result = invoke("sample", model_dir, "--model", model_dir, "-o", tmp_path / "o")
+    assert result.exit_code == 2 and "two models given" in result.output
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.output.startswith("musicvae_lite ")

@@ -315,3 +315,42 @@ def test_a_vae_s_eval_loss_is_its_negative_elbo(vae_run):
     values = {r["name"]: float(r["value"]) for r in rows if int(r["step"]) == last}
     assert values["kl"] > 0
     assert values["loss"] == pytest.approx(values["recon"] + values["kl"], rel=1e-4)
+
+
+def test_images_may_be_named_by_png_and_test_index_together(vae_run, tiny_data, tmp_path):
+    import matplotlib.pyplot as plt
+
+    png = tmp_path / "blank.png"
+    plt.imsave(png, np.zeros((28, 28)), cmap="gray")
+    result = runner.invoke(app, ["interpolate", str(vae_run), str(png), "0", "-n", "3", "-o", str(tmp_path / "i")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "i" / "interpolation.png").exists()
+
+
+def test_four_images_make_a_grid(vae_run, tmp_path):
+    result = runner.invoke(app, ["interpolate", str(vae_run), "0", "1", "2", "3", "-n", "3", "-o", str(tmp_path / "g")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "g" / "grid.png").exists()
+
+
+def test_melody_options_on_an_image_run_are_one_line_errors(vae_run, tmp_path):
+    for args, fragment in (
+            (["sample", str(vae_run), "--temperature", "0.5"], "--temperature does not apply to sample with image models"),
+            (["interpolate", str(vae_run), "0", "1", "--window", "1"], "--window does not apply"),
+            (["encode", str(vae_run), "0", "-o", str(tmp_path / "c.npy")], "image models do not encode"),
+            (["eval", str(vae_run), str(tmp_path), "--batch-size", "0", "--iwae-k", "4", "--limit", "1"], "DATA")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert fragment in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_image_eval_names_its_data_argument(vae_run, tmp_path):
+    result = runner.invoke(app, ["eval", str(vae_run), str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "DATA " in result.output and "--data" not in result.output
+
+
+def test_default_image_eval_skips_the_iwae_bound_and_says_how_to_get_it(vae_run, tiny_data):
+    result = runner.invoke(app, ["eval", str(vae_run), str(tiny_data)])
+    assert result.exit_code == 0, result.output
+    assert "negative ELBO" in result.output and "IWAE bound  " not in result.output
+    assert "--iwae-k 100" in result.output

@@ -252,3 +252,17 @@ def test_bad_picture_input_is_a_clean_error(tmp_path, call):
     with pytest.raises(MvaeError):
         call(tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_manifold_draws_z2_growing_upward_like_the_scatter(tmp_path):
+    """Tile (r, c) decodes (axis[c], axis[r]); with z2 upward, row n-1 is drawn at the top."""
+    from matplotlib.image import imread
+
+    n, side = 3, 8
+    images = np.zeros((n * n, side, side))
+    images[(n - 1) * n + 0] = 1.0  # the tile of the largest z2 and the smallest z1
+    path = save_manifold(images, n, tmp_path / "m.png")
+    picture = imread(path)[..., :3].mean(axis=-1)
+    rows, cols = np.nonzero(picture > 0.5)
+    h, w = picture.shape
+    assert rows.mean() < h / 2 and cols.mean() < w / 2  # top left

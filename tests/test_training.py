@@ -235,6 +235,7 @@ def test_two_process_data_parallel_training_matches_one_process(tmp_path):
                           "-m", "musicvae_lite", *common, "-o", str(tmp_path / "two")],
                          capture_output=True, text=True, env=env, timeout=300)
     assert ddp.returncode == 0, ddp.stderr[-3000:]
+    assert ddp.stdout.count("trained ") == 1  # only rank 0 prints the summary
     config = json.loads((tmp_path / "two" / "config.json").read_text())
     assert config["world_size"] == 2
     one = load_checkpoint(tmp_path / "one" / "last.pt")

@@ -179,7 +179,8 @@ _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 
 
 
 def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+    """An option's name as typed: -n, --iwae-k."""
+    return ("-" if len(name) == 1 else "--") + name.replace("_", "-")
 
 
 def _check_options(what: str, allowed: tuple[str, ...], options: Mapping[str, Any]) -> None:
