@@ -75,9 +75,10 @@ def evaluate(
         from musicvae_lite.core.threads import requested_threads, use_threads
 
         options = {"batch_size": batch_size, "iwae_k": iwae_k, "limit": limit}
+        wanted = requested_threads(threads)
         loaded = families.load(model)
         loaded.family.check_eval(options)
-        use_threads(requested_threads(threads))
+        use_threads(wanted)
         result = loaded.family.evaluate(loaded.model, data, device=device, progress=not (quiet or as_json),
                                         options={k: v for k, v in options.items() if v is not None})
         if as_json:

@@ -5,8 +5,9 @@ threads spin while they wait for each other. On an idle machine that is the fast
 operations; as soon as another process keeps a core busy, each operation waits for a thread that is not
 running, and the small, numerous operations of an LSTM slow down many times over. Measured here
 (`python benchmarks/bench_threads.py`, 2 cores, `mvae train mel_2bar_tiny` for 300 steps, three
-single-threaded busy loops beside it): 2 threads 70.6 s, 1 thread 22.3 s, idle 10.5 s. Passive waiting
-(`OMP_WAIT_POLICY=PASSIVE`) does not save 2 threads: 29.9 s busy, and 35.2 s even on the idle machine.
+single-threaded busy loops beside it): 2 threads 118 s, 1 thread 26 s, idle 12-14 s. Passive waiting
+(`OMP_WAIT_POLICY=PASSIVE`) does not save 2 threads: 30 s busy against 24 s for 1 thread, and 35 s
+against 10 s on the idle machine (measured once, by hand, with OMP_NUM_THREADS).
 
 So `auto` gives torch one thread per core that other processes leave free (at least one), measured
 from the kernel's CPU counters (/proc/stat) with this process's own time taken out, and a

@@ -91,7 +91,7 @@ class ImageFamily(Family):
         lines += [f"  {name:<20} {figures[key]:9.3f} {unit}" for key, (name, unit) in EVAL_NAMES.items()
                   if key in figures]
         if "neg_elbo" in figures and "iwae_bound" not in figures:
-            lines.append("  (the IWAE bound: add --iwae-k 100; about 25 times the time of this evaluation)")
+            lines.append("  (the IWAE bound: add --iwae-k 100, about 50 times as long as this evaluation)")
         return Evaluation(figures, lines)
 
     # -- generation -------------------------------------------------------------------------------
