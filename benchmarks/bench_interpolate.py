@@ -13,21 +13,21 @@ from other jobs hits both alike), `python -c "import torch"`. Each figure is the
 figure the issue targets (<= 1.5x).
 
 Per stage: a fresh process (this script with `--stages-worker`, so that nothing is imported yet) does
-what `musicvae_lite/cli/generate.py:interpolate` does, one library call at a time, timed with
+what `mvae interpolate` does (the melody family's `interpolate` verb), one library call at a time, timed with
 time.perf_counter:
   start-up      interpreter start to the worker's first line (wall clock across the two processes)
   import CLI    `import musicvae_lite.cli` (typer and the command modules; what `mvae` loads first)
   import torch  `import torch`
-  import library  music.generate, music.outputs, music.pianoroll, core.latent
+  import library  music.melody.generate, .outputs, .plots, core.latent
   load model    generate.load_model
   import symusic  the MIDI parser, imported on first read
   read MIDI     generate.melody_from_file of both files (parse, extract window 0)
   encode        generate.encode of the two windows
   decode        slerp codes + generate.decode (7 melodies, greedy), i.e. generate.interpolate's rest
-  write MIDI    midi_write.melody_midi_bytes + atomic_write: 7 single files and the stitched one
-  synthesize WAV  audio.synthesize + audio.write_wav
+  write MIDI    render.melody_midi_bytes + atomic_write: 7 single files and the stitched one
+  synthesize WAV  render.synthesize + audio.write_wav
   import matplotlib  the Agg canvas and Figure, imported on first draw
-  draw PNG      pianoroll.plot_pianoroll with interpolation titles
+  draw PNG      plots.plot_pianoroll with interpolation titles
   exit          the worker's wall time less all the above: printing and interpreter shutdown
 The worker runs `--stage-runs` (3) times, each a fresh process; the table shows each stage's median
 and minimum. `--threads N` sets OMP_NUM_THREADS for every process started (torch's intra-op threads).

@@ -208,3 +208,8 @@ def test_a_model_given_twice_is_an_error(model_dir, tmp_path):
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and result.output.startswith("musicvae_lite ")
+
+
+def test_an_unknown_run_given_first_is_a_clear_error(tmp_path):
+    result = invoke("sample", tmp_path / "nothing", "-o", tmp_path / "o")
+    assert result.exit_code == 2 and "no such model" in result.output

@@ -10,6 +10,7 @@ import typer
 
 from musicvae_lite.cli.common import (ImageData, Force, Model, Seed, SoundFont, model_and_inputs, report,
                                       user_errors)
+from musicvae_lite.errors import MvaeError
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG files (created if needed).")]
 Temperature = Annotated[Optional[float], typer.Option(
@@ -60,7 +61,9 @@ def sample(
 ) -> None:
     """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
     with user_errors():
-        _run("sample", [run] if run is not None else [], model, out, force, n=n, temperature=temperature,
+        if run is not None and model is not None:
+            raise MvaeError(f"two models given: {run} and --model {model}; give one")
+        _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
              seed=seed, soundfont=soundfont)
 
 

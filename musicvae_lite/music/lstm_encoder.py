@@ -22,10 +22,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Encoder, Posterior
+from musicvae_lite.music.lstm_decoder import MELODY_CLASSES
 
 OUTPUT_INIT_STD = 0.001  # magenta's kernel initializer for the mu and sigma layers
-
-MELODY_CLASSES = 90  # the default class count: MusicVAE's melody encoding (music/melody/encoding.py)
 
 
 class BidirectionalLstmEncoder(Encoder):
