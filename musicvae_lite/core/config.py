@@ -17,7 +17,7 @@ C = TypeVar("C")  # a model config dataclass
 
 @dataclass
 class TrainConfig:
-    """How to train; each model family's preset supplies its own values (see music/presets.py)."""
+    """How to train; each family's presets supply their own values (music/melody/presets.py, image/presets.py)."""
 
     steps: int = 1000  # optimizer steps in all (a resumed run continues up to this)
     batch_size: int = 512  # global batch: split across data-parallel processes
