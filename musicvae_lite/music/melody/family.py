@@ -89,6 +89,8 @@ class MelodyFamily(Family):
         lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}",
                  f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
+                 f"  sampled accuracy, T = 1   {result.sampled_accuracy_t1:.4f}  (sampling from mu at temperature 1, "
+                 f"seed 0: MusicVAE's Table 1 protocol)",
                  f"  KL                        {result.kl_bits:.1f} bits per window",
                  f"  reconstruction            {result.recon_nats:.2f} nats per window",
                  "  per class (teacher-forced): " + ", ".join(
