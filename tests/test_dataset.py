@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -18,15 +19,22 @@ from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 runner = CliRunner()
 
 
+def tune(seed: int, bars: int) -> list[tuple[int, int, int]]:
+    """A tune of quarter notes on random pitches: tunes of different seeds share no window, not even
+    transposed (the clean split would put copies on one side and drop their held-out windows)."""
+    pitches = np.random.default_rng(seed).integers(55, 80, size=bars * 4)
+    return [(int(p), 4 * i, 4 * i + 4) for i, p in enumerate(pitches)]
+
+
 @pytest.fixture
 def tunes(tmp_path):
-    """12 tunes in nested folders (one in 2/4, one in 3/4), plus a non-MIDI file."""
+    """12 distinct tunes in nested folders (one in 2/4, one in 3/4), plus a non-MIDI file."""
     root = tmp_path / "tunes"
     for i in range(12):
         sub = root / ("a" if i % 2 else "b") / "deep"
         sub.mkdir(parents=True, exist_ok=True)
         ts = (2, 4) if i == 3 else (3, 4) if i == 5 else (4, 4)
-        write_midi(sub / f"t{i}.mid", [scale(bars=3, pitch=48 + i)], ts=ts, qpm=100.0 + i)
+        write_midi(sub / f"t{i}.mid", [tune(i, bars=3)], ts=ts, qpm=100.0 + i)
     (root / "notes.txt").write_text("not music")
     return root
 
@@ -135,3 +143,41 @@ def test_windows_of_a_multi_track_file_say_which_track_each_comes_from(tmp_path)
     rows = [line.split() for line in result.output.splitlines() if line[:5].strip().isdigit()]
     assert {row[2] for row in rows} == {"1", "2"}  # the track column: both tracks appear
     assert "tracks: 1 " in result.output and "; 2 " in result.output
+
+
+def test_the_clean_split_holds_out(tmp_path):
+    """A transposed copy of a training tune joins it on the training side; a held-out tune that shares
+    one window with a training tune (transposed) loses that window; --keep-duplicates keeps both."""
+    from musicvae_lite.music.melody.dataset import is_eval_file
+
+    names = [f"n{i}.mid" for i in range(200)]
+    tr = [n for n in names if not is_eval_file(n, 0.5)]
+    ev = [n for n in names if is_eval_file(n, 0.5) and n > tr[0]]  # the pair is named by tr[0]: training
+    base = tune(1, bars=4)
+    root = tmp_path / "src"
+    root.mkdir()
+    write_midi(root / tr[0], [base])  # a training tune...
+    write_midi(root / ev[0], [[(p + 3, s, e) for p, s, e in base]])  # ...and its transposition, named for eval
+    other = tune(2, bars=4)
+    shared = [(p - 2, s + 64, e + 64) for p, s, e in base[:8]]  # the copy's first 2 bars, at bar 5
+    write_midi(root / ev[1], [other + shared])
+    for i in range(3, 8):
+        write_midi(root / tr[i], [tune(10 + i, bars=4)])
+    out = tmp_path / "ds"
+    result = build([str(root), "-o", str(out), "--eval-fraction", "0.5"])
+    assert result.exit_code == 0, result.output
+    evals, train = np.load(out / "eval.npz"), np.load(out / "train.npz")
+    eval_files = {Path(str(f)).name for f in evals["files"][evals["file_index"]]}
+    assert ev[0] not in eval_files and ev[0] in {Path(str(f)).name for f in train["files"][train["file_index"]]}
+    assert eval_files == {ev[1]}
+    from musicvae_lite.music.melody.split import transposition_keys
+
+    train_keys = set(transposition_keys(train["events"]))
+    assert not set(transposition_keys(evals["events"])) & train_keys
+    summary = json.loads((out / "summary.json").read_text())["split"]
+    assert summary["files_moved"] == 1 and summary["eval_windows_dropped"] >= 1
+    assert "clean split: 1 groups" in result.output
+    plain = build([str(root), "-o", str(tmp_path / "plain"), "--eval-fraction", "0.5", "--keep-duplicates"])
+    assert plain.exit_code == 0
+    plain_eval = np.load(tmp_path / "plain" / "eval.npz")
+    assert len(plain_eval["events"]) > len(evals["events"])

@@ -24,6 +24,7 @@ def build(
     eval_fraction: Annotated[float, typer.Option(help="Share of files held out for evaluation (split by file).")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seed of the train/eval split.")] = 0,
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, and near-duplicate tunes on both sides.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Turn MIDI files into MusicVAE melody windows (90-class events, 16 steps per bar)."""
@@ -35,7 +36,7 @@ def build(
             raise DatasetError(f"--bars must be at least 1, got {bars}")
         summary = build_dataset(sources, out, ExtractConfig(bars=bars, compat=compat),
                                 eval_fraction=eval_fraction, seed=seed, workers=workers, force=force,
-                                progress=not quiet)
+                                progress=not quiet, clean=not keep_duplicates)
         for line in summary.lines():
             typer.echo(line)
 

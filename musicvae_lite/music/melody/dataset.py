@@ -10,7 +10,9 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
     summary.json          files read, windows kept, files skipped per kind, settings, seconds
 
 The split is by source file (no tune in both): a file goes to eval when a hash of its name and the
-seed falls under `eval_fraction`, so adding files later never moves a tune between splits.
+seed falls under `eval_fraction`, so adding files later never moves a tune between splits, except that
+near-duplicate tunes are then put on one side together, and held-out windows that occur among the
+training windows up to transposition are dropped (split.py; `clean=False` keeps the plain split).
 Transposition is a training-time augmentation and is not stored.
 """
 
@@ -65,6 +67,7 @@ class BuildSummary:
     skipped: dict[str, int]  # kind -> files
     seconds: float
     config: dict = field(default_factory=dict)
+    split: dict = field(default_factory=dict)  # what cleaning the split did (split.SplitReport), if it ran
 
     def lines(self) -> list[str]:
         """A human summary, a line each."""
@@ -74,6 +77,11 @@ class BuildSummary:
         if self.skipped:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
             out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+        if self.split:
+            out.append(f"clean split: {self.split['near_duplicate_groups']} groups of near-duplicate files on one "
+                       f"side each ({self.split['files_moved']} files moved); "
+                       f"{self.split['eval_windows_dropped']} held-out windows dropped as copies of training "
+                       f"windows up to transposition")
         out.append(f"wrote {self.out_dir}/train.npz, eval.npz, skipped.tsv, summary.json")
         return out
 
@@ -174,7 +182,7 @@ def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
 
 def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = ExtractConfig(), *,
                   eval_fraction: float = 0.1, seed: int = 0, workers: int | None = None,
-                  force: bool = False, progress: bool = False) -> BuildSummary:
+                  force: bool = False, progress: bool = False, clean: bool = True) -> BuildSummary:
     """Extract windows from `sources` and write the dataset folder (see the module docstring)."""
     if not 0.0 <= eval_fraction < 1.0:
         raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
@@ -201,6 +209,13 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     in_eval = [is_eval_file(r.path, eval_fraction, seed) for r in used]
     if eval_fraction > 0 and len(used) > 1 and not any(in_eval):
         in_eval[0] = True  # a tiny dataset still gets an eval file
+    keep = [np.ones(len(r.events), bool) for r in used]
+    split_report = None
+    if clean:
+        from musicvae_lite.music.melody.split import clean_split
+
+        in_eval, keep, split_report = clean_split([r.path for r in used], [r.events for r in used], in_eval,
+                                                  lambda path: is_eval_file(path, eval_fraction, seed))
     out.mkdir(parents=True, exist_ok=True)
     all_files = np.array([r.path for r in used])
     file_qpm = np.array([np.nan if r.qpm is None else r.qpm for r in used], np.float32)
@@ -208,20 +223,21 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     tunes = {}
     for split, want in (("train", False), ("eval", True)):
         idx = [i for i, e in enumerate(in_eval) if e == want]
-        events = (np.concatenate([used[i].events for i in idx]) if idx
+        events = (np.concatenate([used[i].events[keep[i]] for i in idx]) if idx
                   else np.zeros((0, cfg.steps), np.uint8))
-        file_index = np.concatenate([np.full(len(used[i].events), i, np.int32) for i in idx]) if idx \
+        file_index = np.concatenate([np.full(int(keep[i].sum()), i, np.int32) for i in idx]) if idx \
             else np.zeros(0, np.int32)
-        start_bar = np.concatenate([used[i].start_bar for i in idx]) if idx else np.zeros(0, np.int32)
+        start_bar = np.concatenate([used[i].start_bar[keep[i]] for i in idx]) if idx else np.zeros(0, np.int32)
         arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files, file_qpm=file_qpm,
                       bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
                       steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
-        counts[split], tunes[split] = len(events), len(idx)
+        counts[split], tunes[split] = len(events), len({int(i) for i in file_index})
     report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
     atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
     summary = BuildSummary(str(out), len(files), len(used), counts, tunes,
-                           dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict())
+                           dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict(),
+                           split_report.to_dict() if split_report else {})
     data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
     atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
     return summary
