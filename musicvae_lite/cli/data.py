@@ -1,9 +1,10 @@
-"""`mvae data ...`: build melody datasets from MIDI, export music21's corpora to MIDI, fetch and inspect image data."""
+"""`mvae data ...`: build datasets from MIDI (through the family they are for), export music21's corpora to
+MIDI, fetch and inspect image data."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,27 +19,27 @@ app = typer.Typer(help="Build melody datasets from MIDI files; export music21's 
 def build(
     sources: Annotated[list[str], typer.Argument(help="MIDI files, folders (searched recursively) or glob patterns.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for train.npz, eval.npz, skipped.tsv, summary.json.")],
-    bars: Annotated[int, typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones.")] = 2,
-    compat: Annotated[bool, typer.Option("--compat", help="Reproduce magenta's OneHotMelodyConverter exactly (4/4 only, split at tempo changes).")] = False,
-    workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,
-    eval_fraction: Annotated[float, typer.Option(help="Share of files held out for evaluation (split by file).")] = 0.1,
-    seed: Annotated[int, typer.Option(help="Seed of the train/eval split.")] = 0,
+    family: Annotated[str, typer.Option("--family", help="Which kind of model the data is for (see `mvae presets`).")] = "melody",
+    bars: Annotated[Optional[int], typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones (default 2).")] = None,
+    compat: Annotated[Optional[bool], typer.Option("--compat", help="Reproduce magenta's OneHotMelodyConverter exactly (4/4 only, split at tempo changes).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
+    eval_fraction: Annotated[Optional[float], typer.Option(help="Share of files held out for evaluation (split by file; default 0.1).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the train/eval split (default 0).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
-    keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, and near-duplicate tunes on both sides.")] = False,
+    keep_duplicates: Annotated[Optional[bool], typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, and near-duplicate tunes on both sides.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Turn MIDI files into MusicVAE melody windows (90-class events, 16 steps per bar)."""
+    """Turn MIDI files into training windows (melodies: MusicVAE's 90-class events, 16 steps per bar)."""
     with user_errors():
-        from musicvae_lite.music.melody.dataset import DatasetError, build_dataset
-        from musicvae_lite.music.melody.extract import ExtractConfig
+        from musicvae_lite import families
+        from musicvae_lite.cli.common import report
+        from musicvae_lite.core.family import Request
 
-        if bars < 1:
-            raise DatasetError(f"--bars must be at least 1, got {bars}")
-        summary = build_dataset(sources, out, ExtractConfig(bars=bars, compat=compat),
-                                eval_fraction=eval_fraction, seed=seed, workers=workers, force=force,
-                                progress=not quiet, clean=not keep_duplicates)
-        for line in summary.lines():
-            typer.echo(line)
+        chosen = families.get(family)
+        options = {"bars": bars, "compat": compat, "workers": workers, "eval_fraction": eval_fraction, "seed": seed,
+                   "keep_duplicates": keep_duplicates}
+        chosen.check("build_data", options)
+        report(chosen.build_data(Request(tuple(sources), out, force, {**options, "progress": not quiet})))
 
 
 @app.command("corpus")

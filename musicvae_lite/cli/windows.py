@@ -1,23 +1,27 @@
-"""`mvae windows FILE`: the melody windows a MIDI file gives, one line each."""
+"""`mvae windows FILE`: the training windows a file gives, one line each (through the family they are for)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from musicvae_lite.cli.common import user_errors
+from musicvae_lite.cli.common import report, user_errors
 
 
 def windows(
     file: Annotated[Path, typer.Argument(help="A MIDI file.")],
-    bars: Annotated[int, typer.Option(help="Window length in bars.")] = 2,
-    compat: Annotated[bool, typer.Option("--compat", help="magenta-compatible extraction (4/4 only).")] = False,
+    family: Annotated[str, typer.Option("--family", help="Which kind of model the windows are for.")] = "melody",
+    bars: Annotated[Optional[int], typer.Option(help="Window length in bars (default 2).")] = None,
+    compat: Annotated[Optional[bool], typer.Option("--compat", help="magenta-compatible extraction (4/4 only).")] = None,
 ) -> None:
-    """List the melody windows of a MIDI file: index (what --window takes), start bar, track, notes, pitch range."""
+    """List the windows of a MIDI file: index (what --window takes), start bar, track, notes, pitch range."""
     with user_errors():
-        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file, window_table
+        from musicvae_lite import families
+        from musicvae_lite.core.family import Request
 
-        for line in window_table(file, extract_file(file, ExtractConfig(bars=bars, compat=compat)), bars):
-            typer.echo(line)
+        chosen = families.get(family)
+        options = {"bars": bars, "compat": compat}
+        chosen.check("windows", options)
+        report(chosen.windows(Request((str(file),), options=options)))

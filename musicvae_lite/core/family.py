@@ -15,6 +15,9 @@ implements the generation verbs it supports, each writing its own outputs. The v
     attribute    latent attribute vectors: compute one from data, apply one to an input
     plot         the pictures of a run
 
+Two data verbs need no trained model: `build_data` (MIDI or other sources -> a dataset folder, for
+`mvae data build`) and `windows` (what one file gives, for `mvae windows`).
+
 A verb a family does not override is unsupported, and asking for it is a one-line error naming those it
 supports. Each verb also declares the options it takes (`OPTIONS`): an option the user gave that the
 verb does not take is an error too, never silently ignored.
@@ -35,6 +38,7 @@ from musicvae_lite.core.config import Preset
 from musicvae_lite.errors import MvaeError
 
 VERBS = ("sample", "interpolate", "grid", "reconstruct", "encode", "decode", "attribute", "plot")
+DATA_VERBS = ("build_data", "windows")
 
 
 class FamilyError(MvaeError):
@@ -149,14 +153,24 @@ class Family(ABC):
     def plot(self, model: Any, request: Request) -> Output:
         raise self.unsupported("plot")
 
+    # -- data verbs: no model needed -------------------------------------------------------------
+
+    def build_data(self, request: Request) -> Output:
+        """`request.inputs` are the sources, `request.out` the dataset folder."""
+        raise self.unsupported("build_data")
+
+    def windows(self, request: Request) -> Output:
+        """`request.inputs` holds one file: list what training windows it gives."""
+        raise self.unsupported("windows")
+
     # -- what the commands ask before calling a verb ----------------------------------------------
 
     def supports(self, verb: str) -> bool:
         """Whether this family overrides `verb`."""
-        return verb in VERBS and getattr(type(self), verb) is not getattr(Family, verb)
+        return verb in VERBS + DATA_VERBS and getattr(type(self), verb) is not getattr(Family, verb)
 
     def supported(self) -> list[str]:
-        return [v for v in VERBS if self.supports(v)]
+        return [v for v in VERBS + DATA_VERBS if self.supports(v)]
 
     def unsupported(self, verb: str) -> FamilyError:
         return FamilyError(f"{self.name} models do not {_VERB_PHRASE.get(verb, verb)}; "
@@ -175,7 +189,8 @@ class Family(ABC):
 
 _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",
                 "reconstruct": "reconstruct", "encode": "encode", "decode": "decode",
-                "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)"}
+                "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)",
+                "build_data": "build datasets (`mvae data build`)", "windows": "list a file's windows"}
 
 
 def _flag(name: str) -> str:

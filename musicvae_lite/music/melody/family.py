@@ -35,6 +35,8 @@ class MelodyFamily(Family):
         "encode": ("window",),
         "decode": _GENERATE,
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
+        "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "keep_duplicates", "progress"),
+        "windows": ("bars", "compat"),
     }
     EVAL_OPTIONS = ("batch_size", "limit")
 
@@ -66,6 +68,29 @@ class MelodyFamily(Family):
         if not len(melodies.train):
             raise MvaeError(f"{data} has no training windows (train.npz)")
         return MelodyTask(preset.model, melodies, preset.name)
+
+    def build_data(self, request: Request) -> Output:
+        from musicvae_lite.music.melody.dataset import DatasetError, build_dataset
+        from musicvae_lite.music.melody.extract import ExtractConfig
+
+        bars = request.get("bars", 2)
+        if bars < 1:
+            raise DatasetError(f"--bars must be at least 1, got {bars}")
+        summary = build_dataset(list(request.inputs), request.out,
+                                ExtractConfig(bars=bars, compat=request.get("compat", False)),
+                                eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
+                                workers=request.get("workers"), force=request.force,
+                                progress=request.get("progress", False),
+                                clean=not request.get("keep_duplicates", False))
+        return Output([], summary.lines())
+
+    def windows(self, request: Request) -> Output:
+        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file, window_table
+
+        (file,) = request.inputs
+        bars = request.get("bars", 2)
+        found = extract_file(file, ExtractConfig(bars=bars, compat=request.get("compat", False)))
+        return Output([], window_table(file, found, bars))
 
     # -- trained models ---------------------------------------------------------------------------
 
