@@ -35,3 +35,9 @@ class NoMelodyError(MusicDataError):
     """The file is valid MIDI but holds no usable melody (only drums, odd meter, too short, ...)."""
 
     kind = "no-melody"
+
+
+class NoDrumsError(MusicDataError):
+    """The file is valid MIDI but holds no usable drums (no drum track, odd meter, too short, ...)."""
+
+    kind = "no-drums"

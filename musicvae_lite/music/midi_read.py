@@ -29,6 +29,7 @@ class Track:
     end: np.ndarray  # (n,) note-off tick (>= start)
     pitch: np.ndarray  # (n,) MIDI pitch 0..127 (int8 as symusic gives it)
     name: str = ""  # the track's name in the file, if it has one
+    velocity: np.ndarray | None = None  # (n,) note-on velocity 1..127 (None where a caller built the track)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _from_score(score, path: str) -> MidiData:
             continue
         notes = tr.notes.numpy()
         start = notes["time"].astype(np.int64)
-        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"], str(tr.name)))
+        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"], str(tr.name),
+                            notes["velocity"]))
     if first < 0 or last > MAX_QUARTERS * tpq:
         bad = first if first < 0 else last
         raise MidiReadError(

@@ -71,6 +71,18 @@ def _meter_changes(midi: MidiData, before_tick: int | None = None):
     return out
 
 
+def meter_spans(midi: MidiData, end_tick: int) -> list[tuple[int, int, int, int]]:
+    """The file up to `end_tick` cut where the meter changes: (start tick, end tick, numerator,
+    denominator) per stretch, 4/4 until the first time signature."""
+    bounds = [(0, 4, 4)]
+    for tick, n, d in _meter_changes(midi, before_tick=end_tick):
+        if tick > bounds[-1][0]:
+            bounds.append((tick, n, d))
+        else:  # a change at the stretch's first tick sets its meter
+            bounds[-1] = (bounds[-1][0], n, d)
+    return [(a, bounds[i + 1][0] if i + 1 < len(bounds) else end_tick, n, d) for i, (a, n, d) in enumerate(bounds)]
+
+
 def _meter_at_start(midi: MidiData) -> tuple[int, int]:
     """The meter in force at tick 0: the last time signature there, else 4/4."""
     at0 = [(n, d) for tick, n, d in midi.time_signatures if tick == 0]

@@ -1,0 +1,115 @@
+"""Drum windows from any MIDI file: the hits of its drum tracks (channel 10) in magenta's 9 classes on the
+16th-note grid, with each hit's velocity and its timing offset from the grid (GrooVAE's view), in windows
+of `bars` bars on a one-bar hop.
+
+Rules (facts from note-seq 0.0.5's `drums_lib.DrumTrack` and magenta's `DrumsConverter`/`GrooveConverter`
+in music_vae/data.py; the code is ours): every drum track of the file is read together; pitches no class
+gathers are dropped; only stretches of 16-step bars (4/4, 2/2) are used; an onset goes to the nearest step
+(halves round up, as the melodies' quantization does) and keeps its offset in [-0.5, 0.5) of a step; two
+hits of one class in one step are one hit with the louder velocity (and that hit's offset); a window needs
+a hit in each of its bars (magenta ends a drum track after one empty bar). No window is dropped as a
+duplicate: two performances of one pattern differ in their grooves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from musicvae_lite.music.drums.encoding import NUM_DRUMS, PITCH_TO_DRUM
+from musicvae_lite.music.errors import NoDrumsError
+from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
+from musicvae_lite.music.midi_read import MidiData, read_midi
+from musicvae_lite.music.sections import bar_of_tick, bar_steps, meter_spans
+
+MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd files
+
+
+@dataclass(frozen=True)
+class DrumConfig:
+    """How MIDI becomes drum windows."""
+
+    bars: int = 2  # window length in 16-step bars (MusicVAE's drums_2bar and GrooVAE's groove_2bar)
+
+    @property
+    def steps(self) -> int:
+        return self.bars * STEPS_PER_BAR
+
+
+@dataclass
+class DrumWindows:
+    """The drum windows of one file; hit, velocity and offset arrays are (n, steps, 9)."""
+
+    hits: np.ndarray  # bool
+    velocity: np.ndarray  # float32 in (0, 1] where hit, 0 elsewhere
+    offset: np.ndarray  # float32 in [-0.5, 0.5) of a step where hit, 0 elsewhere
+    start_bar: np.ndarray  # (n,) int32: the bar of the source where each window starts (0-based)
+    qpm: float | None = None  # the source's opening tempo, None when it sets none
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+def _stretch_grid(ticks: np.ndarray, pitches: np.ndarray, velocities: np.ndarray, start: int, tick_per_step: float,
+                  steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hits, velocities and offsets (steps, 9) of the onsets of one stretch."""
+    hits = np.zeros((steps, NUM_DRUMS), bool)
+    velocity = np.zeros((steps, NUM_DRUMS), np.float32)
+    offset = np.zeros((steps, NUM_DRUMS), np.float32)
+    x = (ticks - start) / tick_per_step  # onsets in steps from the stretch's start
+    step = np.floor(x + 0.5).astype(np.int64)
+    keep = step < steps
+    drum = PITCH_TO_DRUM[pitches].astype(np.int64)
+    for s, d, v, o in sorted(zip(step[keep].tolist(), drum[keep].tolist(), velocities[keep].tolist(),
+                                 (x - step)[keep].tolist()), key=lambda e: e[2]):  # the loudest comes last, wins
+        hits[s, d], velocity[s, d], offset[s, d] = True, v / 127.0, o
+    return hits, velocity, offset
+
+
+def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWindows:
+    """The drum windows of a parsed file; `NoDrumsError` says why there are none."""
+    drums = [t for t in midi.tracks if t.is_drum]
+    if not drums:
+        has = "no notes" if not midi.tracks else "no drum track (MIDI channel 10)"
+        raise NoDrumsError(midi.path, has, kind="no-notes" if not midi.tracks else "no-drums")
+    ticks = np.concatenate([t.start for t in drums])
+    pitches = np.concatenate([t.pitch for t in drums]).astype(np.int64)
+    velocities = np.concatenate([t.velocity if t.velocity is not None else np.full(len(t.start), 100)
+                                 for t in drums]).astype(np.int64)
+    known = (PITCH_TO_DRUM[pitches] >= 0) & (velocities > 0)
+    if not known.any():
+        raise NoDrumsError(midi.path, f"no drum of the 9 classes (its drum pitches: "
+                           f"{', '.join(map(str, sorted(set(pitches.tolist()))[:12]))})", kind="unknown-drums")
+    ticks, pitches, velocities = ticks[known], pitches[known], velocities[known]
+    tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
+    spans = meter_spans(midi, int(ticks.max()) + 1)
+    if not any(bar_steps(n, d) == STEPS_PER_BAR for _, _, n, d in spans):
+        names = sorted({f"{n}/{d}" for _, _, n, d in spans})
+        raise NoDrumsError(midi.path, f"no stretch in 4/4 or 2/2 (only {', '.join(names)})", kind="unsupported-meter")
+    found_hits, found_vel, found_off, found_ticks = [], [], [], []
+    for a, b, n, d in spans:
+        inside = (ticks >= a) & (ticks < b)
+        if bar_steps(n, d) != STEPS_PER_BAR or not inside.any():
+            continue
+        last_step = int(np.floor((ticks[inside].max() - a) / tick_per_step + 0.5))
+        bars = min(last_step // STEPS_PER_BAR + 1, MAX_BARS)
+        hits, vel, off = _stretch_grid(ticks[inside], pitches[inside], velocities[inside], a, tick_per_step,
+                                       bars * STEPS_PER_BAR)
+        busy = hits.reshape(bars, STEPS_PER_BAR, NUM_DRUMS).any(axis=(1, 2))  # (bars,) a hit in the bar
+        for k in range(bars - cfg.bars + 1):
+            if busy[k:k + cfg.bars].all():
+                window = slice(k * STEPS_PER_BAR, k * STEPS_PER_BAR + cfg.steps)
+                found_hits.append(hits[window])
+                found_vel.append(vel[window])
+                found_off.append(off[window])
+                found_ticks.append(a + round(k * STEPS_PER_BAR * tick_per_step))
+    if not found_hits:
+        raise NoDrumsError(midi.path, f"no {cfg.bars} bars in a row with drums in each", kind="too-short")
+    return DrumWindows(np.stack(found_hits), np.stack(found_vel), np.stack(found_off),
+                       bar_of_tick(midi, np.array(found_ticks)).astype(np.int32), midi.first_qpm)
+
+
+def extract_drum_file(path, cfg: DrumConfig = DrumConfig()) -> DrumWindows:
+    """Read `path` and return its drum windows; a `MusicDataError` (one-line reason) when there are none."""
+    return extract_drum_midi(read_midi(path), cfg)
