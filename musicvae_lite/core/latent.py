@@ -172,9 +172,9 @@ def apply_attribute(z, vector, amount) -> Tensor:
         raise MvaeError(f"amount of shape {tuple(amt.shape)} does not broadcast against z {tuple(z.shape)}") from None
 
 
-def read_codes(path) -> "np.ndarray":
-    """Latent codes (n, z) float32 from a .npy file that `mvae encode` wrote; a one-line error for
-    anything else (a MIDI file, a pickle, a 3-D array)."""
+def read_codes(path):
+    """Latent codes (n, z) float32 numpy array from a .npy file that `mvae encode` wrote; a one-line error
+    for anything else (a MIDI file, a pickle, a 3-D array)."""
     from pathlib import Path
 
     import numpy as np

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
-
 from torch import nn
 
 from musicvae_lite.core.config import config_from_dict
