@@ -92,3 +92,26 @@ def test_available_corpora_lists_curated_then_music21_folders():
     assert names[: len(CORPORA)] == list(CORPORA)
     assert "oneills1850" in names and "essenFolksong" not in names
     assert len(names) == len(set(names))
+
+
+def test_the_mix_exports_each_collection_into_its_folder_and_never_a_reserved_one(tmp_path, monkeypatch):
+    from musicvae_lite.music import corpus
+
+    assert "mix" in available_corpora()
+    assert not {r.lower() for r in corpus.RESERVED} & {m.lower() for m in corpus.MIX}
+    monkeypatch.setattr(corpus, "MIX", ("essen", "airdsAirs"))  # two quick collections stand in for all
+    report = export_corpus("mix", tmp_path, limit=1, workers=1, progress=False)
+    assert len(report.written) == 2
+    assert {p.parent.name for p in report.written} == {"essen", "airdsAirs"}
+    monkeypatch.setattr(corpus, "MIX", ("essen", "ryansMammoth"))
+    with pytest.raises(CorpusError, match="reserved"):
+        export_corpus("mix", tmp_path, limit=1, workers=1, progress=False)
+
+
+def test_a_piece_in_two_formats_is_exported_once():
+    from pathlib import Path
+
+    from musicvae_lite.music.corpus import _one_format
+
+    files = [Path("q/op18/m1.krn"), Path("q/op18/m1.mxl"), Path("q/op18/m2.krn"), Path("q/op132.mxl")]
+    assert _one_format(files) == [Path("q/op18/m1.mxl"), Path("q/op18/m2.krn"), Path("q/op132.mxl")]

@@ -44,7 +44,7 @@ def build(
 
 @app.command("corpus")
 def corpus(
-    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), or a music21 corpus name.")],
+    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), mix (every melodic collection, each in its own subfolder; never oneills1850 or ryansMammoth), or a music21 corpus name.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the MIDI files into.")],
     limit: Annotated[int | None, typer.Option(help="Export at most this many tunes.")] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,

@@ -13,6 +13,12 @@ Collections (`CORPORA`, plus any other music21 corpus folder by its name):
   Riemenschneider numbers name the same BWV setting, so this is 350 distinct files, each written
   once as `bwv<number>.mid`. Other Bach files in the corpus (alternative versions, `.krn` copies,
   BWV 846, the Roman-numeral analyses) are left out.
+- `mix`: the wide melody mix (`MIX`), each collection into its own subfolder: Essen, Aird's Airs, the
+  American fife and Northumbrian minstrelsy books (`miscFolk`), the Bach chorales (every voice is a
+  track), Palestrina, Monteverdi, the trecento pieces and the string quartets (Beethoven, Haydn,
+  Mozart). Never `RESERVED` (`oneills1850`, `ryansMammoth`): the project keeps those as an
+  out-of-sample check, exported only when asked for by name. A piece the corpus holds in two formats
+  (`.krn` beside `.mxl`) is exported once, from the `.mxl`.
 - any other folder of music21's core corpus, e.g. `oneills1850`, `ryansMammoth`, `airdsAirs`,
   `nottingham-dataset` (music21 ships only one file of it), `mozart`: every file becomes one MIDI
   file (every tune, for ABC files), named after its path inside the folder.
@@ -72,6 +78,11 @@ CORPORA: dict[str, CorpusSpec] = {
 }
 
 
+MIX = ("essen", "airdsAirs", "miscFolk", "bach", "palestrina", "monteverdi", "trecento", "beethoven", "haydn",
+       "mozart")  # `mvae data corpus mix`: every melodic collection, each into its own subfolder
+RESERVED = ("oneills1850", "ryansMammoth")  # never trained or tuned on: the out-of-sample check
+
+
 @dataclass
 class CorpusReport:
     """What `export_corpus` did: paths sorted by name, `skipped` in corpus order as (tune id, reason)."""
@@ -128,7 +139,7 @@ def available_corpora() -> list[str]:
     """Every name `export_corpus` accepts: the curated ones first, then music21's corpus folders."""
     curated_folders = {spec.folder.lower() for spec in CORPORA.values()}
     others = [f for key, f in _collection_folders().items() if key not in curated_folders]
-    return [*CORPORA, *others]
+    return [*CORPORA, "mix", *others]
 
 
 def _sanitize(text: str) -> str:
@@ -198,6 +209,12 @@ def _folder_sources(folder: str) -> list[Path]:
     )
 
 
+def _one_format(sources: list[Path]) -> list[Path]:
+    """Sources without the `.krn` files that have an `.mxl` of the same piece beside them."""
+    mxl = {p.with_suffix("") for p in sources if p.suffix.lower() == ".mxl"}
+    return [p for p in sources if not (p.suffix.lower() == ".krn" and p.with_suffix("") in mxl)]
+
+
 def _resolve(name: str) -> tuple[str, list[Path]]:
     """The corpus folder and source files behind a user-given name, or a CorpusError listing valid names."""
     _import_music21()
@@ -207,7 +224,7 @@ def _resolve(name: str) -> tuple[str, list[Path]]:
         return folder, (_bach_sources() if key == "bach" else _folder_sources(folder))
     folders = _collection_folders()
     if key in folders:
-        return folders[key], _folder_sources(folders[key])
+        return folders[key], _one_format(_folder_sources(folders[key]))
     raise CorpusError(f"unknown corpus {name!r}; choose one of: {', '.join(available_corpora())}")
 
 
@@ -337,6 +354,8 @@ def export_corpus(
     """
     if limit is not None and limit < 0:
         raise CorpusError(f"limit must be 0 or more, not {limit}")
+    if name.strip().lower() == "mix":
+        return _export_mix(Path(out_dir), limit=limit, workers=workers, force=force, progress=progress)
     folder, sources = _resolve(name)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -374,3 +393,17 @@ def export_corpus(
     _write_skip_report(out, report.skipped)
     return report
 
+
+
+def _export_mix(out: Path, **options) -> CorpusReport:
+    """Every collection of `MIX` into its own subfolder of `out`; one report for all (`limit` is per
+    collection)."""
+    if any(r.lower() in (m.lower() for m in MIX) for r in RESERVED):
+        raise CorpusError("the mix must not hold a reserved collection")  # a guard against editing MIX wrongly
+    total = CorpusReport()
+    for name in MIX:
+        report = export_corpus(name, out / name, **options)
+        total.written += report.written
+        total.existing += report.existing
+        total.skipped += [(f"{name}: {tune}", reason) for tune, reason in report.skipped]
+    return total
