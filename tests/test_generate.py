@@ -213,3 +213,27 @@ def test_version():
 def test_an_unknown_run_given_first_is_a_clear_error(tmp_path):
     result = invoke("sample", tmp_path / "nothing", "-o", tmp_path / "o")
     assert result.exit_code == 2 and "no such model" in result.output
+
+
+def test_eval_reports_the_densest_windows_and_each_collection(model_dir, tmp_path):
+    import json
+
+    src = tmp_path / "mix"
+    for c, collection in enumerate(("folk", "chorales")):
+        for i, w in enumerate(random_windows(6, seed=40 + c)):
+            write_melody_midi(src / collection / f"{collection}{i}.mid", w)
+    data = tmp_path / "ds"
+    assert invoke("data", "build", src, "-o", data, "--eval-fraction", "0.5", "-q").exit_code == 0
+    result = invoke("eval", model_dir, data, "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    subsets = figures["subsets"]
+    evals = np.load(data / "eval.npz")
+    held_out = {str(f).split("/")[-2] for f in evals["files"][evals["file_index"]]}
+    assert {f"collection:{c}" for c in held_out} | {"densest_10pct"} == set(subsets)
+    assert sum(subsets[f"collection:{c}"]["windows"] for c in held_out) == figures["windows"]
+    notes = (evals["events"] >= 2).sum(axis=1)
+    assert subsets["densest_10pct"]["mean_notes"] >= notes.mean()
+    weighted = sum(subsets[f"collection:{c}"]["teacher_forced_accuracy"] * subsets[f"collection:{c}"]["windows"]
+                   for c in held_out) / figures["windows"]
+    assert weighted == pytest.approx(figures["teacher_forced_accuracy"])

@@ -27,6 +27,8 @@ class MelodyData:
     train: np.ndarray
     eval: np.ndarray
     source: str  # where they came from, for messages
+    eval_collections: np.ndarray | None = None  # (N_eval,) str: the collection each held-out window is from
+
 
     @property
     def steps(self) -> int:
@@ -44,6 +46,25 @@ def _load_split(path: Path) -> np.ndarray:
     return events
 
 
+def _collections(path: Path) -> np.ndarray | None:
+    """Each window's collection: the first folder of its source file below the folder all the dataset's
+    files share (`mvae data corpus mix` puts one collection in each); None when there is only one."""
+    import os
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            files, index = data["files"], data["file_index"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if not len(files):
+        return None
+    root = os.path.commonpath([os.path.dirname(str(f)) for f in files])
+    names = np.array([os.path.relpath(str(f), root).split(os.sep)[0] if os.sep in os.path.relpath(str(f), root)
+                      else "" for f in files])
+    labels = names[index]
+    return labels if len(set(labels.tolist())) > 1 else None
+
+
 def load_melody_data(source: str | Path, bars: int) -> MelodyData:
     """A dataset folder (train.npz + eval.npz), one .npz file (all used for eval), or MIDI files and
     folders (extracted now, all used for eval); windows must be `bars` bars long."""
@@ -51,7 +72,7 @@ def load_melody_data(source: str | Path, bars: int) -> MelodyData:
     if (src / "train.npz").exists() or (src / "eval.npz").exists():
         train = _load_split(src / "train.npz") if (src / "train.npz").exists() else np.zeros((0, bars * 16), np.uint8)
         evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else np.zeros((0, bars * 16), np.uint8)
-        data = MelodyData(train, evals, str(src))
+        data = MelodyData(train, evals, str(src), _collections(src / "eval.npz") if len(evals) else None)
     elif src.suffix == ".npz" and src.is_file():
         data = MelodyData(np.zeros((0, bars * 16), np.uint8), _load_split(src), str(src))
     elif src.exists():

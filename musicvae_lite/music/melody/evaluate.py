@@ -26,6 +26,7 @@ class MelodyEval:
     sampled_accuracy_t1: float  # free-running sampling at temperature 1 from mu (the paper's Table 1 protocol)
     kl_bits: float  # mean KL(q(z|x) || N(0, I)) per window, in bits
     recon_nats: float  # mean teacher-forced negative log-likelihood per window, in nats
+    per_window: dict = field(default_factory=dict, repr=False)  # (N,) correct steps per window: tf, free, t1
     class_counts: list[int] = field(default_factory=list)  # target steps per class (90)
     class_accuracy: list[float | None] = field(default_factory=list)  # teacher-forced, per class
 
@@ -58,6 +59,7 @@ def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, 
     data = torch.from_numpy(events.astype(np.int64))
     tf_correct = fr_correct = t1_correct = total = 0
     sampler = torch.Generator(device=device).manual_seed(seed)
+    per_window: dict[str, list] = {"tf": [], "free": [], "t1": []}
     kl_sum = nll_sum = 0.0
     hit = torch.zeros(NUM_CLASSES, dtype=torch.long)
     seen = torch.zeros(NUM_CLASSES, dtype=torch.long)
@@ -74,6 +76,8 @@ def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, 
         tf_correct += int((predicted == x).sum())
         fr_correct += int((free == x).sum())
         t1_correct += int((sampled == x).sum())
+        for key, got in (("tf", predicted), ("free", free), ("t1", sampled)):
+            per_window[key].append((got == x).sum(dim=1).cpu().numpy())
         total += x.numel()
         kl_sum += float(kl_bits(posterior.kl()).sum())
         nll_sum += float(nll.sum())
@@ -82,5 +86,27 @@ def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, 
         hit += torch.bincount(flat[ok], minlength=NUM_CLASSES)
     n = len(data)
     per_class = [float(h) / float(s) if s else None for h, s in zip(hit.tolist(), seen.tolist())]
+    per = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in per_window.items()}
     return MelodyEval(n, tf_correct / max(total, 1), fr_correct / max(total, 1), t1_correct / max(total, 1),
-                      kl_sum / max(n, 1), nll_sum / max(n, 1), seen.tolist(), per_class)
+                      kl_sum / max(n, 1), nll_sum / max(n, 1), per, seen.tolist(), per_class)
+
+
+DENSE_SHARE = 0.1  # "the densest windows": this share of them, by note count
+
+
+def accuracy_by(result: MelodyEval, events: np.ndarray, collections: np.ndarray | None) -> dict:
+    """The three accuracies on subsets of the evaluated windows: the densest `DENSE_SHARE` by note count
+    (ties at the cut included), and each collection when `collections` (N,) labels the windows."""
+    steps = events.shape[1]
+    notes = (events >= NUM_SPECIAL).sum(axis=1)  # (N,) note-ons per window
+    subsets = {"densest_10pct": notes >= np.quantile(notes, 1 - DENSE_SHARE)} if len(events) else {}
+    if collections is not None:
+        subsets.update({f"collection:{c}": collections == c for c in sorted(set(collections.tolist()))})
+    out = {}
+    for name, mask in subsets.items():
+        if mask.any():
+            out[name] = {"windows": int(mask.sum()), "mean_notes": float(notes[mask].mean()),
+                         **{key: float(result.per_window[k][mask].sum() / (mask.sum() * steps))
+                            for key, k in (("teacher_forced_accuracy", "tf"), ("sampled_accuracy", "free"),
+                                           ("sampled_accuracy_t1", "t1"))}}
+    return out

@@ -102,15 +102,20 @@ class MelodyFamily(Family):
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
         from musicvae_lite.core.device import pick_device
         from musicvae_lite.music.melody.data import load_melody_data
-        from musicvae_lite.music.melody.evaluate import evaluate_melodies
+        from musicvae_lite.music.melody.evaluate import accuracy_by, evaluate_melodies
 
         melodies = load_melody_data(data, model.config.bars)
-        windows = melodies.eval if options.get("limit") is None else melodies.eval[:options["limit"]]
+        limit = options.get("limit")
+        windows = melodies.eval if limit is None else melodies.eval[:limit]
+        collections = melodies.eval_collections
+        if collections is not None and limit is not None:
+            collections = collections[:limit]
         if not len(windows):
             raise MvaeError(f"{data} has no evaluation windows")
         result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256,
                                    device=pick_device(device), progress=progress)
         groups = result.group_accuracy()
+        subsets = accuracy_by(result, windows, collections)
         lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}",
                  f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
@@ -120,7 +125,12 @@ class MelodyFamily(Family):
                  f"  reconstruction            {result.recon_nats:.2f} nats per window",
                  "  per class (teacher-forced): " + ", ".join(
                      f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items())]
-        return Evaluation({"model": model.name, "step": model.step, **result.to_json()}, lines)
+        if subsets:
+            lines.append("  subsets (teacher-forced / greedy / sampled at T = 1, windows, mean notes):")
+            lines += [f"    {name:<28} {f['teacher_forced_accuracy']:.4f} / {f['sampled_accuracy']:.4f} / "
+                      f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f})"
+                      for name, f in subsets.items()]
+        return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets}, lines)
 
     # -- generation -------------------------------------------------------------------------------
 
