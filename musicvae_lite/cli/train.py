@@ -45,8 +45,9 @@ def train(
                        f"continue with --resume", err=True)
             raise typer.Exit(EXIT_INTERRUPTED)
         if result.trained == 0:
-            typer.echo(f"nothing to do: {out} is already at step {result.step} (asked for {steps or 'the preset'}"
-                       f"{'' if steps is None else ' steps'}); give a larger --steps to train on")
+            asked = f"--steps {steps}" if steps is not None else "its own steps"
+            typer.echo(f"nothing to do: {out} is already at step {result.step} ({asked}); "
+                       f"give a larger --steps to train on")
             return
         figures = ", ".join(f"{k} {v:.4g}" for k, v in result.eval_metrics.items())
         typer.echo(f"trained {result.trained} steps (now at step {result.step}) in {result.seconds:.0f} s; "
