@@ -18,11 +18,14 @@ Temperature = Annotated[Optional[float], typer.Option(
 Window = Annotated[Optional[int], typer.Option(help="Melodies: which window of each file (see `mvae windows FILE`; default 0).")]
 
 
-def _run(verb: str, items, model: str | None, out: Path | None, force: bool, **options) -> None:
-    """Load the model, check that its family does `verb` with these options, and do it."""
+def _run(verb, items, model: str | None, out: Path | None, force: bool, **options) -> None:
+    """Load the model, check that its family does `verb` (a name, or a function of the inputs that
+    names it) with these options, and do it."""
     from musicvae_lite.core.family import Request
 
     loaded, inputs = model_and_inputs(items or [], model)
+    if callable(verb):
+        verb = verb(inputs)
     loaded.family.check(verb, options)
     report(getattr(loaded.family, verb)(loaded.model, Request(tuple(inputs), out, force, options)))
 
@@ -41,12 +44,8 @@ def interpolate(
 ) -> None:
     """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes)."""
     with user_errors():
-        from musicvae_lite import families
-
-        items = list(files)
-        corners = len(items) - (1 if items and families.is_model(items[0]) else 0) == 4
-        _run("grid" if corners else "interpolate", items, model, out, force, n=n, temperature=temperature,
-             seed=seed, window=window, soundfont=soundfont, data=data)
+        _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
+             temperature=temperature, seed=seed, window=window, soundfont=soundfont, data=data)
 
 
 def sample(

@@ -111,15 +111,11 @@ def tick_sections(midi: MidiData, tracks: list[Track], usable: Callable[[float],
             return [Section(*meter, 0, [])]
         return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize), t.pitch) for t in tracks],
                         list(range(len(tracks))))]
-    bounds = [(0, 4, 4)]
-    for tick, n, d in _meter_changes(midi, before_tick=end_tick):
-        if tick > bounds[-1][0]:
-            bounds.append((tick, n, d))
-        else:  # a change at the section's first tick sets its meter
-            bounds[-1] = (bounds[-1][0], n, d)
+    spans = meter_spans(midi, end_tick)
     sections = []
-    for i, (a, n, d) in enumerate(bounds):
-        b = bounds[i + 1][0] if i + 1 < len(bounds) else None
+    for i, (a, b, n, d) in enumerate(spans):
+        if i == len(spans) - 1:
+            b = None  # the last section runs to the end of every note
         notes, parts = [], []
         for k, t in enumerate(tracks):
             keep = t.start >= a if b is None else (t.start >= a) & (t.start < b)
