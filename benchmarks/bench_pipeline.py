@@ -5,6 +5,7 @@ windows/s, the speed-up (ours / reference, in files/s), and the share of files w
 windows is identical, then lists up to 10 differing files per folder with a short diff.
 
   python benchmarks/bench_pipeline.py corpora/essen corpora/bach [--limit N] [--json]
+  python benchmarks/bench_pipeline.py --fuzz 400        # adds a corpus of fuzz files (fuzz_midi.py)
 
 How each side is run, as a user would run it:
   reference  magenta_reference.reference_pipeline_file, one process, this one (note-seq's own
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -199,7 +201,10 @@ def print_figures(fig: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folders", nargs="+", type=Path, help="MIDI folders, one corpus each")
+    parser.add_argument("folders", nargs="*", type=Path, help="MIDI folders, one corpus each")
+    parser.add_argument("--fuzz", type=int, default=0, metavar="N",
+                        help="also N fuzz files (benchmarks/fuzz_midi.py: overlapping and re-triggered notes, "
+                             "odd resolutions), written to a temporary folder")
     parser.add_argument("--limit", type=int, default=None, help="first N files of each folder")
     parser.add_argument("--bars", type=int, default=2, help="window length in bars (default 2)")
     parser.add_argument("--workers", type=int, default=None,
@@ -211,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time our side this many times and report the median (default 3)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = parser.parse_args(argv)
+    if not args.folders and not args.fuzz:
+        parser.error("give MIDI folders, --fuzz N, or both")
 
     # Tempo / time signatures on tracks other than 0 are ignored by pretty_midi (and so by
     # magenta); it warns about each such file, which would bury the table.
@@ -222,7 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference: note-seq import took {import_s:.2f} s (not counted below)")
 
     runs = []
-    for folder in args.folders:
+    folders = list(args.folders)
+    if args.fuzz:
+        from fuzz_midi import write_fuzz_corpus
+
+        scratch = tempfile.TemporaryDirectory(prefix="mvae_fuzz_")
+        folders.append(Path(scratch.name) / "fuzz")
+        write_fuzz_corpus(folders[-1], args.fuzz)
+    for folder in folders:
         run = CorpusRun(folder.name or str(folder), midi_files(folder, args.limit))
         if not run.paths:
             raise SystemExit(f"error: no MIDI files under {folder}")

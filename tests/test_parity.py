@@ -1,6 +1,8 @@
 """Compat mode gives exactly the windows of the note-seq reference (benchmarks/magenta_reference.py):
 on varied synthetic files (tempo and meter changes, chords, overlaps, drums, odd resolutions, notes
-off the grid) and on real folk tunes from music21's corpus."""
+off the grid), on raw event patterns readers disagree on (re-triggered pitches without a note-off,
+several note-offs on one tick, note-on and note-off on one tick; benchmarks/fuzz_midi.py) and on real
+folk tunes from music21's corpus."""
 
 from __future__ import annotations
 
@@ -10,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from midifiles import write_midi
 from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from fuzz_midi import overlap_file, random_file  # noqa: E402
 from magenta_reference import reference_pipeline_file  # noqa: E402
 
 
@@ -23,30 +25,6 @@ def ours(path, bars=2) -> frozenset:
         return frozenset(map(tuple, extract_file(path, ExtractConfig(bars=bars, compat=True)).events.tolist()))
     except MusicDataError:
         return frozenset()
-
-
-def random_file(path: Path, rng: np.random.Generator) -> Path:
-    """A messy but valid MIDI file: several tracks (one maybe drums or off-program), chords, overlaps,
-    gaps, tempo and meter changes, and a resolution where notes fall off the 16th grid."""
-    tracks = []
-    for _ in range(int(rng.integers(1, 4))):
-        channel, program = (9, 0) if rng.random() < 0.15 else (int(rng.integers(0, 9)), int(rng.choice([0, 5, 24, 40])))
-        notes, t = [], int(rng.integers(0, 24))
-        for _ in range(int(rng.integers(5, 60))):
-            dur = int(rng.integers(1, 12))
-            notes.append((int(rng.integers(15, 115)), t, t + dur, channel, program))
-            if rng.random() < 0.2:  # a chord tone or an overlapping note
-                notes.append((int(rng.integers(30, 100)), t + int(rng.integers(0, 3)), t + dur + 2, channel, program))
-            t += dur + (int(rng.integers(0, 24)) if rng.random() < 0.15 else 0)
-        tracks.append(notes)
-    meta = []
-    if rng.random() < 0.4:
-        meta.append(("tempo", int(rng.integers(8, 80)), float(rng.choice([90, 100, 140]))))
-    if rng.random() < 0.3:
-        meta.append(("ts", int(rng.integers(1, 6)) * 16, int(rng.choice([2, 3, 4])), 4))
-    ts = (4, 4) if rng.random() < 0.8 else (2, 2)
-    tpq = int(rng.choice([96, 220, 480, 384]))
-    return write_midi(path, tracks, meta=meta, ts=ts, tpq=tpq, qpm=float(rng.choice([120, 97, 133.5])))
 
 
 def off_grid_file(path: Path) -> Path:
@@ -77,6 +55,19 @@ def test_parity_on_random_files(tmp_path):
             differing.append(path.name)
     assert not differing
     assert with_windows >= 20  # the comparison is not vacuous
+
+
+def test_parity_on_overlapping_events(tmp_path):
+    rng = np.random.default_rng(11)
+    differing, with_windows = [], 0
+    for i in range(60):
+        path = overlap_file(tmp_path / f"o{i}.mid", rng)
+        ref = reference_pipeline_file(path).windows
+        with_windows += bool(ref)
+        if ours(path) != ref:
+            differing.append(path.name)
+    assert not differing
+    assert with_windows >= 30
 
 
 def test_parity_off_the_grid(tmp_path):

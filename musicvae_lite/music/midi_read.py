@@ -2,7 +2,9 @@
 
 Parsing is done by symusic (C++; Liao et al. 2024, https://github.com/Yikai-Liao/symusic), measured here
 20-60x faster than pretty_midi/mido with the same notes on well-formed files. What symusic does not
-check, we do: the header, the file size, and timing values no real piece has.
+check, we do: the header, the file size, and timing values no real piece has. Notes are paired from the
+raw events by midi_notes.py, which keeps the re-articulations symusic drops and can pair as pretty_midi
+does (compat mode).
 """
 
 from __future__ import annotations
@@ -11,25 +13,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from musicvae_lite.music.errors import MidiReadError
+from musicvae_lite.music.midi_notes import Track, read_note_tracks
+
+__all__ = ["MidiData", "Track", "read_midi"]
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # the largest real-world MIDI files are a few MB
 MAX_QUARTERS = 50_000  # ~7 hours at 120 qpm: a file whose events lie beyond this is corrupt
-
-
-@dataclass(frozen=True)
-class Track:
-    """One instrument part: notes as parallel int64 arrays of ticks and pitches."""
-
-    program: int  # General MIDI program 0..127
-    is_drum: bool  # channel 10 percussion
-    start: np.ndarray  # (n,) note-on tick
-    end: np.ndarray  # (n,) note-off tick (>= start)
-    pitch: np.ndarray  # (n,) MIDI pitch 0..127 (int8 as symusic gives it)
-    name: str = ""  # the track's name in the file, if it has one
-    velocity: np.ndarray | None = None  # (n,) note-on velocity 1..127 (None where a caller built the track)
 
 
 @dataclass(frozen=True)
@@ -41,6 +32,7 @@ class MidiData:
     tempos: tuple[tuple[int, int], ...]  # (tick, microseconds per quarter), sorted by tick
     time_signatures: tuple[tuple[int, int, int], ...]  # (tick, numerator, denominator), sorted by tick
     tracks: tuple[Track, ...]
+    pairing: str = "fifo"  # how note-ons and note-offs became notes (midi_notes.PAIRINGS)
 
     @property
     def first_qpm(self) -> float | None:
@@ -66,8 +58,10 @@ def _midi_payload(data: bytes, path: str) -> bytes:
     return data
 
 
-def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> MidiData:
-    """Parse `path`; raise `MidiReadError` with the reason when it is not a usable MIDI file."""
+def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, pairing: str = "fifo") -> MidiData:
+    """Parse `path`; raise `MidiReadError` with the reason when it is not a usable MIDI file.
+
+    pairing: "fifo" (the default mode) or "pretty_midi" (compat mode); see midi_notes.py."""
     import symusic  # deferred: keeps `import musicvae_lite` light
 
     path = str(path)
@@ -93,10 +87,10 @@ def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> MidiData:
         if "EOF" in msg or "remaining bytes" in msg:
             raise MidiReadError(path, f"truncated MIDI ({msg})", kind="truncated") from None
         raise MidiReadError(path, f"corrupt MIDI ({msg})", kind="corrupt") from None
-    return _from_score(score, path)
+    return _from_score(score, path, data, pairing)
 
 
-def _from_score(score, path: str) -> MidiData:
+def _from_score(score, path: str, payload: bytes, pairing: str) -> MidiData:
     tpq = int(score.ticks_per_quarter)
     if tpq <= 0:
         raise MidiReadError(path, f"unsupported time division ({tpq} ticks per quarter; SMPTE timing?)",
@@ -112,17 +106,9 @@ def _from_score(score, path: str) -> MidiData:
     if any(n <= 0 or d <= 0 for _, n, d in meters):
         raise MidiReadError(path, "corrupt MIDI (a time signature of zero)", kind="corrupt")
     first, last = score.start(), score.end()  # every event's tick, in C++
-    tracks = []
-    for tr in score.tracks:
-        if tr.note_num() == 0:
-            continue
-        notes = tr.notes.numpy()
-        start = notes["time"].astype(np.int64)
-        tracks.append(Track(tr.program, tr.is_drum, start, start + notes["duration"], notes["pitch"], str(tr.name),
-                            notes["velocity"]))
     if first < 0 or last > MAX_QUARTERS * tpq:
         bad = first if first < 0 else last
         raise MidiReadError(
             path, f"absurd tick values (an event at tick {bad:,}, {bad / tpq:,.0f} quarters in); "
             "the file is likely corrupt", kind="absurd-ticks")
-    return MidiData(path, tpq, tuple(tempos), tuple(meters), tuple(tracks))
+    return MidiData(path, tpq, tuple(tempos), tuple(meters), tuple(read_note_tracks(payload, pairing)), pairing)

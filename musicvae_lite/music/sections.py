@@ -242,40 +242,6 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
     return sections
 
 
-def pretty_midi_notes(track: Track) -> Track:
-    """The notes pretty_midi would read from the events symusic paired into `track`.
-
-    symusic pairs repeated note-ons of one pitch with note-offs first-in first-out; pretty_midi lets
-    one note-off end every open note of that pitch, ignores note-offs with nothing open, and drops
-    notes that end on the tick they start. Rebuilt from symusic's note-on and note-off ticks, taking
-    note-offs before note-ons on equal ticks, as files order them.
-    """
-    start, end, pitch = track.start, track.end, track.pitch
-    keep = end > start
-    if not keep.all():
-        start, end, pitch = start[keep], end[keep], pitch[keep]
-    if len(start) < 2 or (start[1:] >= end[:-1]).all():  # sorted, no overlaps at all: nothing differs
-        return track if keep.all() else Track(track.program, track.is_drum, start, end, pitch)
-    order = np.lexsort((start, pitch))
-    s, e, p = start[order], end[order], pitch[order]
-    if not ((p[1:] == p[:-1]) & (s[1:] < e[:-1])).any():  # no overlapping repeats: nothing differs
-        return track if keep.all() else Track(track.program, track.is_drum, start, end, pitch)
-    starts, ends, pitches = [], [], []
-    for q in np.unique(p).tolist():
-        mine = p == q
-        open_notes: list[int] = []
-        for tick, is_on in sorted([(t, 1) for t in s[mine].tolist()] + [(t, 0) for t in e[mine].tolist()]):
-            if is_on:
-                open_notes.append(tick)
-            else:
-                starts += open_notes
-                ends += [tick] * len(open_notes)
-                pitches += [q] * len(open_notes)
-                open_notes = []
-    return Track(track.program, track.is_drum, np.array(starts, np.int64), np.array(ends, np.int64),
-                 np.array(pitches, np.int64))
-
-
 def bar_of_tick(midi: MidiData, ticks: np.ndarray) -> np.ndarray:
     """The 0-based bar index holding each tick, counting bars with the file's time signatures."""
     ticks = np.asarray(ticks, np.int64)

@@ -29,7 +29,7 @@ from musicvae_lite.music.melody import rules as melody
 from musicvae_lite.music.melody.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, read_midi
-from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, pretty_midi_notes, tick_sections
+from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, tick_sections
 
 GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
 
@@ -138,9 +138,11 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
     if not any(usable(bar_steps(n, d)) for n, d in meters):  # no need to look at a note
         raise _meter_error(midi, meters, cfg)
     if cfg.compat:  # the notes pretty_midi reads, which decide the sequence's length too
-        all_tracks = [pretty_midi_notes(t) for t in midi.tracks]
-        tracks, origin = _melodic_tracks(midi, all_tracks, cfg)
-        end_tick = max(int(t.end.max(initial=0)) for t in all_tracks)
+        if midi.pairing != "pretty_midi":
+            raise ValueError("compat mode needs the notes read as pretty_midi pairs them: "
+                             "read_midi(path, pairing='pretty_midi')")
+        tracks, origin = _melodic_tracks(midi, list(midi.tracks), cfg)
+        end_tick = max(int(t.end.max(initial=0)) for t in midi.tracks)
         sections = compat_sections(midi, tracks, end_tick, usable)
     else:
         tracks, origin = _melodic_tracks(midi, list(midi.tracks), cfg)
@@ -186,7 +188,7 @@ def _first_unique(rows: np.ndarray) -> np.ndarray:
 
 def extract_file(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:
     """Read `path` and return its windows; raise `MusicDataError` (one-line reason) when there are none."""
-    return extract_midi(read_midi(path), cfg)
+    return extract_midi(read_midi(path, pairing="pretty_midi" if cfg.compat else "fifo"), cfg)
 
 
 def window_table(path, windows: Windows, bars: int) -> list[str]:
