@@ -47,14 +47,26 @@ def test_drum_tracks_are_ignored(tmp_path, cfg):
     assert e.value.kind == "only-drums"
 
 
-@BOTH
-def test_programs_outside_0_31_are_not_melodies(tmp_path, cfg):
+def test_compat_reads_programs_0_31_only(tmp_path):
     violin = [(p, s, e, 0, 40) for p, s, e in scale()]
-    with pytest.raises(NoMelodyError, match="programs 0-31") as e:
-        extract_file(write_midi(tmp_path / "v.mid", [violin]), cfg)
+    with pytest.raises(NoMelodyError, match="programs 0-31\\)") as e:
+        extract_file(write_midi(tmp_path / "v.mid", [violin]), COMPAT)
     assert e.value.kind == "no-melodic-program"
-    wide = ExtractConfig(compat=cfg.compat, max_program=127)
+    wide = ExtractConfig(compat=True, max_program=127)
     assert len(windows(tmp_path / "v.mid", wide)) == 1
+
+
+@pytest.mark.parametrize("program, melodic", [(0, True), (40, True), (53, True), (73, True), (110, True),
+                                              (33, False), (89, False), (118, False)])
+def test_the_default_mode_reads_every_melodic_instrument(tmp_path, program, melodic):
+    """Violin (40), voices (53: music21's Palestrina), flute (73), fiddle (110) are melodies; a bass (33),
+    a pad (89) and a synth drum (118) are not."""
+    path = write_midi(tmp_path / "p.mid", [[(p, s, e, 0, program) for p, s, e in scale()]])
+    if melodic:
+        assert len(windows(path, DEFAULT)) == 1
+    else:
+        with pytest.raises(NoMelodyError, match="programs 0-31, 40-87, 104-111\\); it has programs"):
+            windows(path, DEFAULT)
 
 
 @BOTH

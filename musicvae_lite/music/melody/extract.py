@@ -16,7 +16,11 @@ music away for no musical reason:
   tempo changes (see sections.py);
 * melodies are not truncated at 100 bars (only at `max_bars`=1000, to bound memory);
 * identical windows are dropped per file rather than per section, and windows without a single
-  note-on (a long held note or silence) are dropped: they decode to nothing.
+  note-on (a long held note or silence) are dropped: they decode to nothing;
+* melodies are read from every General MIDI instrument that plays them (`MELODIC_PROGRAMS`): besides
+  magenta's pianos to guitars (0-31), strings, ensembles and voices, brass, reeds, pipes, synth leads
+  (40-87) and the folk instruments (104-111: sitar to fiddle and bagpipe). A violin or flute line, or a
+  Palestrina voice (music21 writes voices as program 53), is a melody; basses, pads and effects are not.
 """
 
 from __future__ import annotations
@@ -32,6 +36,22 @@ from musicvae_lite.music.midi_read import MidiData, Track, read_midi
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, tick_sections
 
 GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
+MAGENTA_PROGRAMS = frozenset(range(0, 32))  # magenta's MEL_PROGRAMS: compat mode
+MELODIC_PROGRAMS = MAGENTA_PROGRAMS | frozenset(range(40, 88)) | frozenset(range(104, 112))  # the default mode
+
+
+def _ranges(programs: frozenset[int]) -> str:
+    """'0-31, 40-87' for a set of programs."""
+    out, ordered = [], sorted(programs)
+    start = prev = ordered[0]
+    for p in [*ordered[1:], None]:
+        if p is not None and p == prev + 1:
+            prev = p
+            continue
+        out.append(f"{start}-{prev}" if prev > start else str(start))
+        if p is not None:
+            start = prev = p
+    return ", ".join(out)
 
 
 @dataclass(frozen=True)
@@ -40,8 +60,8 @@ class ExtractConfig:
 
     bars: int = 2  # window length in 16-step bars: 2 for the flat models, 16 for hierarchical ones
     compat: bool = False  # True: exactly magenta's windows; False: the extended default mode
-    min_program: int = 0  # General MIDI programs kept as melody instruments (magenta's MEL_PROGRAMS:
-    max_program: int = 31  # 0-31, pianos to guitars)
+    min_program: int | None = None  # General MIDI programs kept as melody instruments; both None: magenta's
+    max_program: int | None = None  # 0-31 in compat mode, MELODIC_PROGRAMS in the default mode
     gap_bars: int = 1  # this much silence ends a melody
     max_bars: int | None = None  # melodies are cut after this many bars; None: 100 compat, 1000 default
 
@@ -53,6 +73,14 @@ class ExtractConfig:
     @property
     def melody_max_steps(self) -> int:
         return STEPS_PER_BAR * (self.max_bars or (100 if self.compat else 1000))
+
+    @property
+    def programs(self) -> frozenset[int]:
+        """The General MIDI programs read as melody instruments."""
+        if self.min_program is None and self.max_program is None:
+            return MAGENTA_PROGRAMS if self.compat else MELODIC_PROGRAMS
+        low = 0 if self.min_program is None else self.min_program
+        return frozenset(range(low, (127 if self.max_program is None else self.max_program) + 1))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,15 +118,16 @@ def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig)
     pitched = [t for t in all_tracks if not t.is_drum and len(t.start)]
     if not pitched:
         raise NoMelodyError(midi.path, "it only has drums", kind="only-drums")
-    melodic = [t for t in pitched if cfg.min_program <= t.program <= cfg.max_program]
+    programs = cfg.programs
+    melodic = [t for t in pitched if t.program in programs]
     if not melodic:
         found = sorted({t.program for t in pitched})
         raise NoMelodyError(
-            midi.path, f"no melody instrument (programs {cfg.min_program}-{cfg.max_program}); "
+            midi.path, f"no melody instrument (programs {_ranges(programs)}); "
             f"it has programs {', '.join(map(str, found))}", kind="no-melodic-program")
     out, origin = [], []
     for i, t in enumerate(all_tracks):
-        if not (not t.is_drum and len(t.start) and cfg.min_program <= t.program <= cfg.max_program):
+        if not (not t.is_drum and len(t.start) and t.program in programs):
             continue
         keep = (t.pitch >= MIN_PITCH) & (t.pitch <= MAX_PITCH)
         if keep.all():
