@@ -181,3 +181,27 @@ def test_the_clean_split_holds_out(tmp_path):
     assert plain.exit_code == 0
     plain_eval = np.load(tmp_path / "plain" / "eval.npz")
     assert len(plain_eval["events"]) > len(evals["events"])
+
+
+def test_a_training_window_repeated_across_files_is_kept_once(tmp_path):
+    """Two training files with the same 2 bars (and different others): that window is stored once;
+    --keep-duplicates stores it twice."""
+    from musicvae_lite.music.melody.dataset import is_eval_file
+
+    names = [n for n in (f"t{i}.mid" for i in range(100)) if not is_eval_file(n, 0.1)][:3]
+    held_out = next(n for n in (f"e{i}.mid" for i in range(100)) if is_eval_file(n, 0.1))
+    root = tmp_path / "src"
+    root.mkdir()
+    write_midi(root / held_out, [tune(5, bars=4)])
+    common = tune(1, bars=2)
+    write_midi(root / names[0], [common + [(p, s + 32, e + 32) for p, s, e in tune(2, bars=2)]])
+    write_midi(root / names[1], [common + [(p, s + 32, e + 32) for p, s, e in tune(3, bars=2)]])
+    write_midi(root / names[2], [tune(4, bars=4)])
+    for folder, extra in (("clean", []), ("plain", ["--keep-duplicates"])):
+        result = build([str(root), "-o", str(tmp_path / folder), "--eval-fraction", "0.1", *extra])
+        assert result.exit_code == 0, result.output
+    clean, plain = (np.load(tmp_path / f / "train.npz")["events"] for f in ("clean", "plain"))
+    assert len(np.unique(clean, axis=0)) == len(clean)  # no window twice
+    assert len(plain) == len(clean) + 1 and len(np.unique(plain, axis=0)) == len(clean)
+    summary = json.loads((tmp_path / "clean" / "summary.json").read_text())["split"]
+    assert summary["train_windows_dropped"] == 1

@@ -26,7 +26,7 @@ def build(
     eval_fraction: Annotated[Optional[float], typer.Option(help="Share of files held out for evaluation (split by file; default 0.1).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the train/eval split (default 0).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
-    keep_duplicates: Annotated[Optional[bool], typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, and near-duplicate tunes on both sides.")] = None,
+    keep_duplicates: Annotated[Optional[bool], typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, near-duplicate tunes on both sides, and training windows repeated across files.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Turn MIDI files into training windows (melodies: MusicVAE's 90-class events, 16 steps per bar)."""

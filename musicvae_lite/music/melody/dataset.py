@@ -12,7 +12,8 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
 The split is by source file (no tune in both): a file goes to eval when a hash of its name and the
 seed falls under `eval_fraction`, so adding files later never moves a tune between splits, except that
 near-duplicate tunes are then put on one side together, and held-out windows that occur among the
-training windows up to transposition are dropped (split.py; `clean=False` keeps the plain split).
+training windows up to transposition are dropped, and a training window repeated across files is kept
+once (split.py; `clean=False` keeps the plain split).
 Transposition is a training-time augmentation and is not stored.
 """
 
@@ -81,7 +82,8 @@ class BuildSummary:
             out.append(f"clean split: {self.split['near_duplicate_groups']} groups of near-duplicate files on one "
                        f"side each ({self.split['files_moved']} files moved); "
                        f"{self.split['eval_windows_dropped']} held-out windows dropped as copies of training "
-                       f"windows up to transposition")
+                       f"windows up to transposition; {self.split.get('train_windows_dropped', 0)} training "
+                       f"windows dropped as repeats of another file's")
         out.append(f"wrote {self.out_dir}/train.npz, eval.npz, skipped.tsv, summary.json")
         return out
 
