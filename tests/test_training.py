@@ -202,6 +202,7 @@ def test_train_and_eval_through_the_cli(tmp_path):
     assert figures["windows"] == 8 and 0 <= figures["sampled_accuracy"] <= 1
     report = runner.invoke(app, ["eval", str(tmp_path / "run"), str(data)])
     assert "teacher-forced accuracy" in report.output and "free-running accuracy" in report.output
+    assert set(figures["baselines"]) == {"most_common_event", "bigram"} and "bigram" in report.output
 
 
 def test_unknown_preset_and_bad_settings_are_one_line_errors(tmp_path):
@@ -308,3 +309,19 @@ def test_the_papers_sampling_protocol_is_seeded_and_follows_the_model(tmp_path):
     b = evaluate_melodies(model, task.data.train, seed=0)
     assert a.sampled_accuracy_t1 == b.sampled_accuracy_t1 > 0.9
     assert "sampled_accuracy_t1" in a.to_json()
+
+
+def test_baselines_without_a_code():
+    """A corpus where every window alternates two events: the bigram predicts every step after the
+    first, the most common event half of them."""
+    from musicvae_lite.music.melody.evaluate import baseline_accuracies
+
+    a, b = 60 - 19, 64 - 19  # two note-on classes (pitch - 19; see encoding.py)
+    train = np.tile(np.array([a, b] * 16, np.uint8), (50, 1))
+    train[:, 0] = a
+    events = train[:4].copy()
+    out = baseline_accuracies(train, events)
+    assert out["bigram"] == pytest.approx(1.0)
+    assert out["most_common_event"] == pytest.approx(0.5)
+    shifted = np.roll(events, 1, axis=1)  # b, a, b, ...: the bigram misses only the first step
+    assert baseline_accuracies(train, shifted)["bigram"] == pytest.approx(31 / 32)

@@ -102,7 +102,7 @@ class MelodyFamily(Family):
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
         from musicvae_lite.core.device import pick_device
         from musicvae_lite.music.melody.data import load_melody_data
-        from musicvae_lite.music.melody.evaluate import accuracy_by, evaluate_melodies
+        from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
 
         melodies = load_melody_data(data, model.config.bars)
         limit = options.get("limit")
@@ -116,6 +116,7 @@ class MelodyFamily(Family):
                                    device=pick_device(device), progress=progress)
         groups = result.group_accuracy()
         subsets = accuracy_by(result, windows, collections)
+        baselines = baseline_accuracies(melodies.train, windows)
         lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}",
                  f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
@@ -125,12 +126,16 @@ class MelodyFamily(Family):
                  f"  reconstruction            {result.recon_nats:.2f} nats per window",
                  "  per class (teacher-forced): " + ", ".join(
                      f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items())]
+        if baselines:
+            lines.append(f"  baselines without a code (teacher-forced, fit on the training windows): most common "
+                         f"event {baselines['most_common_event']:.4f}, bigram {baselines['bigram']:.4f}")
         if subsets:
             lines.append("  subsets (teacher-forced / greedy / sampled at T = 1, windows, mean notes):")
             lines += [f"    {name:<28} {f['teacher_forced_accuracy']:.4f} / {f['sampled_accuracy']:.4f} / "
                       f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f})"
                       for name, f in subsets.items()]
-        return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets}, lines)
+        return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets,
+                           "baselines": baselines}, lines)
 
     # -- generation -------------------------------------------------------------------------------
 
