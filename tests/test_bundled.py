@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pretty_midi
+import pytest
 import soundfile
 from typer.testing import CliRunner
 
@@ -16,15 +17,18 @@ EXAMPLES = FOLDER.parent.parent / "data" / "examples"
 runner = CliRunner()
 
 
-def test_default_model_ships_with_a_model_card_and_fits_the_size_budget():
+@pytest.mark.parametrize("name, phrases", [
+    ("default", ("Palestrina", "Aird", "oneills1850", "--init-from essen", "non-commercial")),
+    ("essen", ("Essen", "non-commercial"))])
+def test_bundled_models_ship_with_a_model_card_and_fit_the_size_budget(name, phrases):
     found = {name: (path, card) for name, path, card in list_bundled()}
-    path, card = found["default"]
+    path, card = found[name]
     assert path.stat().st_size <= 20 * 2**20
     text = card.read_text()
-    for phrase in ("Essen", "non-commercial", "mel_2bar_cpu", "teacher-forced", "free-running", "mvae train"):
+    for phrase in (*phrases, "mel_2bar_cpu", "teacher-forced", "free-running", "mvae train"):
         assert phrase in text, phrase
     result = runner.invoke(app, ["models"])
-    assert result.exit_code == 0 and "default" in result.output
+    assert result.exit_code == 0 and name in result.output
 
 
 def test_the_main_job_interpolates_the_two_examples(tmp_path):

@@ -17,7 +17,7 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.presets import PRESETS
 
 FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
-BUNDLED = {"default": "mel_2bar_essen"}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
+BUNDLED = {"default": "mel_2bar_mix", "essen": "mel_2bar_essen"}  # model name -> checkpoint stem in bundled/
 MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
 
 _GENERATE = ("temperature", "seed", "soundfont")
