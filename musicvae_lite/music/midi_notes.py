@@ -4,13 +4,14 @@ symusic reads everything else (midi_read.py), but it pairs notes one way only: e
 oldest open note of its key (channel and pitch), and a note-on that no note-off is left to end is
 dropped. music21 writes exactly that for ABC chords and double stops (two note-ons of one pitch, then
 one note-off), so a re-articulated pitch vanished from our windows, while magenta's pipeline (pretty_midi)
-keeps it. Here the track chunks are scanned again (about 1-2 million events a second in Python, a few
-percent of extraction time) and the notes paired by one of two rules:
+keeps it. Here the track chunks are scanned again (about a microsecond an event in Python: compat
+extraction of Essen and Bach runs at about half its former speed, still 18x note-seq's; see the README's
+benchmarks) and the notes paired by one of two rules:
 
 * `fifo` (the default mode): each note-off ends the oldest open note of its key, as symusic and most
   sequencers pair them. A note-on left open by that rule is a re-articulation, not noise: it ends at
-  the next note-off of its key, or else at the next note-on of its key, or else at the end of its track.
-  Only a note that would end where it starts is dropped.
+  the next note-off of its key, or else at the next note-on of its key, or else at the end of its track
+  (dropped if that is where it starts). Paired notes of zero length are kept, as symusic keeps them.
 * `pretty_midi` (compat mode): pretty_midi 0.2's rule, which note-seq's `midi_to_note_sequence` inherits:
   one note-off ends every open note of its key that did not start on that very tick; note-offs with
   nothing open are ignored; notes still open at the end of the track, and notes that end on the tick
