@@ -44,30 +44,19 @@ def off_grid_file(path: Path) -> Path:
     return path
 
 
-def test_parity_on_random_files(tmp_path):
-    rng = np.random.default_rng(7)
+@pytest.mark.parametrize("make, seed, min_with_windows", [(random_file, 7, 20), (overlap_file, 11, 30)],
+                         ids=["random files", "overlapping events"])
+def test_parity_on_fuzz_files(tmp_path, make, seed, min_with_windows):
+    rng = np.random.default_rng(seed)
     differing, with_windows = [], 0
     for i in range(60):
-        path = random_file(tmp_path / f"r{i}.mid", rng)
+        path = make(tmp_path / f"f{i}.mid", rng)
         ref = reference_pipeline_file(path).windows
         with_windows += bool(ref)
         if ours(path) != ref:
             differing.append(path.name)
     assert not differing
-    assert with_windows >= 20  # the comparison is not vacuous
-
-
-def test_parity_on_overlapping_events(tmp_path):
-    rng = np.random.default_rng(11)
-    differing, with_windows = [], 0
-    for i in range(60):
-        path = overlap_file(tmp_path / f"o{i}.mid", rng)
-        ref = reference_pipeline_file(path).windows
-        with_windows += bool(ref)
-        if ours(path) != ref:
-            differing.append(path.name)
-    assert not differing
-    assert with_windows >= 30
+    assert with_windows >= min_with_windows  # the comparison is not vacuous
 
 
 def test_parity_off_the_grid(tmp_path):

@@ -209,9 +209,10 @@ def _pair_alternating(chunk: _Chunk, pairing: str) -> np.ndarray | None:
     n = len(ev)
     if n % 2:
         return None
-    order = np.lexsort((np.arange(n), ev[:, 1] * 128 + ev[:, 2]))  # by key, then file order
+    keys = ev[:, 1] * 128 + ev[:, 2]  # channel and pitch
+    order = np.lexsort((np.arange(n), keys))  # by key, then file order
     is_on = ev[order, 3] > 0
-    key = ev[order, 1] * 128 + ev[order, 2]
+    key = keys[order]
     if not (is_on[0::2].all() and not is_on[1::2].any() and (key[0::2] == key[1::2]).all()):
         return None
     on, off = order[0::2], order[1::2]
