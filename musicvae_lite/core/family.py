@@ -18,6 +18,11 @@ implements the generation verbs it supports, each writing its own outputs. The v
 Two data verbs need no trained model: `build_data` (MIDI or other sources -> a dataset folder, for
 `mvae data build`) and `windows` (what one file gives, for `mvae windows`).
 
+Besides its files, a generation verb returns what it made as plain data (`Output.items`: one JSON-able
+dict per melody, image or beat, in play order, with where it sits in the stitched audio), so that the
+web server (musicvae_lite/serve) can draw and play it without knowing the family; `Request.formats`
+narrows which kinds of file it writes (the server writes MIDI and WAV, and draws in the page).
+
 A verb a family does not override is unsupported, and asking for it is a one-line error naming those it
 supports. Each verb also declares the options it takes (`OPTIONS`): an option the user gave that the
 verb does not take is an error too, never silently ignored.
@@ -58,6 +63,7 @@ class Request:
     out: Path | None = None  # folder (or file, for encode) to write into
     force: bool = False  # overwrite what is there
     options: Mapping[str, Any] = field(default_factory=dict)
+    formats: frozenset[str] | None = None  # kinds of file to write ("mid", "wav", "png"); None: all
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self.options.get(name)
@@ -66,10 +72,13 @@ class Request:
 
 @dataclass
 class Output:
-    """What a verb did: lines to tell the user (figures, notes) and the files it wrote."""
+    """What a verb did: lines to tell the user (figures, notes), the files it wrote and, for generation
+    verbs, what it generated as JSON-able dicts (`items`; melodies: events, notes and their span in the
+    stitched WAV, see music/melody/outputs.py)."""
 
     paths: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +99,7 @@ class Family(ABC):
     bundled: ClassVar[dict[str, str]] = {}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # verb -> the options it takes
     EVAL_OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `evaluate` takes besides device/progress
+    web: ClassVar[bool] = False  # its generation verbs return `Output.items` the web page draws and plays
 
     # -- presets and training ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ when it is on PATH, else the ``pyfluidsynth`` binding driven offline, event by e
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import tempfile
@@ -41,10 +42,20 @@ RELEASE_S = 0.1  # raised-cosine fade-out after a note ends; also the tail after
 PEAK = 0.9  # the rendered audio is scaled to this peak (about -0.9 dBFS)
 PARTIALS = (1.0, 0.5, 0.32, 0.2, 0.12, 0.07)  # amplitude of harmonic k+1: a soft, piano-like timbre
 DECAY_S = 1.2  # decay time constant of the fundamental of A4; scales with (440 / f) ** 0.5
+NYQUIST_FRACTION = 0.45  # partials at or above this fraction of the sample rate are left out (no aliasing)
+TONE_CACHE = 128  # rendered notes kept for reuse (interpolations repeat the same notes many times)
+TONE_CACHE_MAX_S = 2.0  # only notes up to this long are kept: at most about 45 MB at 22.05 kHz
 FLUIDSYNTH_TIMEOUT_S = 600  # a stuck fluidsynth process is stopped after this long
 INSTALL_HINT = ("rendering with a SoundFont needs FluidSynth: install it (apt-get install fluidsynth, "
                 "brew install fluidsynth, or pip install pyfluidsynth) or leave out --soundfont to use "
                 "the built-in synthesizer")
+
+def synth_settings() -> dict:
+    """The built-in synthesizer's settings, for a renderer elsewhere (the web page's) to sound the same."""
+    return {"qpm": DEFAULT_QPM, "sample_rate": DEFAULT_SAMPLE_RATE, "steps_per_quarter": STEPS_PER_QUARTER,
+            "attack_s": ATTACK_S, "release_s": RELEASE_S, "peak": PEAK, "partials": list(PARTIALS),
+            "decay_s": DECAY_S, "nyquist_fraction": NYQUIST_FRACTION}
+
 
 def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE) -> int:
     """Length of the rendering of `steps` grid steps: their exact duration plus the release tail."""
@@ -71,7 +82,7 @@ def _note_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
     tau = DECAY_S * (440.0 / f0) ** 0.5
     tone = np.zeros_like(t)
     for k, amp in enumerate(PARTIALS, start=1):
-        if k * f0 >= 0.45 * sample_rate:  # keep every partial below Nyquist: no aliasing
+        if k * f0 >= NYQUIST_FRACTION * sample_rate:  # keep every partial below Nyquist: no aliasing
             break
         tone += amp * np.exp(-t * (1.0 + 0.6 * (k - 1)) / tau) * np.sin(2.0 * np.pi * k * f0 * t)
     attack = min(round(ATTACK_S * sample_rate), sounding)
@@ -79,6 +90,14 @@ def _note_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
         tone[:attack] *= 0.5 - 0.5 * np.cos(np.pi * np.arange(attack) / attack)
     if release > 0:
         tone[sounding:] *= 0.5 + 0.5 * np.cos(np.pi * np.arange(1, release + 1) / release)
+    return tone
+
+
+@functools.lru_cache(maxsize=TONE_CACHE)
+def _cached_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
+    """`_note_tone`, computed once per (pitch, length, rate) and kept read-only."""
+    tone = _note_tone(pitch, sounding, sample_rate)
+    tone.flags.writeable = False
     return tone
 
 
@@ -94,7 +113,10 @@ def synthesize_notes(notes: Sequence[Note], total_steps: int, *, qpm: float = DE
     for note in notes:
         start = round(note.start * step_s * sample_rate)
         sounding = round(note.end * step_s * sample_rate) - start
-        tone = _note_tone(note.pitch, sounding, sample_rate)
+        if sounding <= TONE_CACHE_MAX_S * sample_rate:
+            tone = _cached_tone(note.pitch, sounding, sample_rate)
+        else:
+            tone = _note_tone(note.pitch, sounding, sample_rate)
         audio[start:start + len(tone)] += tone
     peak = float(np.abs(audio).max()) if audio.size else 0.0
     if peak > 0.0:

@@ -27,10 +27,11 @@ class MelodyFamily(Family):
     name = FAMILY
     description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
     bundled = BUNDLED
+    web = True
     OPTIONS = {
         "sample": ("n", *_GENERATE),
-        "interpolate": ("n", "window", *_GENERATE),
-        "grid": ("n", "window", *_GENERATE),
+        "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
+        "grid": ("n", "window", "windows", *_GENERATE),
         "reconstruct": ("window", *_GENERATE),
         "encode": ("window",),
         "decode": _GENERATE,
@@ -144,13 +145,19 @@ class MelodyFamily(Family):
 
         if len(request.inputs) not in count:
             raise MvaeError(f"give {what}, got {len(request.inputs)} file(s)")
-        return [g.melody_from_file(model, f, request.get("window", 0)) for f in request.inputs]
+        windows = request.get("windows") or [request.get("window", 0)] * len(request.inputs)
+        if len(windows) != len(request.inputs):
+            raise MvaeError(f"give one window per file: {len(windows)} for {len(request.inputs)} file(s)")
+        return [g.melody_from_file(model, f, w) for f, w in zip(request.inputs, windows)]
 
-    def _write(self, stem: str, melodies, request: Request, **kw) -> list[Path]:
-        from musicvae_lite.music.melody.outputs import write_melody_set
+    def _write(self, stem: str, melodies, request: Request, lines: list[str] | None = None, *,
+               titles: list[str] | None = None, **kw) -> Output:
+        """Write the melodies (the kinds of file `request.formats` asks for) and return them as items too."""
+        from musicvae_lite.music.melody.outputs import melody_items, write_melody_set
 
-        return write_melody_set(request.out, stem, melodies, soundfont=request.get("soundfont"),
-                                overwrite=request.force, **kw)
+        paths = write_melody_set(request.out, stem, melodies, titles=titles, soundfont=request.get("soundfont"),
+                                 overwrite=request.force, formats=request.formats, **kw)
+        return Output(paths, lines or [], melody_items(melodies, titles=titles))
 
     def sample(self, model, request: Request) -> Output:
         from musicvae_lite.music.melody import generate as g
@@ -159,7 +166,7 @@ class MelodyFamily(Family):
             raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
         tunes = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
                          seed=request.get("seed"))
-        return Output(self._write("sample", tunes, request))
+        return self._write("sample", tunes, request)
 
     def interpolate(self, model, request: Request) -> Output:
         from musicvae_lite.music.melody import generate as g
@@ -168,7 +175,7 @@ class MelodyFamily(Family):
         a, b = self._melodies(model, request, (2,), "two MIDI files (or four for a grid)")
         n = request.get("n", 7)
         steps = g.interpolate(model, a, b, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        return Output(self._write("interpolation", steps, request, titles=interpolation_titles(n)))
+        return self._write("interpolation", steps, request, titles=interpolation_titles(n))
 
     def grid(self, model, request: Request) -> Output:
         from musicvae_lite.music.melody import generate as g
@@ -177,7 +184,7 @@ class MelodyFamily(Family):
         n = request.get("n", 5)
         cells = g.grid(model, corners, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
         titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
-        return Output(self._write("grid", cells, request, titles=titles, grid=(n, n)))
+        return self._write("grid", cells, request, titles=titles, grid=(n, n))
 
     def reconstruct(self, model, request: Request) -> Output:
         import numpy as np
@@ -187,10 +194,10 @@ class MelodyFamily(Family):
         (original,) = self._melodies(model, request, (1,), "one MIDI file")
         again = g.reconstruct(model, original, temperature=request.get("temperature", 0.0),
                               seed=request.get("seed"))[0]
-        paths = self._write("reconstruction", np.stack([original, again]), request,
-                            titles=["input", "reconstruction"])
         accuracy = float((again == original).mean())
-        return Output(paths, [f"{accuracy:.1%} of the {len(original)} events reconstructed exactly"])
+        return self._write("reconstruction", np.stack([original, again]), request,
+                           [f"{accuracy:.1%} of the {len(original)} events reconstructed exactly"],
+                           titles=["input", "reconstruction"])
 
     def encode(self, model, request: Request) -> Output:
         import numpy as np
@@ -222,7 +229,7 @@ class MelodyFamily(Family):
             raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
         z = read_codes(request.inputs[0])
         melodies = g.decode(model, z, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        return Output(self._write("decoded", melodies, request))
+        return self._write("decoded", melodies, request)
 
     def attribute(self, model, request: Request) -> Output:
         if request.get("action") == "compute":
@@ -265,5 +272,6 @@ class MelodyFamily(Family):
         (melody,) = self._melodies(model, request, (1,), "one MIDI file")
         pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
         before, after = (attribute(name, p) for p in pair)
-        paths = self._write("attribute", pair, request, titles=["reconstruction", f"{name} {amount:+g}"])
-        return Output(paths, [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"])
+        return self._write("attribute", pair, request,
+                           [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"],
+                           titles=["reconstruction", f"{name} {amount:+g}"])
