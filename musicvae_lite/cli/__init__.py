@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from musicvae_lite.cli import data, generate, presets, train, windows
+from musicvae_lite.cli import data, generate, presets, serve, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -49,6 +49,7 @@ app.command("encode")(generate.encode)
 app.command("decode")(generate.decode)
 app.command("models")(generate.models)
 app.add_typer(generate.attribute_app, name="attribute")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from musicvae_lite.errors import MvaeError, OverwriteError
 
 FOLDER = Path(__file__).resolve().parent.parent / "bundled"
+EXAMPLES = FOLDER.parent / "examples"  # short original MIDI melodies (data/examples/make_examples.py)
 
 
 def bundled_file(stem: str) -> Path:
@@ -21,6 +22,11 @@ def bundled_file(stem: str) -> Path:
     if not path.exists():
         raise MvaeError(f"bundled model {stem!r} is missing from this installation ({path})")
     return path
+
+
+def examples() -> dict[str, Path]:
+    """The example MIDI files that ship in the package, by name (stem): morning, evening, ..."""
+    return {p.stem: p for p in sorted(EXAMPLES.glob("*.mid"))}
 
 
 def model_card(stem: str) -> Path | None:

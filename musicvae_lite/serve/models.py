@@ -1,0 +1,89 @@
+"""The models a server offers: the bundled models of every family whose verbs return items the page can
+draw and play (`Family.web`), plus any the person starting the server names. A request picks one by
+name and nothing else: it never names a path. Each model is loaded once, on first use, and used by one
+request at a time (a lock per model): decoding draws from torch's random state, and two requests
+sharing it would make seeded results depend on timing."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from musicvae_lite.errors import MvaeError
+
+
+class UnknownModel(MvaeError):
+    """A request named a model this server does not offer."""
+
+
+@dataclass
+class Served:
+    name: str
+    spec: str  # a bundled name, or the run folder / checkpoint given on the command line
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded: object | None = None  # families.Loaded, once loaded
+
+
+class ModelPool:
+    def __init__(self, extra: dict[str, str | Path] | None = None, *, bundled: bool = True):
+        from musicvae_lite import families
+
+        self._served: dict[str, Served] = {}
+        if bundled:
+            for family in families.FAMILIES.values():
+                if family.web:
+                    for name in family.bundled:
+                        self._served[name] = Served(name, name)
+        for name, spec in (extra or {}).items():
+            self._served[name] = Served(name, str(spec))
+        if not self._served:
+            raise MvaeError("no model to serve: this installation has no bundled model a web page can use; "
+                            "give one with --model")
+        self._load_lock = threading.Lock()
+        for name in extra or {}:  # models named at start are checked at start
+            self.get(name)
+
+    def names(self) -> list[str]:
+        return list(self._served)
+
+    def default(self) -> str:
+        return "default" if "default" in self._served else next(iter(self._served))
+
+    def get(self, name: str | None) -> Served:
+        """The model `name` (None: the default), loaded."""
+        name = name or self.default()
+        served = self._served.get(name)
+        if served is None:
+            raise UnknownModel(f"unknown model {name!r}; this server offers: {', '.join(self._served)}")
+        if served.loaded is None:
+            with self._load_lock:
+                if served.loaded is None:
+                    from musicvae_lite import families
+
+                    loaded = families.load(served.spec)
+                    if not loaded.family.web:
+                        raise MvaeError(f"{served.spec}: {loaded.family.name} models cannot be served "
+                                        f"(the page draws and plays music families only)")
+                    served.loaded = loaded
+        return served
+
+    def describe(self) -> list[dict]:
+        """What /api/models says of each model (the family and verbs need no loading for bundled ones)."""
+        from musicvae_lite import families
+
+        out = []
+        for s in self._served.values():
+            family = s.loaded.family if s.loaded is not None else _family_of(s.spec, families)
+            out.append({"name": s.name, "default": s.name == self.default(), "loaded": s.loaded is not None,
+                        "family": family.name if family else None,
+                        "verbs": [v for v in ("interpolate", "grid", "sample") if family and family.supports(v)]})
+        return out
+
+
+def _family_of(spec: str, families):
+    for family in families.FAMILIES.values():
+        if spec in family.bundled:
+            return family
+    path = Path(spec)
+    return families.family_of_run(path) if path.is_dir() else None

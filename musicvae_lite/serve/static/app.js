@@ -1,0 +1,424 @@
+// The page: a Melody Mixer and a 4-corner Blender over musicvae_lite's JSON API (serve/app.py), after
+// MusicVAE's Melody Mixer and Beat Blender demos. It uses only the API; audio is rendered in the page by
+// synth.js, the same synthesizer as the server's WAV. window.mvae exposes state for the browser test.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const state = {
+  synth: null, examples: [], ctx: null,
+  mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false },
+  blender: { result: null, n: 0, cell: 0, buffers: new Map(), source: null, playing: false },
+};
+
+// -- API --------------------------------------------------------------------------------------------
+
+async function api(path, form) {
+  const res = await fetch(path, form ? { method: "POST", body: form } : {});
+  let body = null;
+  try { body = await res.json(); } catch (e) { body = { error: `${res.status} ${res.statusText}` }; }
+  if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+  return body;
+}
+
+async function blob(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status}`);
+  return res.blob();
+}
+
+// -- choosing an input: an example, an upload or a sample ------------------------------------------
+
+function makeEnd(container, label, example) {
+  const node = $("#end-template").content.firstElementChild.cloneNode(true);
+  $("legend", node).textContent = label;
+  const select = $(".source", node), file = $(".file", node), status = $(".status", node);
+  for (const ex of state.examples) select.add(new Option(ex.name, "example:" + ex.name));
+  select.add(new Option("upload a MIDI file…", "upload"));
+  select.add(new Option("sample a new melody", "sample"));
+  const end = { label, node, blob: null, name: "", window: $(".window", node) };
+  end.ready = Promise.resolve();
+
+  async function choose(value) {
+    status.textContent = "";
+    if (value.startsWith("example:")) {
+      const name = value.slice(8);
+      end.blob = await blob(`/api/examples/${name}.mid`);
+      end.name = name + ".mid";
+    } else if (value === "upload") {
+      file.click();
+    } else if (value === "sample") {
+      status.textContent = "sampling…";
+      const form = new FormData();
+      form.append("n", "1");
+      form.append("temperature", "0.5");
+      form.append("model", $("#model").value);
+      const res = await api("/api/sample", form);
+      const first = Object.keys(res.files).find((n) => /_01\.mid$/.test(n));
+      end.blob = await blob(res.files[first]);
+      end.name = "sample.mid";
+      end.window.value = 0;
+      status.textContent = "sampled";
+    }
+  }
+  select.addEventListener("change", () => { end.ready = choose(select.value).catch((e) => { status.textContent = e.message; }); });
+  file.addEventListener("change", () => {
+    if (file.files.length) {
+      end.blob = file.files[0];
+      end.name = file.files[0].name;
+      status.textContent = end.name;
+    }
+  });
+  select.value = "example:" + example;
+  end.ready = choose(select.value);
+  container.append(node);
+  return end;
+}
+
+async function addEnds(form, ends) {
+  const keys = "abcd";
+  for (let i = 0; i < ends.length; i++) {
+    await ends[i].ready;
+    if (!ends[i].blob) throw new Error(`${ends[i].label}: choose a melody first`);
+    form.append(keys[i], ends[i].blob, ends[i].name);
+    form.append("window_" + keys[i], String(ends[i].window.value || 0));
+  }
+}
+
+function showError(id, message) {
+  const el = $(id);
+  el.textContent = message || "";
+  el.hidden = !message;
+}
+
+// -- drawing ----------------------------------------------------------------------------------------
+
+function pitchRange(items) {
+  let lo = 127, hi = 0;
+  for (const it of items) for (const [p] of it.notes) { lo = Math.min(lo, p); hi = Math.max(hi, p); }
+  if (lo > hi) { lo = 60; hi = 72; }
+  return [lo - 2, hi + 2];
+}
+
+// one melody as a piano roll in the rectangle (x, y, w, h) of a 2-D context
+function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
+  const rows = hi - lo + 1, sw = w / item.steps, rh = h / rows;
+  g.fillStyle = "#fbfaf7";
+  g.fillRect(x, y, w, h);
+  for (let s = 0; s <= item.steps; s += 4) {
+    g.fillStyle = s % 16 === 0 ? "#9a958c" : "#e4e0d8";
+    g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
+  }
+  g.fillStyle = "#2f6f8f";
+  for (const [p, a, b] of item.notes) {
+    g.fillRect(x + a * sw + 0.5, y + (hi - p) * rh, Math.max(1, (b - a) * sw - 1), Math.max(1, rh - 0.5));
+  }
+  if (playhead !== null) {
+    g.fillStyle = "#d9480f";
+    g.fillRect(x + playhead * w - 1, y, 2, h);
+  }
+}
+
+function drawMixer(playing = -1, fraction = 0) {
+  const res = state.mixer.result;
+  if (!res) return;
+  const range = pitchRange(res.items);
+  document.querySelectorAll("#rolls canvas.roll").forEach((canvas, i) => {
+    const g = canvas.getContext("2d");
+    drawRoll(g, res.items[i], range, 0, 0, canvas.width, canvas.height, i === playing ? fraction : null);
+    canvas.parentElement.classList.toggle("playing", i === playing);
+  });
+}
+
+function showMixer(res) {
+  state.mixer.result = res;
+  state.mixer.buffer = null;
+  const rolls = $("#rolls");
+  rolls.replaceChildren();
+  res.items.forEach((it, i) => {
+    const fig = document.createElement("figure");
+    const canvas = document.createElement("canvas");
+    canvas.className = "roll";
+    canvas.width = 480;
+    canvas.height = 96;
+    const cap = document.createElement("figcaption");
+    cap.textContent = i === 0 ? "A" : i === res.items.length - 1 ? "B" : `step ${i + 1}`;
+    fig.append(cap, canvas);
+    fig.addEventListener("click", () => playMixer(it.start_s));
+    rolls.append(fig);
+  });
+  drawMixer();
+  for (const [id, url] of [["#download-midi", res.midi], ["#download-wav", res.wav]]) {
+    const a = $(id);
+    a.hidden = !url;
+    if (url) { a.href = url; a.download = url.split("/").pop(); }
+  }
+  $("#play").disabled = false;
+}
+
+// -- playing ----------------------------------------------------------------------------------------
+
+function audioContext() {
+  if (!state.ctx) state.ctx = new AudioContext();
+  if (state.ctx.state === "suspended") state.ctx.resume();
+  return state.ctx;
+}
+
+function bufferOf(samples) {
+  const ctx = audioContext();
+  const buf = ctx.createBuffer(1, samples.length, state.synth.sample_rate);
+  buf.copyToChannel(samples, 0);
+  return buf;
+}
+
+function mixerPosition() {
+  const m = state.mixer;
+  return m.playing ? state.ctx.currentTime - m.startedAt : m.offset;
+}
+
+function stopMixer(keepPosition) {
+  const m = state.mixer;
+  if (m.source) { m.source.onended = null; m.source.stop(); m.source = null; }
+  if (m.playing) m.offset = keepPosition ? state.ctx.currentTime - m.startedAt : 0;
+  m.playing = false;
+  $("#play").textContent = "Play";
+}
+
+function playMixer(from = null) {
+  const m = state.mixer;
+  if (!m.result) return;
+  stopBlender();
+  stopMixer(true);
+  if (!m.buffer) m.buffer = bufferOf(Synth.renderItems(m.result.items, state.synth));
+  const ctx = audioContext();
+  const offset = from !== null ? from : m.offset >= m.buffer.duration ? 0 : m.offset;
+  const src = ctx.createBufferSource();
+  src.buffer = m.buffer;
+  src.connect(ctx.destination);
+  src.onended = () => { m.source = null; m.playing = false; m.offset = 0; $("#play").textContent = "Play"; drawMixer(); };
+  src.start(0, offset);
+  m.source = src;
+  m.startedAt = ctx.currentTime - offset;
+  m.playing = true;
+  $("#play").textContent = "Pause";
+  requestAnimationFrame(tickMixer);
+}
+
+function tickMixer() {
+  const m = state.mixer;
+  if (!m.playing) return;
+  const pos = mixerPosition();
+  const items = m.result.items;
+  let index = -1, fraction = 0;
+  items.forEach((it, i) => {
+    if (pos >= it.start_s && pos < it.end_s) { index = i; fraction = (pos - it.start_s) / (it.end_s - it.start_s); }
+  });
+  drawMixer(index, fraction);
+  requestAnimationFrame(tickMixer);
+}
+
+function toggleMixer() {
+  if (state.mixer.playing) stopMixer(true); else playMixer();
+}
+
+// -- the blender ------------------------------------------------------------------------------------
+
+function drawBlender() {
+  const b = state.blender, res = b.result;
+  if (!res) return;
+  const canvas = $("#grid"), g = canvas.getContext("2d");
+  const n = b.n, size = canvas.width / n, pad = 3, range = pitchRange(res.items);
+  g.fillStyle = "#ece8df";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  res.items.forEach((it, i) => {
+    const r = Math.floor(i / n), c = i % n;
+    drawRoll(g, it, range, c * size + pad, r * size + pad, size - 2 * pad, size - 2 * pad);
+    if (i === b.cell) {
+      g.strokeStyle = b.playing ? "#d9480f" : "#2f6f8f";
+      g.lineWidth = 3;
+      g.strokeRect(c * size + 1.5, r * size + 1.5, size - 3, size - 3);
+    }
+  });
+}
+
+function placePuck() {
+  const b = state.blender, canvas = $("#grid"), puck = $("#puck");
+  const size = canvas.clientWidth / b.n, r = Math.floor(b.cell / b.n), c = b.cell % b.n;
+  puck.style.left = `${(c + 0.5) * size}px`;
+  puck.style.top = `${(r + 0.5) * size}px`;
+  $("#cell-label").textContent = `cell ${r + 1},${c + 1}`;
+}
+
+function setCell(cell) {
+  const b = state.blender;
+  if (cell === b.cell) return;
+  b.cell = cell;
+  placePuck();
+  if (b.playing) loopCell();
+  drawBlender();
+}
+
+function cellBuffer(i) {
+  const b = state.blender;
+  if (!b.buffers.has(i)) {
+    const it = b.result.items[i];
+    b.buffers.set(i, bufferOf(Synth.renderItems([{ ...it, start_step: 0 }], state.synth)));
+  }
+  return b.buffers.get(i);
+}
+
+function loopCell() {
+  const b = state.blender;
+  if (b.source) { b.source.stop(); b.source = null; }
+  const ctx = audioContext(), it = b.result.items[b.cell];
+  const src = ctx.createBufferSource();
+  src.buffer = cellBuffer(b.cell);
+  src.loop = true;
+  src.loopStart = 0;
+  src.loopEnd = it.steps * Synth.stepSeconds(state.synth);
+  src.connect(ctx.destination);
+  src.start();
+  b.source = src;
+}
+
+function stopBlender() {
+  const b = state.blender;
+  if (b.source) { b.source.stop(); b.source = null; }
+  b.playing = false;
+  $("#loop").textContent = "Play";
+  drawBlender();
+}
+
+function toggleBlender() {
+  const b = state.blender;
+  if (!b.result) return;
+  if (b.playing) { stopBlender(); return; }
+  stopMixer(true);
+  b.playing = true;
+  loopCell();
+  $("#loop").textContent = "Stop";
+  drawBlender();
+}
+
+function showBlender(res, n) {
+  const b = state.blender;
+  stopBlender();
+  b.result = res;
+  b.n = n;
+  b.buffers = new Map();
+  b.cell = Math.floor(n / 2) * n + Math.floor(n / 2);
+  $("#grid-wrap").hidden = false;
+  $("#loop").disabled = false;
+  const a = $("#download-grid");
+  a.hidden = !res.midi;
+  if (res.midi) { a.href = res.midi; a.download = "grid.mid"; }
+  drawBlender();
+  placePuck();
+}
+
+function dragPuck() {
+  const canvas = $("#grid"), puck = $("#puck");
+  let dragging = false;
+  const move = (e) => {
+    const rect = canvas.getBoundingClientRect(), n = state.blender.n;
+    const x = Math.min(Math.max(e.clientX - rect.left, 0), rect.width - 1);
+    const y = Math.min(Math.max(e.clientY - rect.top, 0), rect.height - 1);
+    puck.style.left = `${x}px`;
+    puck.style.top = `${y}px`;
+    const cell = Math.floor(y / rect.height * n) * n + Math.floor(x / rect.width * n);
+    if (cell !== state.blender.cell) setCell(cell);
+  };
+  const start = (e) => { if (!state.blender.result) return; dragging = true; puck.setPointerCapture?.(e.pointerId); move(e); };
+  puck.addEventListener("pointerdown", start);
+  canvas.addEventListener("pointerdown", start);
+  window.addEventListener("pointermove", (e) => { if (dragging) move(e); });
+  window.addEventListener("pointerup", () => { if (dragging) { dragging = false; placePuck(); } });
+  puck.addEventListener("keydown", (e) => {
+    const b = state.blender, r = Math.floor(b.cell / b.n), c = b.cell % b.n;
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (!moves[e.key]) return;
+    e.preventDefault();
+    const [dr, dc] = moves[e.key];
+    setCell(Math.min(Math.max(r + dr, 0), b.n - 1) * b.n + Math.min(Math.max(c + dc, 0), b.n - 1));
+  });
+}
+
+// -- wiring -----------------------------------------------------------------------------------------
+
+async function busy(button, work) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = "working…";
+  try { await work(); } finally { button.disabled = false; button.textContent = label; }
+}
+
+async function main() {
+  const [models, examples] = await Promise.all([api("/api/models"), api("/api/examples")]);
+  state.synth = models.synth;
+  state.examples = examples.examples;
+  for (const m of models.models) {
+    if (m.verbs.includes("interpolate")) $("#model").add(new Option(m.name, m.name, false, m.default));
+  }
+  const names = state.examples.map((e) => e.name);
+  const pick = (want, i) => (names.includes(want) ? want : names[i % names.length]);
+  const mixerEnds = [makeEnd($("#mixer-ends"), "A", pick("morning", 0)), makeEnd($("#mixer-ends"), "B", pick("evening", 1))];
+  const corners = ["morning", "evening", "dance", "lullaby"].map((want, i) =>
+    makeEnd($("#blender-ends"), ["top left", "top right", "bottom left", "bottom right"][i], pick(want, i)));
+
+  for (const id of ["steps", "temperature"]) {
+    $("#" + id).addEventListener("input", () => { $(`#${id}-out`).textContent = $("#" + id).value; });
+  }
+  $("#interpolate").addEventListener("click", () => busy($("#interpolate"), async () => {
+    showError("#mixer-error", "");
+    try {
+      const form = new FormData();
+      await addEnds(form, mixerEnds);
+      form.append("n", $("#steps").value);
+      form.append("temperature", $("#temperature").value);
+      form.append("model", $("#model").value);
+      stopMixer(false);
+      showMixer(await api("/api/interpolate", form));
+    } catch (e) { showError("#mixer-error", e.message); }
+  }));
+  $("#play").addEventListener("click", toggleMixer);
+
+  $("#blend").addEventListener("click", () => busy($("#blend"), async () => {
+    showError("#blender-error", "");
+    try {
+      const form = new FormData(), n = Number($("#grid-n").value);
+      await addEnds(form, corners);
+      form.append("n", String(n));
+      form.append("model", $("#model").value);
+      showBlender(await api("/api/grid", form), n);
+    } catch (e) { showError("#blender-error", e.message); }
+  }));
+  $("#loop").addEventListener("click", toggleBlender);
+  dragPuck();
+
+  document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
+    document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+    for (const id of ["mixer", "blender"]) $("#" + id).hidden = id !== tab.dataset.tab;
+    if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
+  }));
+  document.addEventListener("keydown", (e) => {
+    if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
+    e.preventDefault();
+    if (!$("#mixer").hidden) toggleMixer(); else toggleBlender();
+  });
+  document.body.dataset.ready = "true";
+}
+
+window.mvae = {
+  state: () => ({
+    audio: state.ctx ? state.ctx.state : "none",
+    mixer: { playing: state.mixer.playing, position: state.mixer.result ? mixerPosition() : 0,
+             rolls: document.querySelectorAll("#rolls canvas.roll").length },
+    blender: { playing: state.blender.playing, cell: state.blender.cell, n: state.blender.n },
+  }),
+  // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
+  mixSamples: (stride = 1) => {
+    const s = Synth.renderItems(state.mixer.result.items, state.synth);
+    return Array.from(s.filter((_, i) => i % stride === 0));
+  },
+};
+
+main().catch((e) => showError("#mixer-error", `could not start: ${e.message}`));

@@ -1,0 +1,173 @@
+"""The page of `mvae serve` in a real browser: Playwright drives the system's Chromium (headless) against
+a live server on the bundled default model, with every request off this machine refused. It picks two
+examples, interpolates, checks the n piano rolls are drawn, plays (AudioContext running, playhead moving),
+checks the page's audio is the server's WAV, blends four corners and drags the puck.
+
+Chromium comes from the system (`apt-get install chromium`; Playwright cannot download its own browser
+here). Without it the test is skipped, unless MVAE_REQUIRE_BROWSER=1 (set by .ci/run, which installs
+it): then a missing browser fails. MVAE_SCREENSHOTS=FOLDER keeps its pictures there (the README's:
+`MVAE_SCREENSHOTS=docs python -m pytest tests/test_serve_browser.py`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = os.environ.get("MVAE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+REQUIRED = os.environ.get("MVAE_REQUIRE_BROWSER") == "1"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    missing = "playwright is not installed" if sync_playwright is None else \
+        "no Chromium on this machine (apt-get install chromium)" if not CHROMIUM else None
+    if missing:
+        if REQUIRED:
+            pytest.fail(f"the browser test is required here (MVAE_REQUIRE_BROWSER=1) but {missing}")
+        pytest.skip(missing)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    import uvicorn
+
+    from musicvae_lite.serve.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 120
+    while not server.started:
+        assert thread.is_alive() and time.time() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
+
+
+def _set_range(page, selector: str, value: int) -> None:
+    page.eval_on_selector(selector, "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", str(value))
+
+
+def _drag_puck_to(page, fx: float, fy: float) -> None:
+    """Drag the puck to a point of the grid given as fractions of its width and height."""
+    grid, puck = page.locator("#grid").bounding_box(), page.locator("#puck").bounding_box()
+    page.mouse.move(puck["x"] + puck["width"] / 2, puck["y"] + puck["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(grid["x"] + fx * grid["width"], grid["y"] + fy * grid["height"], steps=10)
+    page.mouse.up()
+
+
+def test_mixer_and_blender_in_chromium(live_server, tmp_path):
+    sync_playwright = _playwright()
+    import soundfile
+
+    foreign, errors = [], []
+
+    def offline(route):
+        host = route.request.url.split("/")[2] if "://" in route.request.url else ""
+        if route.request.url.startswith(live_server) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            foreign.append(host or route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 860})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.route("**/*", offline)
+            page.goto(live_server + "/")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+
+            # the Mixer: two examples, 5 steps
+            ends = page.locator("#mixer-ends select.source")
+            ends.nth(0).select_option("example:dance")
+            ends.nth(1).select_option("example:lullaby")
+            _set_range(page, "#steps", 5)
+            page.click("#interpolate")
+            page.wait_for_function("window.mvae.state().mixer.rolls === 5", timeout=30_000)
+            inked = page.evaluate("""() => [...document.querySelectorAll('#rolls canvas.roll')].map((c) => {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0;
+                for (let i = 0; i < d.length; i += 4) if (d[i] === 47 && d[i + 1] === 111 && d[i + 2] === 143) n++;
+                return n; })""")
+            assert len(inked) == 5 and min(inked) > 50, inked  # every roll has notes drawn in it
+
+            # what the page plays is the server's WAV
+            wav_url = page.get_attribute("#download-wav", "href")
+            with urllib.request.urlopen(live_server + wav_url) as f:
+                served, rate = soundfile.read(io.BytesIO(f.read()), dtype="float32")
+            stride = 11
+            ours = np.array(page.evaluate(f"window.mvae.mixSamples({stride})"), np.float32)
+            assert rate == 22050 and len(ours) == len(served[::stride])
+            assert np.abs(ours - served[::stride]).max() < 2e-4  # the WAV's 16-bit rounding, nothing more
+
+            # play with the space bar: the AudioContext runs and the playhead moves
+            page.locator("body").press("Space")
+            page.wait_for_function("window.mvae.state().audio === 'running'", timeout=10_000)
+            first = page.evaluate("window.mvae.state().mixer.position")
+            page.wait_for_timeout(600)
+            state = page.evaluate("window.mvae.state()")
+            assert state["mixer"]["playing"] and state["mixer"]["position"] > first + 0.2
+            page.wait_for_selector("#rolls figure.playing")
+            page.locator("body").press("Space")
+            assert not page.evaluate("window.mvae.state().mixer.playing")
+            page.locator("body").press("Space")  # play on for the picture
+            page.wait_for_timeout(900)
+            page.screenshot(path=str(tmp_path / "mixer.png"))
+
+            # the Blender: four example corners, a 5 x 5 grid, the puck dragged while its cell loops
+            page.click(".tab[data-tab=blender]")
+            page.click("#blend")
+            page.wait_for_function("window.mvae.state().blender.n === 5", timeout=30_000)
+            assert page.evaluate("window.mvae.state().blender.cell") == 12  # starts in the middle
+            page.click("#loop")
+            assert page.evaluate("window.mvae.state().blender.playing")
+            assert not page.evaluate("window.mvae.state().mixer.playing")  # one thing plays at a time
+            _drag_puck_to(page, 0.05, 0.05)
+            assert page.evaluate("window.mvae.state().blender.cell") == 0
+            _drag_puck_to(page, 0.95, 0.7)
+            state = page.evaluate("window.mvae.state()")
+            assert state["blender"]["cell"] == 3 * 5 + 4 and state["blender"]["playing"]
+            assert page.inner_text("#cell-label") == "cell 4,5"
+            page.screenshot(path=str(tmp_path / "blender.png"), full_page=True)
+            if os.environ.get("MVAE_SCREENSHOTS"):
+                for name in ("mixer.png", "blender.png"):
+                    shutil.copyfile(tmp_path / name, Path(os.environ["MVAE_SCREENSHOTS"]) / f"serve_{name}")
+
+            assert errors == [], errors
+            # a bad upload shows the server's one-line reason (and the console notes the 422)
+            bad = tmp_path / "notes.mid"
+            bad.write_bytes(b"this is a text file\n")
+            page.click(".tab[data-tab=mixer]")
+            ends.nth(0).select_option("upload")
+            page.locator("#mixer-ends input.file").nth(0).set_input_files(str(bad))
+            page.click("#interpolate")
+            page.wait_for_selector("#mixer-error:not([hidden])")
+            assert page.inner_text("#mixer-error") == "notes.mid: not a MIDI file (no MThd header)"
+        finally:
+            browser.close()
+    assert foreign == [], f"the page asked for things off this machine: {foreign}"
+    assert [e for e in errors if "status of 422" not in e] == [], errors
+    assert Path(tmp_path / "blender.png").stat().st_size > 10_000
