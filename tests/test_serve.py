@@ -230,3 +230,20 @@ def test_upload_of_a_real_melody_of_the_users(client, tmp_path):
     r = client.post("/api/interpolate", files=ends(path.read_bytes(), EVENING, ("mine.mid", "e.mid")), data={"n": "3"})
     assert r.status_code == 200
     assert io.BytesIO(client.get(r.json()["wav"]).content).read(4) == b"RIFF"
+
+
+def test_requests_at_once_use_separate_replicas():
+    from musicvae_lite.serve.models import ModelPool
+
+    pool = ModelPool(replicas=2)
+    got = []
+    with pool.borrow(None) as one, pool.borrow(None) as two:
+        assert one.model is not two.model and one.model.vae is not two.model.vae
+        for p1, p2 in zip(one.model.vae.parameters(), two.model.vae.parameters()):
+            assert p1 is not p2 and bool((p1 == p2).all())
+        third = threading.Thread(target=lambda: got.append(pool.borrow(None).__enter__()))
+        third.start()
+        third.join(0.3)
+        assert third.is_alive() and not got  # both replicas are taken: the third request waits
+    third.join(5)
+    assert got and got[0].model in (one.model, two.model)  # and gets one back, never a third copy

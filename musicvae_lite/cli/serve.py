@@ -19,13 +19,17 @@ def serve(
                                            "0.0.0.0 lets anyone who can reach it use the server.")] = "127.0.0.1",
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the web browser.")] = False,
     model: Annotated[Optional[list[Path]], typer.Option(
-        "--model", "-m", help="Also offer this run folder or checkpoint (by its name); repeatable. The bundled "
+        "--model", "-m", metavar="RUN", help="Also offer this run folder or checkpoint (by its name); repeatable. The bundled "
         "models are always offered.")] = None,
+    replicas: Annotated[Optional[int], typer.Option(
+        help="Copies of each model that serve requests at once (default: one per core, up to 4).")] = None,
 ) -> None:
     """A Melody Mixer and a 4-corner blender in the browser, on the bundled models, offline."""
     with user_errors():
         if not 1 <= port <= 65535:
             raise MvaeError(f"--port must be 1..65535, got {port}")
+        if replicas is not None and not 1 <= replicas <= 64:
+            raise MvaeError(f"--replicas must be 1..64, got {replicas}")
         try:
             import uvicorn
 
@@ -36,7 +40,7 @@ def serve(
         generation_threads()
         extra = {_served_name(p): p for p in model or []}
         loopback = host in LOOPBACK_HOSTS
-        app = create_app(extra, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+        app = create_app(extra, allowed_hosts=LOOPBACK_HOSTS if loopback else None, replicas=replicas)
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{shown}:{port}/"
         if not loopback:

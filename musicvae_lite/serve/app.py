@@ -59,12 +59,13 @@ Window = Annotated[int, Form(ge=0, le=10_000, description="which window of the f
 
 def create_app(models: dict[str, str | Path] | None = None, *, bundled: bool = True,
                allowed_hosts: tuple[str, ...] | None = LOOPBACK, store_root: str | Path | None = None,
-               preload: bool = True) -> FastAPI:
+               preload: bool = True, replicas: int | None = None) -> FastAPI:
     """The app. `models`: extra models to offer (name -> run folder or checkpoint) beside the bundled
     ones (`bundled=False` offers only those); `allowed_hosts`: the host names requests and browser
     origins may use (None: any, for a server bound to a public address on purpose); `preload`: load
-    the default model when the server starts rather than on the first request."""
-    pool = ModelPool(models, bundled=bundled)
+    the default model when the server starts rather than on the first request; `replicas`: copies of
+    each model that decode at once (default one per core, up to 4; serve/models.py)."""
+    pool = ModelPool(models, bundled=bundled, replicas=replicas)
     store = ResultStore(store_root)
 
     @asynccontextmanager
@@ -179,15 +180,13 @@ def create_app(models: dict[str, str | Path] | None = None, *, bundled: bool = T
                 options = {**options, "windows": tuple(windows)}
 
             def work():
-                served = pool.get(model)
-                with served.lock:
-                    family = served.loaded.family
-                    family.check(verb, options)
-                    from musicvae_lite.core.family import Request as VerbRequest
+                from musicvae_lite.core.family import Request as VerbRequest
 
-                    out = getattr(family, verb)(served.loaded.model,
-                                                VerbRequest(tuple(inputs), result.folder, False, options, formats))
-                return served.name, out
+                with pool.borrow(model) as loaded:
+                    loaded.family.check(verb, options)
+                    out = getattr(loaded.family, verb)(loaded.model,
+                                                       VerbRequest(tuple(inputs), result.folder, False, options, formats))
+                return model or pool.default(), out
 
             name, output = await run_in_threadpool(work)
         except MvaeError as e:

@@ -6,7 +6,12 @@ sharing it would make seeded results depend on timing."""
 
 from __future__ import annotations
 
+import copy
+import os
+import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +26,17 @@ class UnknownModel(MvaeError):
 class Served:
     name: str
     spec: str  # a bundled name, or the run folder / checkpoint given on the command line
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    loaded: object | None = None  # families.Loaded, once loaded
+    loaded: object | None = None  # families.Loaded, once loaded (the first replica)
+    free: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)  # replicas no request holds
+    made: int = 0  # replicas made so far
 
 
 class ModelPool:
-    def __init__(self, extra: dict[str, str | Path] | None = None, *, bundled: bool = True):
+    def __init__(self, extra: dict[str, str | Path] | None = None, *, bundled: bool = True,
+                 replicas: int | None = None):
         from musicvae_lite import families
 
+        self.replicas = max(1, replicas or min(os.cpu_count() or 1, 4))
         self._served: dict[str, Served] = {}
         if bundled:
             for family in families.FAMILIES.values():
@@ -66,7 +74,29 @@ class ModelPool:
                         raise MvaeError(f"{served.spec}: {loaded.family.name} models cannot be served "
                                         f"(the page draws and plays music families only)")
                     served.loaded = loaded
+                    served.made = 1
+                    served.free.put(loaded)
         return served
+
+    @contextmanager
+    def borrow(self, name: str | None) -> Iterator[object]:
+        """A replica of the model `name` (a `families.Loaded`) for this request alone, returned after."""
+        served = self.get(name)
+        try:
+            replica = served.free.get_nowait()
+        except queue.Empty:
+            replica = None
+            with self._load_lock:
+                if served.made < self.replicas:
+                    served.made += 1
+                    replica = copy.copy(served.loaded)
+                    replica.model = copy.deepcopy(served.loaded.model)
+            if replica is None:
+                replica = served.free.get()
+        try:
+            yield replica
+        finally:
+            served.free.put(replica)
 
     def describe(self) -> list[dict]:
         """What /api/models says of each model (the family and verbs need no loading for bundled ones)."""
