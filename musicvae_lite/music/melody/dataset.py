@@ -69,6 +69,7 @@ class BuildSummary:
     seconds: float
     config: dict = field(default_factory=dict)
     split: dict = field(default_factory=dict)  # what cleaning the split did (split.SplitReport), if it ran
+    capped: dict = field(default_factory=dict)  # what --max-windows-per-file dropped, if given
 
     def lines(self) -> list[str]:
         """A human summary, a line each."""
@@ -84,6 +85,9 @@ class BuildSummary:
                        f"{self.split['eval_windows_dropped']} held-out windows dropped as copies of training "
                        f"windows up to transposition; {self.split.get('train_windows_dropped', 0)} training "
                        f"windows dropped as repeats of another file's")
+        if self.capped:
+            out.append(f"at most {self.capped['max_windows_per_file']} windows a file: "
+                       f"{self.capped['windows_dropped']} dropped")
         out.append(f"wrote {self.out_dir}/train.npz, eval.npz, skipped.tsv, summary.json")
         return out
 
@@ -184,10 +188,16 @@ def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
 
 def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = ExtractConfig(), *,
                   eval_fraction: float = 0.1, seed: int = 0, workers: int | None = None,
-                  force: bool = False, progress: bool = False, clean: bool = True) -> BuildSummary:
-    """Extract windows from `sources` and write the dataset folder (see the module docstring)."""
+                  force: bool = False, progress: bool = False, clean: bool = True,
+                  max_windows_per_file: int | None = None) -> BuildSummary:
+    """Extract windows from `sources` and write the dataset folder (see the module docstring).
+    `max_windows_per_file` keeps at most that many windows of each file, evenly spaced through it, so
+    that long pieces do not outweigh short tunes (a Palestrina mass gives ~90 16-bar windows a voice,
+    an Essen song one to three)."""
     if not 0.0 <= eval_fraction < 1.0:
         raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
+    if max_windows_per_file is not None and max_windows_per_file < 1:
+        raise DatasetError(f"--max-windows-per-file must be at least 1, got {max_windows_per_file}")
     out = Path(out_dir)
     names = ("train.npz", "eval.npz", "skipped.tsv", "summary.json")
     if not force and any((out / n).exists() for n in names):
@@ -218,6 +228,15 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
 
         in_eval, keep, split_report = clean_split([r.path for r in used], [r.events for r in used], in_eval,
                                                   lambda path: is_eval_file(path, eval_fraction, seed))
+    capped = 0
+    if max_windows_per_file is not None:
+        for mask in keep:
+            kept = np.flatnonzero(mask)
+            if len(kept) > max_windows_per_file:
+                chosen = kept[np.round(np.linspace(0, len(kept) - 1, max_windows_per_file)).astype(int)]
+                mask[:] = False
+                mask[chosen] = True
+                capped += len(kept) - max_windows_per_file
     out.mkdir(parents=True, exist_ok=True)
     all_files = np.array([r.path for r in used])
     file_qpm = np.array([np.nan if r.qpm is None else r.qpm for r in used], np.float32)
@@ -240,6 +259,8 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     summary = BuildSummary(str(out), len(files), len(used), counts, tunes,
                            dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict(),
                            split_report.to_dict() if split_report else {})
+    if max_windows_per_file is not None:
+        summary.capped = {"max_windows_per_file": max_windows_per_file, "windows_dropped": capped}
     data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
     atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
     return summary

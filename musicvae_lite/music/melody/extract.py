@@ -200,9 +200,23 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
         keep = _first_unique(wins)  # the default mode dedupes per file
         wins, ticks, track = wins[keep], ticks[keep], track[keep]
     if not len(wins):
-        raise NoMelodyError(midi.path, f"no melody of at least {cfg.bars} bars", kind="too-short")
+        raise NoMelodyError(midi.path, f"no melody of at least {cfg.bars} bars{_length_note(tracks, tick_per_step, cfg)}",
+                            kind="too-short")
     return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm, track.astype(np.int32),
                    describe_tracks(midi))
+
+
+def _length_note(tracks, tick_per_step: float, cfg: ExtractConfig) -> str:
+    """What the file has instead, for the too-short message: how many bars its melodic notes span."""
+    starts = [int(t.start.min()) for t in tracks if len(t.start)]
+    if not starts:
+        return ""
+    span = max(int(t.end.max()) for t in tracks if len(t.end)) - min(starts)
+    bars = span / (tick_per_step * STEPS_PER_BAR)
+    if bars < cfg.bars:
+        return f": its melody lasts {bars:.3g} bars"
+    return (f": its melody spans {bars:.3g} bars, but no {cfg.bars} of them run without a rest of "
+            f"{cfg.gap_bars} bar{'s' if cfg.gap_bars != 1 else ''} or more")
 
 
 def _first_unique(rows: np.ndarray) -> np.ndarray:

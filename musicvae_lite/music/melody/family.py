@@ -36,7 +36,8 @@ class MelodyFamily(Family):
         "encode": ("window",),
         "decode": _GENERATE,
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
-        "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "keep_duplicates", "progress"),
+        "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "keep_duplicates",
+                       "max_windows_per_file", "progress"),
         "windows": ("bars", "compat"),
     }
     EVAL_OPTIONS = ("batch_size", "limit")
@@ -82,7 +83,8 @@ class MelodyFamily(Family):
                                 eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                                 workers=request.get("workers"), force=request.force,
                                 progress=request.get("progress", False),
-                                clean=not request.get("keep_duplicates", False))
+                                clean=not request.get("keep_duplicates", False),
+                                max_windows_per_file=request.get("max_windows_per_file"))
         return Output([], summary.lines())
 
     def windows(self, request: Request) -> Output:
