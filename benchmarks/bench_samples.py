@@ -161,10 +161,10 @@ def valid_rows(values: np.ndarray) -> np.ndarray:
 
 
 def compare(candidate: np.ndarray, heldout: np.ndarray, name: str, rule: str,
-            intra_cache: dict[str, np.ndarray]) -> FeatureResult:
-    """The figures of feature `name` for candidate windows (n, steps) against held-out ones (m, steps);
-    the held-out intra-set distances are computed once per feature and kept in `intra_cache`."""
-    fc, fh = FEATURES[name](candidate), FEATURES[name](heldout)
+            intra_cache: dict[str, np.ndarray], features: dict[str, Callable] = FEATURES) -> FeatureResult:
+    """The figures of feature `name` (of `features`) for candidate windows (n, steps) against held-out ones
+    (m, steps); the held-out intra-set distances are computed once per feature and kept in `intra_cache`."""
+    fc, fh = features[name](candidate), features[name](heldout)
     keep_c, keep_h = valid_rows(fc), valid_rows(fh)
     rc, rh = _as_rows(fc)[keep_c], _as_rows(fh)[keep_h]  # (n', d), (m', d)
     if len(rc) < 2 or len(rh) < 3:

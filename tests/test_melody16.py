@@ -96,3 +96,28 @@ def test_16_bar_verbs_write_16_bar_melodies(tiny16, tmp_path):
     assert again.items[0]["events"] == window.tolist() and all(p.suffix == ".mid" for p in again.paths)
     with pytest.raises(MvaeError, match="its melody lasts 5 bars"):
         family.interpolate(tiny16, Request((str(tune(tmp_path / "s.mid", 5, 5)), str(b)), tmp_path / "x"))
+
+
+def bar(*pitches, hold: int = 3) -> list[int]:
+    """A bar of note-ons (each followed by `hold` held steps), from MIDI pitches."""
+    out = []
+    for p in pitches:
+        out += [p - 19] + [0] * hold
+    return out
+
+
+def test_structure_counts_exact_and_transposed_repeats():
+    from musicvae_lite.music.melody.structure import adjacent_similarity, bar_similarity, exact_repeats, transposed_repeats
+
+    a, a_up, b, rest = bar(60, 62, 64, 65), bar(62, 64, 66, 67), bar(67, 65, 64, 62), [1] + [0] * 15
+    song = np.array(a + a_up + a + b + rest + b, np.uint8)  # bars with notes: a a' a b b (the rest is not counted)
+    assert exact_repeats(song) == pytest.approx(2 / 4)  # the third a and the second b
+    assert transposed_repeats(song) == pytest.approx(1 / 4)  # a' (a up a tone)
+    assert bar_similarity(song)[0] == pytest.approx(12 / 16)  # a vs a': the held steps agree
+    assert adjacent_similarity(np.stack([song, song])) == pytest.approx([np.mean(bar_similarity(song))] * 2)
+    wander = np.array(bar(60, 61, 62, 63) + bar(64, 66, 67, 69) + bar(70, 60, 65, 72) + bar(59, 71, 61, 68), np.uint8)
+    assert exact_repeats(wander) == 0 and transposed_repeats(wander) == 0
+    held = np.array(bar(60, hold=15) + [0] * 16 + [0] * 16, np.uint8)  # one note held on: nothing to count
+    assert np.isnan(exact_repeats(held)) and np.isnan(transposed_repeats(held))
+    with pytest.raises(MvaeError, match="whole bars"):
+        exact_repeats(np.zeros(40, np.uint8))
