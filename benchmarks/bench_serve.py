@@ -57,6 +57,12 @@ def start_server(port: int, replicas: int | None = None) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def httpx_errors() -> type[Exception]:
+    import httpx
+
+    return httpx.TransportError
+
+
 def wait_ready(client, proc: subprocess.Popen, timeout: float = 120.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -65,8 +71,9 @@ def wait_ready(client, proc: subprocess.Popen, timeout: float = 120.0) -> None:
         try:
             if client.get("/api/health").status_code == 200:
                 return
-        except Exception:  # noqa: BLE001 - not listening yet
-            pass
+        except httpx_errors():  # not listening yet
+            time.sleep(0.1)
+            continue
         time.sleep(0.1)
     raise SystemExit("the server did not answer /api/health in time")
 

@@ -34,7 +34,7 @@ from common import finite
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from musicvae_lite.music.melody.structure import STRUCTURE, bar_similarity  # noqa: E402
+from musicvae_lite.music.melody.structure import STRUCTURE, bar_similarity
 
 FEATURES = {**STRUCTURE, **{k: BASIC[k] for k in ("note_count", "pitch_range", "mean_interval")}}
 

@@ -9,8 +9,8 @@ import random
 import numpy as np
 import pytest
 import torch
-
 from midifiles import write_midi
+
 from musicvae_lite.core.checkpoint import load_checkpoint, save_checkpoint
 from musicvae_lite.core.family import Request
 from musicvae_lite.errors import MvaeError
@@ -107,7 +107,12 @@ def bar(*pitches, hold: int = 3) -> list[int]:
 
 
 def test_structure_counts_exact_and_transposed_repeats():
-    from musicvae_lite.music.melody.structure import adjacent_similarity, bar_similarity, exact_repeats, transposed_repeats
+    from musicvae_lite.music.melody.structure import (
+        adjacent_similarity,
+        bar_similarity,
+        exact_repeats,
+        transposed_repeats,
+    )
 
     a, a_up, b, rest = bar(60, 62, 64, 65), bar(62, 64, 66, 67), bar(67, 65, 64, 62), [1] + [0] * 15
     song = np.array(a + a_up + a + b + rest + b, np.uint8)  # bars with notes: a a' a b b (the rest is not counted)
