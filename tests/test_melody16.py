@@ -126,3 +126,12 @@ def test_structure_counts_exact_and_transposed_repeats():
     assert np.isnan(exact_repeats(held)) and np.isnan(transposed_repeats(held))
     with pytest.raises(MvaeError, match="whole bars"):
         exact_repeats(np.zeros(40, np.uint8))
+
+
+def test_eval_subsets_spread_through_the_dataset():
+    from musicvae_lite.music.melody.data import spread
+
+    assert spread(10, None).tolist() == list(range(10)) and spread(10, 20).tolist() == list(range(10))
+    assert spread(10, 3).tolist() == [0, 4, 9] or spread(10, 3).tolist() == [0, 5, 9]
+    picked = spread(2759, 1024)
+    assert len(picked) == 1024 and picked[0] == 0 and picked[-1] == 2758  # the last collection is reached

@@ -104,15 +104,17 @@ class MelodyFamily(Family):
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
         from musicvae_lite.core.device import pick_device
-        from musicvae_lite.music.melody.data import load_melody_data
+        import numpy as np
+
+        from musicvae_lite.music.melody.data import load_melody_data, spread
         from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
 
         melodies = load_melody_data(data, model.config.bars)
-        limit = options.get("limit")
-        windows = melodies.eval if limit is None else melodies.eval[:limit]
+        chosen = spread(len(melodies.eval), options.get("limit"))  # evenly through the collections
+        windows = melodies.eval[chosen]
         collections = melodies.eval_collections
-        if collections is not None and limit is not None:
-            collections = collections[:limit]
+        if collections is not None:
+            collections = np.asarray(collections)[chosen]
         if not len(windows):
             raise MvaeError(f"{data} has no evaluation windows")
         result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256,
