@@ -19,11 +19,7 @@ Transposition is a training-time augmentation and is not stored.
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
-import os
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,17 +27,20 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError, OverwriteError
+from musicvae_lite.errors import OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+from musicvae_lite.music.sources import (  # noqa: F401 - DatasetError, is_eval_file: re-exported for callers
+    MIDI_SUFFIXES,
+    DatasetError,
+    collect_sources,
+    default_workers,
+    is_eval_file,
+    map_files,
+)
 
-MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
-
-
-class DatasetError(MvaeError):
-    """A dataset cannot be built or read as asked (nothing usable, output exists, ...)."""
 
 
 @dataclass
@@ -92,31 +91,6 @@ class BuildSummary:
         return out
 
 
-def collect_sources(sources: list[str]) -> tuple[list[str], list[FileResult]]:
-    """Expand files, folders (recursively, MIDI suffixes only) and glob patterns into a sorted,
-    de-duplicated list of files; sources that give nothing become FileResults with the reason."""
-    files: list[str] = []
-    problems: list[FileResult] = []
-    for src in sources:
-        if any(ch in src for ch in "*?[") and not os.path.exists(src):
-            found = sorted(p for p in glob.glob(src, recursive=True) if os.path.isfile(p))
-            if not found:
-                problems.append(FileResult(src, kind="missing", reason="the pattern matches no file"))
-            files.extend(found)
-        elif os.path.isdir(src):
-            found = sorted(str(p) for p in Path(src).rglob("*")
-                           if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
-            if not found:
-                problems.append(FileResult(src, kind="no-midi-in-folder",
-                                           reason=f"folder without MIDI files ({', '.join(MIDI_SUFFIXES)})"))
-            files.extend(found)
-        elif os.path.exists(src):
-            files.append(src)
-        else:
-            problems.append(FileResult(src, kind="missing", reason="no such file or folder"))
-    return list(dict.fromkeys(files)), problems
-
-
 def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
     try:
         w = extract_file(path, cfg)
@@ -132,58 +106,10 @@ def _extract_chunk(args: tuple[list[str], ExtractConfig]) -> list[FileResult]:
     return [_extract_one(p, cfg) for p in paths]
 
 
-def default_workers() -> int:
-    """Processes `data build` uses unless told otherwise: one per CPU available to this process."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
 def extract_many(paths: list[str], cfg: ExtractConfig = ExtractConfig(), workers: int | None = None,
                  progress: bool = False) -> list[FileResult]:
     """Extract every file, in parallel processes; results are aligned with `paths`."""
-    workers = default_workers() if workers is None else max(1, workers)
-    bar = _progress(len(paths), progress)
-    chunk = max(1, min(256, len(paths) // (workers * 16) or 1))
-    chunks = [(paths[i:i + chunk], cfg) for i in range(0, len(paths), chunk)]
-    results: list[FileResult] = []
-    if workers == 1 or len(chunks) == 1:
-        for c in chunks:
-            results.extend(_extract_chunk(c))
-            bar.update(len(c[0]))
-    else:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with ctx.Pool(workers) as pool:
-            for got in pool.imap(_extract_chunk, chunks):
-                results.extend(got)
-                bar.update(len(got))
-    bar.close()
-    return results
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", desc="extracting", dynamic_ncols=True)
-
-
-def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
-    """Whether a file belongs to the eval split: a stable hash of its name and the seed."""
-    digest = hashlib.blake2b(f"{seed}:{os.path.basename(path)}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 < eval_fraction
+    return map_files(_extract_chunk, paths, cfg, workers=workers, progress=progress)
 
 
 def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = ExtractConfig(), *,

@@ -1,0 +1,113 @@
+"""Reading many MIDI files into a dataset, for every music family: sources (files, folders, glob
+patterns) -> a sorted file list, a parallel map over the files with a progress bar (each family's
+extraction function never lets one bad file stop the batch), and the split by file: a stable hash of
+the file's name and a seed, so adding files never moves one between splits."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from musicvae_lite.errors import MvaeError
+
+MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
+
+
+class DatasetError(MvaeError):
+    """A dataset cannot be built or read as asked (nothing usable, output exists, ...)."""
+
+
+@dataclass
+class Skipped:
+    """A source that gave no file to read, and why (as a skipped file is reported)."""
+
+    path: str
+    kind: str
+    reason: str
+
+
+def collect_sources(sources: list[str]) -> tuple[list[str], list[Skipped]]:
+    """Expand files, folders (recursively, MIDI suffixes only) and glob patterns into a sorted,
+    de-duplicated list of files; sources that give nothing become FileResults with the reason."""
+    files: list[str] = []
+    problems: list[Skipped] = []
+    for src in sources:
+        if any(ch in src for ch in "*?[") and not os.path.exists(src):
+            found = sorted(p for p in glob.glob(src, recursive=True) if os.path.isfile(p))
+            if not found:
+                problems.append(Skipped(src, kind="missing", reason="the pattern matches no file"))
+            files.extend(found)
+        elif os.path.isdir(src):
+            found = sorted(str(p) for p in Path(src).rglob("*")
+                           if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(Skipped(src, kind="no-midi-in-folder",
+                                           reason=f"folder without MIDI files ({', '.join(MIDI_SUFFIXES)})"))
+            files.extend(found)
+        elif os.path.exists(src):
+            files.append(src)
+        else:
+            problems.append(Skipped(src, kind="missing", reason="no such file or folder"))
+    return list(dict.fromkeys(files)), problems
+
+
+def default_workers() -> int:
+    """Processes `data build` uses unless told otherwise: one per CPU available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def map_files(chunk_fn: Callable[[tuple[list[str], Any]], list], paths: list[str], arg: Any, *,
+              workers: int | None = None, progress: bool = False, desc: str = "extracting") -> list:
+    """`chunk_fn((paths_chunk, arg))` over chunks of `paths`, in `workers` processes (default: one per
+    CPU), with a progress bar; the results, one per path, in the order of `paths`. `chunk_fn` must be a
+    module-level function (it is sent to the worker processes)."""
+    workers = default_workers() if workers is None else max(1, workers)
+    bar = _progress(len(paths), progress, desc)
+    chunk = max(1, min(256, len(paths) // (workers * 16) or 1))
+    chunks = [(paths[i:i + chunk], arg) for i in range(0, len(paths), chunk)]
+    results: list = []
+    if workers == 1 or len(chunks) == 1:
+        for c in chunks:
+            results.extend(chunk_fn(c))
+            bar.update(len(c[0]))
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        with ctx.Pool(workers) as pool:
+            for got in pool.imap(chunk_fn, chunks):
+                results.extend(got)
+                bar.update(len(got))
+    bar.close()
+    return results
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, enabled: bool, desc: str = "extracting"):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc=desc, dynamic_ncols=True)
+
+
+def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
+    """Whether a file belongs to the eval split: a stable hash of its name and the seed."""
+    digest = hashlib.blake2b(f"{seed}:{os.path.basename(path)}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < eval_fraction
