@@ -1,0 +1,210 @@
+"""Building a drum dataset from MIDI files: sources -> parallel extraction (extract.py) -> split .npz
+files, for the drum VAE (the 512-class view) and GrooVAE (hits, velocities, offsets) alike.
+
+The output folder holds, readable with plain `numpy.load` (no pickle):
+
+    train.npz, eval.npz   classes (N, steps) uint16, the 512-class index of each step's hits (encoding.py);
+    [test.npz]            velocity (N, steps, 9) uint8, MIDI velocity where hit, 0 elsewhere;
+                          offset (N, steps, 9) float16, timing from the grid in [-0.5, 0.5) of a step;
+                          file_index (N,) int32 into `files`; start_bar (N,) int32; files (F,) source
+                          paths; file_qpm (F,) float32 (NaN: none set); bars, steps_per_quarter; config
+    skipped.tsv           every file that gave nothing: path, kind, reason
+    summary.json          files read, windows per split, files skipped per kind, how it was split, seconds
+
+The split is by file. When a source folder holds an `info.csv` with `midi_filename` and `split` columns
+(the Groove MIDI Dataset's official split: Gillick et al. 2019), its files follow it: train -> train,
+validation -> eval, test -> test. Other files go by the hash of their name (sources.py), train or eval.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musicvae_lite.errors import OverwriteError
+from musicvae_lite.files import atomic_write
+from musicvae_lite.music.drums.encoding import NUM_DRUMS, hits_to_classes
+from musicvae_lite.music.drums.extract import DrumConfig, DrumWindows, extract_drum_file
+from musicvae_lite.music.errors import MusicDataError
+from musicvae_lite.music.grid import STEPS_PER_QUARTER
+from musicvae_lite.music.sources import (
+    DatasetError,
+    collect_sources,
+    is_eval_file,
+    map_files,
+)
+
+SPLITS = ("train", "eval", "test")
+OFFICIAL = {"train": "train", "validation": "eval", "test": "test"}  # info.csv's names -> ours
+
+
+@dataclass
+class DrumResult:
+    """What one source file gave: windows, or why not."""
+
+    path: str
+    windows: DrumWindows | None = None
+    kind: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class DrumBuildSummary:
+    out_dir: str
+    files_read: int
+    files_used: int
+    windows: dict[str, int]
+    files: dict[str, int]
+    skipped: dict[str, int]
+    split: str  # "info.csv" (the official split, for the files it lists), "hash", or both
+    seconds: float
+    config: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"read {self.files_read} files in {self.seconds:.1f} s: {self.files_used} gave drum windows",
+               "; ".join(f"{s}: {self.windows[s]} windows from {self.files[s]} files" for s in SPLITS
+                         if s in self.windows) + f" (split: {self.split})"]
+        if self.skipped:
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
+            out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+        out.append(f"wrote {self.out_dir}/" + ", ".join(f"{s}.npz" for s in SPLITS if s in self.windows)
+                   + ", skipped.tsv, summary.json")
+        return out
+
+
+def _extract_one(path: str, cfg: DrumConfig) -> DrumResult:
+    try:
+        return DrumResult(path, extract_drum_file(path, cfg))
+    except MusicDataError as e:
+        return DrumResult(path, kind=e.kind, reason=e.reason)
+    except Exception as e:  # noqa: BLE001 - a batch job never dies on one file; the reason is kept
+        return DrumResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
+
+
+def _extract_chunk(args: tuple[list[str], DrumConfig]) -> list[DrumResult]:
+    paths, cfg = args
+    return [_extract_one(p, cfg) for p in paths]
+
+
+def official_split(sources: list[str]) -> dict[str, str]:
+    """File path -> our split name, from every `info.csv` with `midi_filename` and `split` columns found in
+    a source folder (or its parents up to the source); an unreadable or foreign csv is ignored."""
+    found: dict[str, str] = {}
+    for src in sources:
+        folder = Path(src)
+        if not folder.is_dir():
+            continue
+        for info in [folder / "info.csv", *sorted(folder.rglob("info.csv"))][:8]:
+            try:
+                with open(info, newline="", encoding="utf-8") as f:
+                    for row in csv.DictReader(f):
+                        split = OFFICIAL.get((row.get("split") or "").strip().lower())
+                        name = (row.get("midi_filename") or "").strip()
+                        if split and name:
+                            found[str((info.parent / name).resolve())] = split
+            except (OSError, UnicodeDecodeError, csv.Error):
+                continue
+    return found
+
+
+def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig = DrumConfig(), *,  # noqa: B008
+                       eval_fraction: float = 0.1, seed: int = 0, workers: int | None = None,
+                       force: bool = False, progress: bool = False) -> DrumBuildSummary:
+    """Extract drum windows from `sources` and write the dataset folder (see the module docstring)."""
+    if not 0.0 <= eval_fraction < 1.0:
+        raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
+    out = Path(out_dir)
+    names = [f"{s}.npz" for s in SPLITS] + ["skipped.tsv", "summary.json"]
+    if not force and any((out / n).exists() for n in names):
+        raise OverwriteError(out, detail=" and holds a dataset", keyword="force=True")
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"{out} exists and is not a folder")
+    t0 = time.perf_counter()
+    files, problems = collect_sources(sources)
+    if not files:
+        why = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no sources given"
+        raise DatasetError(f"no MIDI files to read ({why})")
+    results: list[DrumResult] = map_files(_extract_chunk, files, cfg, workers=workers, progress=progress)
+    used = [r for r in results if r.windows is not None]
+    skipped = problems + [r for r in results if r.windows is None]
+    if not used:
+        kinds = Counter(r.kind for r in skipped)
+        raise DatasetError(f"none of {len(files)} files gave a drum window ("
+                           + ", ".join(f"{k} {v}" for k, v in kinds.most_common()) + ")")
+    official = official_split(sources)
+    split_of = [official.get(str(Path(r.path).resolve())) or
+                ("eval" if is_eval_file(r.path, eval_fraction, seed) else "train") for r in used]
+    how = {"info.csv" if str(Path(r.path).resolve()) in official else "hash" for r in used}
+    out.mkdir(parents=True, exist_ok=True)
+    all_files = np.array([r.path for r in used])
+    file_qpm = np.array([np.nan if r.windows.qpm is None else r.windows.qpm for r in used], np.float32)
+    windows, tunes = {}, {}
+    for split in SPLITS:
+        idx = [i for i, s in enumerate(split_of) if s == split]
+        if split == "test" and not idx:
+            continue
+        ws = [used[i].windows for i in idx]
+        shape = (0, cfg.steps, NUM_DRUMS)
+        hits = np.concatenate([w.hits for w in ws]) if ws else np.zeros(shape, bool)
+        arrays = dict(
+            classes=hits_to_classes(hits).astype(np.uint16),  # (N, steps)
+            velocity=np.rint(np.concatenate([w.velocity for w in ws]) * 127).astype(np.uint8) if ws
+            else np.zeros(shape, np.uint8),
+            offset=np.concatenate([w.offset for w in ws]).astype(np.float16) if ws else np.zeros(shape, np.float16),
+            file_index=np.concatenate([np.full(len(w), i, np.int32) for i, w in zip(idx, ws)]) if ws
+            else np.zeros(0, np.int32),
+            start_bar=np.concatenate([w.start_bar for w in ws]) if ws else np.zeros(0, np.int32),
+            files=all_files, file_qpm=file_qpm, bars=np.int32(cfg.bars), steps_per_quarter=np.int32(STEPS_PER_QUARTER),
+            config=np.array(json.dumps({"bars": cfg.bars})))
+        atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
+        windows[split], tunes[split] = len(hits), len(idx)
+    report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
+    atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
+    summary = DrumBuildSummary(str(out), len(files), len(used), windows, tunes,
+                               dict(Counter(r.kind for r in skipped)), " and ".join(sorted(how)),
+                               time.perf_counter() - t0, {"bars": cfg.bars})
+    data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
+    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
+    return summary
+
+
+@dataclass
+class DrumSplit:
+    """One split of a drum dataset: classes (N, steps) int64, hits (N, steps, 9) bool, velocity (N, steps, 9)
+    float32 in [0, 1], offset (N, steps, 9) float32, and which file each window came from."""
+
+    classes: np.ndarray
+    velocity: np.ndarray
+    offset: np.ndarray
+    file_index: np.ndarray
+    files: np.ndarray
+
+    @property
+    def hits(self) -> np.ndarray:
+        from musicvae_lite.music.drums.encoding import classes_to_hits
+
+        return classes_to_hits(self.classes)
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+
+def load_drum_split(folder: str | Path, split: str = "train", bars: int | None = None) -> DrumSplit:
+    """A split of a dataset `build_drum_dataset` wrote; a one-line error when it is not one."""
+    path = Path(folder) / f"{split}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as d:
+            if bars is not None and int(d["bars"]) != bars:
+                raise DatasetError(f"{folder} holds {int(d['bars'])}-bar drum windows; this model needs {bars}")
+            return DrumSplit(d["classes"].astype(np.int64), d["velocity"].astype(np.float32) / 127.0,
+                             d["offset"].astype(np.float32), d["file_index"], d["files"])
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: no such file (build the dataset with `mvae data build --family drums`)") from None
+    except (OSError, ValueError, KeyError) as e:
+        raise DatasetError(f"{path}: not a drum dataset ({e})") from None
