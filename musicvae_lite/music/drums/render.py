@@ -1,0 +1,143 @@
+"""Drum windows -> General MIDI drums and audio: the inverse of extraction (extract.py), for the drum VAE
+(hits alone) and GrooVAE (hits with velocities and timing offsets).
+
+MIDI: one drum track (channel 10), each hit at its class's first General MIDI pitch (magenta's decoding,
+encoding.py), lasting one step, at velocity `round(127 v)` (DEFAULT_VELOCITY without velocities) and
+moved from its grid step by its offset (a fraction of a step), so a groove keeps its micro-timing.
+Several windows play in turn, `gap_steps` of rest between them, as the melodies' stitched files do.
+
+Audio: a small drum synthesizer, one voice per class, each a few lines of textbook synthesis (cf. Gordon
+Reid's "Synth Secrets" on kick, snare and cymbal synthesis, Sound On Sound 2001-2002): kick and toms a
+sine whose pitch falls under an exponential decay; the snare a tone body plus noise; hi-hats, crash and
+ride noise through a first-difference high-pass (and, for the ride, a few inharmonic partials) with short
+or long decays. Each voice is rendered once per sample rate (its noise from a fixed seed, so a render is
+repeatable), scaled by velocity and placed at its onset; the mix is scaled to the melodies' 0.9 peak.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, PEAK, RELEASE_S, num_samples
+from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS
+from musicvae_lite.music.grid import STEPS_PER_QUARTER
+from musicvae_lite.music.midi_write import DEFAULT_QPM as MIDI_DEFAULT_QPM
+from musicvae_lite.music.midi_write import TICKS_PER_QUARTER
+
+DEFAULT_VELOCITY = 100  # a hit without a velocity (the drum VAE's output)
+TAIL_S = 1.5  # audio kept after the last step, so cymbals ring out
+
+# (kind, start Hz, end Hz, decay s, noise share) per class, in encoding.DRUM_NAMES order
+VOICES = (
+    ("drum", 150.0, 48.0, 0.35, 0.0),  # kick
+    ("snare", 190.0, 160.0, 0.16, 0.7),  # snare
+    ("hat", 0.0, 0.0, 0.05, 1.0),  # closed hi-hat
+    ("hat", 0.0, 0.0, 0.35, 1.0),  # open hi-hat
+    ("drum", 110.0, 80.0, 0.4, 0.05),  # low tom
+    ("drum", 160.0, 120.0, 0.35, 0.05),  # mid tom
+    ("drum", 220.0, 170.0, 0.3, 0.05),  # high tom
+    ("hat", 0.0, 0.0, 1.4, 1.0),  # crash
+    ("ride", 0.0, 0.0, 0.9, 0.6),  # ride
+)
+
+
+def _window_arrays(hits, velocity, offset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, 9) hits bool, velocities float in [0, 1] and offsets float, checked."""
+    hits = np.asarray(hits, bool)
+    if hits.ndim != 2 or hits.shape[1] != NUM_DRUMS:
+        raise MvaeError(f"a drum window is (steps, {NUM_DRUMS}) hits, got shape {hits.shape}")
+    vel = np.full(hits.shape, DEFAULT_VELOCITY / 127.0) if velocity is None else np.asarray(velocity, np.float64)
+    off = np.zeros(hits.shape) if offset is None else np.asarray(offset, np.float64)
+    if vel.shape != hits.shape or off.shape != hits.shape:
+        raise MvaeError(f"velocities and offsets must have the hits' shape {hits.shape}")
+    if not (np.isfinite(vel).all() and np.isfinite(off).all()):
+        raise MvaeError("velocities and offsets must be finite numbers")
+    return hits, np.clip(vel, 0.0, 1.0), np.clip(off, -0.5, 0.5)
+
+
+def _laid_out(windows: Sequence, gap_steps: int) -> tuple[list[tuple[float, int, float]], int]:
+    """Hits of windows played in turn: (onset in steps, class, velocity 0..1) each, and the total steps."""
+    if int(gap_steps) != gap_steps or gap_steps < 0:
+        raise MvaeError(f"gap_steps must be a whole number >= 0, got {gap_steps}")
+    if not len(windows):
+        raise MvaeError("no drum window to render")
+    events, start = [], 0
+    for w in windows:
+        hits, vel, off = _window_arrays(*w) if isinstance(w, tuple) else _window_arrays(w, None, None)
+        for s, d in zip(*np.nonzero(hits)):
+            events.append((max(0.0, start + s + off[s, d]), int(d), float(vel[s, d])))
+        start += len(hits) + int(gap_steps)
+    return sorted(events), start - int(gap_steps)
+
+
+def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: int = 0) -> bytes:
+    """A MIDI file playing drum windows in turn on channel 10. Each window is hits (steps, 9), or a tuple
+    (hits, velocity or None, offset or None) of (steps, 9) arrays."""
+    import symusic
+
+    qpm = MIDI_DEFAULT_QPM if qpm is None else float(qpm)
+    if not 1.0 <= qpm <= 1000.0:
+        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
+    events, _ = _laid_out(windows, gap_steps)
+    tick = TICKS_PER_QUARTER // STEPS_PER_QUARTER
+    score = symusic.Score(TICKS_PER_QUARTER)
+    score.tempos.append(symusic.Tempo(0, qpm=qpm))
+    score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
+    track = symusic.Track("drums", 0, True)
+    for onset, drum, vel in events:
+        track.notes.append(symusic.Note(int(round(onset * tick)), tick, DRUM_PITCHES[drum][0],
+                                        max(1, int(round(vel * 127)))))
+    score.tracks.append(track)
+    return score.dumps_midi()
+
+
+@functools.lru_cache(maxsize=4)
+def voices(sample_rate: int = DEFAULT_SAMPLE_RATE) -> tuple[np.ndarray, ...]:
+    """The nine drum voices at full velocity, one float64 array each (read-only)."""
+    out = []
+    for i, (kind, f_start, f_end, decay, noise_share) in enumerate(VOICES):
+        n = int(round((decay * 5 + 0.01) * sample_rate))
+        t = np.arange(n) / sample_rate
+        env = np.exp(-t / decay)
+        noise = np.random.default_rng(1000 + i).standard_normal(n)
+        tone = np.zeros(n)
+        if kind in ("drum", "snare"):
+            freq = f_end + (f_start - f_end) * np.exp(-t / 0.04)  # the pitch falls fast after the strike
+            tone = np.sin(2 * np.pi * np.cumsum(freq) / sample_rate)
+        if kind in ("snare", "hat", "ride") or noise_share:
+            noise = np.diff(noise, prepend=0.0) if kind in ("hat", "ride") else noise  # high-passed for metal
+            noise = noise / (np.abs(noise).max() or 1.0)
+        if kind == "ride":
+            tone = sum(np.sin(2 * np.pi * f * t) for f in (3120.0, 4410.0, 5270.0, 6870.0)) / 4
+        voice = env * ((1 - noise_share) * tone + noise_share * noise)
+        attack = min(n, int(0.002 * sample_rate))
+        voice[:attack] *= np.linspace(0.0, 1.0, attack, endpoint=False)  # no click at the onset
+        voice /= np.abs(voice).max() or 1.0
+        voice.flags.writeable = False
+        out.append(voice)
+    return tuple(out)
+
+
+def synthesize_drums(windows: Sequence, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
+                     gap_steps: int = 0) -> np.ndarray:
+    """Drum windows played in turn (as in `drum_midi_bytes`) -> float32 mono audio: the grid's exact
+    length (audio.num_samples of the total steps) plus `TAIL_S` for the cymbals, scaled to a 0.9 peak."""
+    if not 1.0 <= float(qpm) <= 1000.0:
+        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
+    events, total = _laid_out(windows, gap_steps)
+    step_s = 60.0 / float(qpm) / STEPS_PER_QUARTER
+    audio = np.zeros(num_samples(total, qpm, sample_rate) - round(RELEASE_S * sample_rate)
+                     + round(TAIL_S * sample_rate))
+    kit = voices(int(sample_rate))
+    for onset, drum, vel in events:
+        a = int(round(onset * step_s * sample_rate))
+        sound = kit[drum][: len(audio) - a]
+        audio[a:a + len(sound)] += vel * sound
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    if peak > 0:
+        audio *= PEAK / peak
+    return audio.astype(np.float32)
