@@ -61,7 +61,7 @@ def plot_drum_grid(windows: Sequence, path: str | Path, *, titles: Sequence[str]
             ax.add_patch(Rectangle((s + off[s, d] + 0.08, d + 0.12), 0.84, 0.76, lw=0,
                                    color=(0.13, 0.36, 0.55, shade)))
         ax.set_yticks(np.arange(NUM_DRUMS) + 0.5, DRUM_NAMES, fontsize=6)
-        ax.set_xticks(range(0, n, STEPS_PER_BAR), [str(b + 1) for b in range(0, -(-n // STEPS_PER_BAR))], fontsize=6)
+        ax.set_xticks(range(0, n, STEPS_PER_BAR), [str(b + 1) for b in range(-(-n // STEPS_PER_BAR))], fontsize=6)
         ax.tick_params(length=0, pad=1.5)
         if titles is not None:
             ax.set_title(titles[i], fontsize=8, fontweight="bold", pad=2)

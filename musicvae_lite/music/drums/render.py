@@ -22,7 +22,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, PEAK, RELEASE_S, num_samples
+from musicvae_lite.music.audio import (
+    DEFAULT_QPM,
+    DEFAULT_SAMPLE_RATE,
+    PEAK,
+    RELEASE_S,
+    num_samples,
+)
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.midi_write import DEFAULT_QPM as MIDI_DEFAULT_QPM
@@ -89,8 +95,7 @@ def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: i
     score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
     track = symusic.Track("drums", 0, True)
     for onset, drum, vel in events:
-        track.notes.append(symusic.Note(int(round(onset * tick)), tick, DRUM_PITCHES[drum][0],
-                                        max(1, int(round(vel * 127)))))
+        track.notes.append(symusic.Note(round(onset * tick), tick, DRUM_PITCHES[drum][0], max(1, round(vel * 127))))
     score.tracks.append(track)
     return score.dumps_midi()
 
@@ -100,7 +105,7 @@ def voices(sample_rate: int = DEFAULT_SAMPLE_RATE) -> tuple[np.ndarray, ...]:
     """The nine drum voices at full velocity, one float64 array each (read-only)."""
     out = []
     for i, (kind, f_start, f_end, decay, noise_share) in enumerate(VOICES):
-        n = int(round((decay * 5 + 0.01) * sample_rate))
+        n = round((decay * 5 + 0.01) * sample_rate)
         t = np.arange(n) / sample_rate
         env = np.exp(-t / decay)
         noise = np.random.default_rng(1000 + i).standard_normal(n)
@@ -134,7 +139,7 @@ def synthesize_drums(windows: Sequence, *, qpm: float = DEFAULT_QPM, sample_rate
                      + round(TAIL_S * sample_rate))
     kit = voices(int(sample_rate))
     for onset, drum, vel in events:
-        a = int(round(onset * step_s * sample_rate))
+        a = round(onset * step_s * sample_rate)
         sound = kit[drum][: len(audio) - a]
         audio[a:a + len(sound)] += vel * sound
     peak = float(np.abs(audio).max()) if audio.size else 0.0
