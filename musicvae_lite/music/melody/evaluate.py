@@ -7,28 +7,24 @@ accuracy per event class."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from musicvae_lite.core.vae import VAE, kl_bits
-from musicvae_lite.music.melody.encoding import NOTE_OFF, NO_EVENT, NUM_CLASSES, NUM_SPECIAL
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.music.melody.encoding import (
+    NO_EVENT,
+    NOTE_OFF,
+    NUM_CLASSES,
+    NUM_SPECIAL,
+)
+from musicvae_lite.music.sequence_eval import SequenceEval, evaluate_sequences
 
 
 @dataclass
-class MelodyEval:
-    """Figures over a set of windows."""
-
-    windows: int
-    teacher_forced_accuracy: float  # argmax of teacher-forced logits vs the input, over all steps
-    sampled_accuracy: float  # greedy free-running decoding from mu vs the input, over all steps
-    sampled_accuracy_t1: float  # free-running sampling at temperature 1 from mu (the paper's Table 1 protocol)
-    kl_bits: float  # mean KL(q(z|x) || N(0, I)) per window, in bits
-    recon_nats: float  # mean teacher-forced negative log-likelihood per window, in nats
-    per_window: dict = field(default_factory=dict, repr=False)  # (N,) correct steps per window: tf, free, t1
-    class_counts: list[int] = field(default_factory=list)  # target steps per class (90)
-    class_accuracy: list[float | None] = field(default_factory=list)  # teacher-forced, per class
+class MelodyEval(SequenceEval):
+    """Figures over a set of melody windows (music/sequence_eval.py), with accuracy per event group."""
 
     def group_accuracy(self) -> dict[str, float | None]:
         """Teacher-forced accuracy on no-event steps, note-offs and note-ons."""
@@ -42,53 +38,16 @@ class MelodyEval:
         return out
 
     def to_json(self) -> dict:
-        return {"windows": self.windows, "teacher_forced_accuracy": self.teacher_forced_accuracy,
-                "sampled_accuracy": self.sampled_accuracy, "sampled_accuracy_t1": self.sampled_accuracy_t1,
-                "kl_bits": self.kl_bits,
-                "recon_nats": self.recon_nats, "class_accuracy_groups": self.group_accuracy(),
-                "per_class_accuracy": {str(c): a for c, a in enumerate(self.class_accuracy) if a is not None}}
+        return {**super().to_json(), "class_accuracy_groups": self.group_accuracy()}
 
 
-@torch.no_grad()
 def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, device: str | torch.device = "cpu",
                       progress: bool = False, seed: int = 0) -> MelodyEval:
     """Evaluate `model` on windows (N, steps) uint8; `seed` seeds the temperature-1 sampling (a generator
     on `device`: the same seed gives the same figure on the same kind of device)."""
-    device = torch.device(device)
-    model = model.to(device).eval()
-    data = torch.from_numpy(events.astype(np.int64))
-    tf_correct = fr_correct = t1_correct = total = 0
-    sampler = torch.Generator(device=device).manual_seed(seed)
-    per_window: dict[str, list] = {"tf": [], "free": [], "t1": []}
-    kl_sum = nll_sum = 0.0
-    hit = torch.zeros(NUM_CLASSES, dtype=torch.long)
-    seen = torch.zeros(NUM_CLASSES, dtype=torch.long)
-    from tqdm import tqdm
-
-    for i in tqdm(range(0, len(data), batch_size), disable=not progress, unit="batch", desc="evaluating"):
-        x = data[i:i + batch_size].to(device)  # (B, T)
-        posterior = model.encoder(x)
-        logits = model.decoder(posterior.mu, x, sampling_prob=0.0)  # (B, T, C)
-        nll, _ = model.decoder.reconstruction(logits, x)
-        predicted = logits.argmax(dim=-1)  # (B, T)
-        free = model.decoder.generate(posterior.mu, temperature=0.0)  # (B, T)
-        sampled = model.decoder.generate(posterior.mu, temperature=1.0, generator=sampler)  # (B, T)
-        tf_correct += int((predicted == x).sum())
-        fr_correct += int((free == x).sum())
-        t1_correct += int((sampled == x).sum())
-        for key, got in (("tf", predicted), ("free", free), ("t1", sampled)):
-            per_window[key].append((got == x).sum(dim=1).cpu().numpy())
-        total += x.numel()
-        kl_sum += float(kl_bits(posterior.kl()).sum())
-        nll_sum += float(nll.sum())
-        flat, ok = x.flatten().cpu(), (predicted == x).flatten().cpu()
-        seen += torch.bincount(flat, minlength=NUM_CLASSES)
-        hit += torch.bincount(flat[ok], minlength=NUM_CLASSES)
-    n = len(data)
-    per_class = [float(h) / float(s) if s else None for h, s in zip(hit.tolist(), seen.tolist())]
-    per = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in per_window.items()}
-    return MelodyEval(n, tf_correct / max(total, 1), fr_correct / max(total, 1), t1_correct / max(total, 1),
-                      kl_sum / max(n, 1), nll_sum / max(n, 1), per, seen.tolist(), per_class)
+    found = evaluate_sequences(model, events, num_classes=NUM_CLASSES, batch_size=batch_size, device=device,
+                               progress=progress, seed=seed)
+    return MelodyEval(**vars(found))
 
 
 DENSE_SHARE = 0.1  # "the densest windows": this share of them, by note count
