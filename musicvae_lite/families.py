@@ -19,10 +19,12 @@ from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Family, FamilyError
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image.family import ImageFamily
+from musicvae_lite.music.drums.family import DrumFamily
 from musicvae_lite.music.melody.family import MelodyFamily
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     MelodyFamily(),
+    DrumFamily(),
     ImageFamily(),
 )}
 

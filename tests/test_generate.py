@@ -103,7 +103,8 @@ def test_a_file_without_melody_is_a_one_line_error_with_exit_code_2(model_dir, t
     drums = write_midi(tmp_path / "drums.mid", [[(36, s, s + 1, 9, 0) for s in range(32)]])
     result = invoke("interpolate", drums, tunes[0], "-o", tmp_path / "o", "--model", model_dir)
     assert result.exit_code == 2
-    assert result.output.strip() == f"error: no 2-bar melody in {drums}: it only has drums"
+    assert result.output.strip() == (f"error: no 2-bar melody in {drums}: it only has drums; for drums use a drum "
+                                     f"model (a drums run, or a bundled one from `mvae models`)")
     waltz = write_midi(tmp_path / "waltz.mid", [scale(bars=3)], ts=(3, 4))
     result = invoke("reconstruct", waltz, "-o", tmp_path / "o", "--model", model_dir)
     assert result.exit_code == 2 and "only 3/4" in result.output and len(result.output.strip().splitlines()) == 1

@@ -129,7 +129,7 @@ def test_structure_counts_exact_and_transposed_repeats():
 
 
 def test_eval_subsets_spread_through_the_dataset():
-    from musicvae_lite.music.melody.data import spread
+    from musicvae_lite.music.sources import spread_indices as spread
 
     assert spread(10, None).tolist() == list(range(10)) and spread(10, 20).tolist() == list(range(10))
     assert spread(10, 3).tolist() == [0, 4, 9] or spread(10, 3).tolist() == [0, 5, 9]

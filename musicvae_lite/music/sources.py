@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from musicvae_lite.errors import MvaeError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
@@ -111,3 +113,11 @@ def is_eval_file(path: str, eval_fraction: float, seed: int = 0) -> bool:
     """Whether a file belongs to the eval split: a stable hash of its name and the seed."""
     digest = hashlib.blake2b(f"{seed}:{os.path.basename(path)}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64 < eval_fraction
+
+
+def spread_indices(n: int, limit: int | None) -> np.ndarray:
+    """Indices of at most `limit` of n windows, evenly spaced through them (all when limit is None or
+    not smaller): a dataset's windows are in file order, so its first ones are one collection's."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, max(limit, 0))).astype(np.int64))

@@ -112,10 +112,3 @@ def transpose(events: Tensor, max_shift: int, generator: torch.Generator) -> Ten
     shift = down + torch.floor(u * (up - down + 1).to(u.dtype)).long()  # (B,)
     return torch.where(is_note, events + shift[:, None], events)
 
-
-def spread(n: int, limit: int | None) -> np.ndarray:
-    """Indices of at most `limit` of n windows, evenly spaced through them (all when limit is None or
-    not smaller): a dataset's windows are in file order, so its first ones are one collection's."""
-    if limit is None or limit >= n:
-        return np.arange(n)
-    return np.unique(np.round(np.linspace(0, n - 1, max(limit, 0))).astype(np.int64))

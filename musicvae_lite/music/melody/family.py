@@ -106,11 +106,12 @@ class MelodyFamily(Family):
         from musicvae_lite.core.device import pick_device
         import numpy as np
 
-        from musicvae_lite.music.melody.data import load_melody_data, spread
+        from musicvae_lite.music.melody.data import load_melody_data
         from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
+        from musicvae_lite.music.sources import spread_indices
 
         melodies = load_melody_data(data, model.config.bars)
-        chosen = spread(len(melodies.eval), options.get("limit"))  # evenly through the collections
+        chosen = spread_indices(len(melodies.eval), options.get("limit"))  # evenly through the collections
         windows = melodies.eval[chosen]
         collections = melodies.eval_collections
         if collections is not None:

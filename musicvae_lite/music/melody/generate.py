@@ -81,7 +81,9 @@ def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, c
     try:
         found = extract_file(path, ExtractConfig(bars=model.config.bars, compat=compat))
     except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
-        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}") from None
+        hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
+            if e.kind == "only-drums" else ""
+        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}{hint}") from None
     if not 0 <= window < len(found):
         raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
                         f"(see `mvae windows {path}`)")

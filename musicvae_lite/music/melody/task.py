@@ -10,10 +10,11 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
-from musicvae_lite.music.melody.data import MelodyData, spread, transpose
+from musicvae_lite.music.melody.data import MelodyData, transpose
 from musicvae_lite.music.melody.family import FAMILY
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
 from musicvae_lite.music.melody.presets import MelodyModelConfig
+from musicvae_lite.music.sources import spread_indices
 
 
 class MelodyTask:
@@ -44,7 +45,7 @@ class MelodyTask:
         return {"events": events.to(device, non_blocking=True), "noise": noise.to(device, non_blocking=True)}
 
     def eval_batches(self, batch_size: int, limit: int, device: torch.device) -> Iterator[tuple[dict, int]]:
-        events = self._eval[torch.from_numpy(spread(len(self._eval), limit))]  # evenly through the collections
+        events = self._eval[torch.from_numpy(spread_indices(len(self._eval), limit))]  # evenly through the collections
         for i in range(0, len(events), batch_size):
             chunk = events[i:i + batch_size]
             yield {"events": chunk.to(device)}, len(chunk)

@@ -1,0 +1,196 @@
+"""The drums family: MusicVAE's 2-bar drum VAE (Roberts et al. 2018; magenta's `cat-drums_2bar_small`) behind
+the family contract (core/family.py) — presets, data build (the Groove MIDI Dataset's official split when
+the folder has its info.csv), training tasks, loading, evaluation and the generation verbs, each writing
+General MIDI drums, a WAV of the drum kit and a drum-grid PNG (outputs.py). GrooVAE (groove, drumify) is
+next. Imports no torch at the top."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from musicvae_lite.core.config import Preset
+from musicvae_lite.core.family import Evaluation, Family, Output, Request
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.presets import PRESETS
+
+FAMILY = "drums"  # the `task.family` of these checkpoints
+_GENERATE = ("temperature", "seed")
+
+
+class DrumFamily(Family):
+    name = FAMILY
+    description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
+    bundled: dict[str, str] = {}  # none trained yet
+    web = False  # the page draws drum items but its synthesizer plays melodies: not served yet
+    OPTIONS = {
+        "sample": ("n", *_GENERATE),
+        "interpolate": ("n", "window", "windows", *_GENERATE),
+        "grid": ("n", "window", "windows", *_GENERATE),
+        "reconstruct": ("window", *_GENERATE),
+        "encode": ("window",),
+        "decode": _GENERATE,
+        "build_data": ("bars", "workers", "eval_fraction", "seed", "progress"),
+        "windows": ("bars",),
+    }
+    EVAL_OPTIONS = ("batch_size", "limit")
+
+    def presets(self) -> Mapping[str, Preset]:
+        return PRESETS
+
+    def describe_preset(self, preset: Preset) -> str:
+        m, t = preset.model, preset.train
+        return (f"{m.bars} bars, 512 classes, z {m.z_size}, enc {list(m.encoder_sizes)}, dec {list(m.decoder_sizes)}, "
+                f"free bits {m.free_bits:g}, max beta {m.max_beta:g}, batch {t.batch_size}, {t.steps} steps")
+
+    def model_config_from_dict(self, d: dict):
+        from musicvae_lite.music.drums.model import model_config_from_dict
+
+        return model_config_from_dict(d)
+
+    def task(self, preset: Preset, data: Path | None):
+        from musicvae_lite.music.drums.dataset import load_drum_split
+        from musicvae_lite.music.drums.task import DrumTask
+
+        if data is None:
+            raise MvaeError("a drum preset needs --data: a dataset folder from `mvae data build --family drums`")
+        train = load_drum_split(data, "train", preset.model.bars)
+        if not len(train):
+            raise MvaeError(f"{data} has no training windows (train.npz)")
+        return DrumTask(preset.model, train, load_drum_split(data, "eval", preset.model.bars), str(data), preset.name)
+
+    def build_data(self, request: Request) -> Output:
+        from musicvae_lite.music.drums.dataset import build_drum_dataset
+        from musicvae_lite.music.drums.extract import DrumConfig
+
+        bars = request.get("bars", 2)
+        if bars < 1:
+            raise MvaeError(f"--bars must be at least 1, got {bars}")
+        summary = build_drum_dataset(list(request.inputs), request.out, DrumConfig(bars=bars),
+                                     eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
+                                     workers=request.get("workers"), force=request.force,
+                                     progress=request.get("progress", False))
+        return Output([], summary.lines())
+
+    def windows(self, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.music.drums.encoding import DRUM_NAMES
+        from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+
+        (file,) = request.inputs
+        found = extract_drum_file(file, DrumConfig(bars=request.get("bars", 2)))
+        lines = [f"{len(found)} drum windows of {request.get('bars', 2)} bars in {file}", "index  bar  hits  drums"]
+        for i, (hits, bar) in enumerate(zip(found.hits, found.start_bar)):
+            used = [DRUM_NAMES[d] for d in np.flatnonzero(hits.any(axis=0))]
+            lines.append(f"{i:>5}  {bar + 1:>3}  {int(hits.sum()):>4}  {', '.join(used)}")
+        return Output([], lines)
+
+    # -- trained models ---------------------------------------------------------------------------
+
+    def load(self, checkpoint, name: str):
+        from musicvae_lite.music.drums.generate import model_from_checkpoint
+
+        return model_from_checkpoint(checkpoint, name)
+
+    def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
+        from musicvae_lite.core.device import pick_device
+        from musicvae_lite.music.drums.dataset import load_drum_split
+        from musicvae_lite.music.drums.encoding import NUM_CLASSES
+        from musicvae_lite.music.sequence_eval import evaluate_sequences
+        from musicvae_lite.music.sources import spread_indices
+
+        split = "test" if (Path(data) / "test.npz").exists() else "eval"
+        held = load_drum_split(data, split, model.config.bars)
+        windows = held.classes[spread_indices(len(held), options.get("limit"))]
+        if not len(windows):
+            raise MvaeError(f"{data} has no {split} windows")
+        r = evaluate_sequences(model.vae, windows, num_classes=NUM_CLASSES, batch_size=options.get("batch_size") or 256,
+                               device=pick_device(device), progress=progress)
+        lines = [f"{model.name} (step {model.step}) on {r.windows} {split} windows of {data}",
+                 f"  teacher-forced accuracy   {r.teacher_forced_accuracy:.4f}",
+                 f"  free-running accuracy     {r.sampled_accuracy:.4f}  (greedy from mu)",
+                 f"  sampled accuracy, T = 1   {r.sampled_accuracy_t1:.4f}  (MusicVAE's Table 1 protocol)",
+                 f"  KL                        {r.kl_bits:.1f} bits per window"]
+        return Evaluation({"model": model.name, "step": model.step, "split": split, **r.to_json()}, lines)
+
+    # -- generation -------------------------------------------------------------------------------
+
+    def _beats(self, model, request: Request, count: tuple[int, ...], what: str) -> list:
+        from musicvae_lite.music.drums import generate as g
+
+        if len(request.inputs) not in count:
+            raise MvaeError(f"give {what}, got {len(request.inputs)} file(s)")
+        windows = request.get("windows") or [request.get("window", 0)] * len(request.inputs)
+        return [g.drums_from_file(model, f, w) for f, w in zip(request.inputs, windows)]
+
+    def _write(self, stem: str, windows, request: Request, lines: list[str] | None = None, *,
+               titles: list[str] | None = None, ncols: int = 1) -> Output:
+        from musicvae_lite.music.drums.outputs import drum_items, write_drum_set
+
+        paths = write_drum_set(request.out, stem, windows, titles=titles, ncols=ncols, overwrite=request.force,
+                               formats=request.formats)
+        return Output(paths, lines or [], drum_items(windows, titles=titles))
+
+    def sample(self, model, request: Request) -> Output:
+        from musicvae_lite.music.drums import generate as g
+
+        if request.inputs:
+            raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
+        beats = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5), seed=request.get("seed"))
+        return self._write("sample", beats, request)
+
+    def interpolate(self, model, request: Request) -> Output:
+        from musicvae_lite.music.drums import generate as g
+
+        a, b = self._beats(model, request, (2,), "two MIDI files with drums (or four for a grid)")
+        n = request.get("n", 7)
+        steps = g.interpolate(model, a, b, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
+        titles = ["A"] + [str(i + 1) for i in range(1, n - 1)] + ["B"]
+        return self._write("interpolation", steps, request, titles=titles)
+
+    def grid(self, model, request: Request) -> Output:
+        from musicvae_lite.music.drums import generate as g
+
+        corners = self._beats(model, request, (4,), "four MIDI files with drums, the grid's corners")
+        n = request.get("n", 5)
+        cells = g.grid(model, corners, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
+        titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
+        return self._write("grid", cells, request, titles=titles, ncols=n)
+
+    def reconstruct(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.music.drums import generate as g
+
+        (original,) = self._beats(model, request, (1,), "one MIDI file with drums")
+        again = g.decode(model, g.encode(model, original), temperature=request.get("temperature", 0.0),
+                         seed=request.get("seed"))[0]
+        accuracy = float((again == original).mean())
+        return self._write("reconstruction", np.stack([original, again]), request,
+                           [f"{accuracy:.1%} of the {len(original)} steps reconstructed exactly"],
+                           titles=["input", "reconstruction"])
+
+    def encode(self, model, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.files import atomic_write
+        from musicvae_lite.music.drums import generate as g
+
+        if not request.inputs:
+            raise MvaeError("give at least one MIDI file to encode")
+        rows = [g.drums_from_file(model, f, request.get("window", 0))[None] for f in request.inputs]
+        codes = g.encode(model, np.concatenate(rows))
+        atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
+        return Output([], [f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})"])
+
+    def decode(self, model, request: Request) -> Output:
+        from musicvae_lite.core.latent import read_codes
+        from musicvae_lite.music.drums import generate as g
+
+        if len(request.inputs) != 1:
+            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
+        beats = g.decode(model, read_codes(request.inputs[0]), temperature=request.get("temperature", 0.0),
+                         seed=request.get("seed"))
+        return self._write("decoded", beats, request)

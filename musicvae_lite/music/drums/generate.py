@@ -1,0 +1,119 @@
+"""The drum generation API the drum family's verbs are thin shells over: a trained drum VAE, the windows
+of a MIDI file fit for it, and encode / decode / interpolate / grid / sample over 512-class windows
+(steps,) or (n, steps). Codes are posterior means; decoding is greedy at temperature 0 and samples the
+categorical outputs otherwise, as for melodies (magenta's music_vae TrainedModel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musicvae_lite.core.latent import bilinear_grid
+from musicvae_lite.core.latent import interpolate as interpolate_codes
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.encoding import NUM_CLASSES, hits_to_classes
+from musicvae_lite.music.drums.presets import DrumModelConfig
+from musicvae_lite.music.errors import NoDrumsError
+
+
+@dataclass
+class DrumModel:
+    """A trained drum VAE ready to use (CPU, eval mode)."""
+
+    vae: VAE
+    config: DrumModelConfig
+    step: int
+    name: str
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps
+
+    @property
+    def z_size(self) -> int:
+        return self.config.z_size
+
+
+def model_from_checkpoint(state, name: str) -> DrumModel:
+    from musicvae_lite.music.drums.model import build_drum_vae, model_config_from_dict
+
+    cfg = model_config_from_dict(state.config["task"]["model"])
+    vae = build_drum_vae(cfg)
+    vae.load_state_dict(state.model)
+    vae.eval()
+    return DrumModel(vae, cfg, state.step, name)
+
+
+def drums_from_file(model: DrumModel, path: str | Path, window: int = 0) -> np.ndarray:
+    """Window `window` of a MIDI file's drums as 512-class events (steps,) int64."""
+    from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+
+    try:
+        found = extract_drum_file(path, DrumConfig(bars=model.config.bars))
+    except NoDrumsError as e:
+        hint = "; for melodies use a melody model (--model default)" if e.kind == "no-drums" else ""
+        raise MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}") from None
+    if not 0 <= window < len(found):
+        raise MvaeError(f"{path}: --window {window} does not exist; it has drum windows 0..{len(found) - 1}")
+    return hits_to_classes(found.hits[window])
+
+
+def _batch(model: DrumModel, events) -> torch.Tensor:
+    arr = np.asarray(events)
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] != model.steps:
+        raise MvaeError(f"drum windows must be ({model.steps},) or (n, {model.steps}) classes, got shape {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() >= NUM_CLASSES):
+        raise MvaeError(f"drum classes must lie in 0..{NUM_CLASSES - 1}")
+    return torch.from_numpy(arr.astype(np.int64))
+
+
+@torch.no_grad()
+def encode(model: DrumModel, events) -> np.ndarray:
+    """Posterior means (n, Z) float32."""
+    return model.vae.encoder(_batch(model, events)).mu.numpy().astype(np.float32)
+
+
+@torch.no_grad()
+def decode(model: DrumModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """Windows (n, steps) int64 from codes (Z,) or (n, Z)."""
+    z = torch.as_tensor(np.asarray(codes, np.float32))
+    z = z[None] if z.ndim == 1 else z
+    if z.ndim != 2 or z.shape[1] != model.z_size:
+        raise MvaeError(f"codes must be (n, {model.z_size}) for this model, got shape {tuple(z.shape)}")
+    if temperature < 0:
+        raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    return model.vae.decoder.generate(z, temperature=temperature, generator=gen).numpy()
+
+
+def interpolate(model: DrumModel, a, b, n: int = 7, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """n windows from a to b through latent space (spherical), both ends included."""
+    if n < 2:
+        raise MvaeError(f"an interpolation needs at least 2 steps, got {n}")
+    za, zb = encode(model, np.stack([np.asarray(a), np.asarray(b)]))
+    codes = interpolate_codes(torch.from_numpy(za), torch.from_numpy(zb), n)
+    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
+
+
+def grid(model: DrumModel, corners, n: int = 5, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """The n x n bilinear grid between four corner beats (top-left, top-right, bottom-left, bottom-right),
+    row by row (Beat Blender's grid)."""
+    if n < 2:
+        raise MvaeError(f"a grid needs n of at least 2, got {n}")
+    codes = torch.from_numpy(encode(model, np.stack([np.asarray(c) for c in corners])))
+    return decode(model, bilinear_grid(codes, n, n).reshape(n * n, -1).numpy(), temperature=temperature, seed=seed)
+
+
+def sample(model: DrumModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
+    """n new beats from z ~ N(0, I)."""
+    if n < 1:
+        raise MvaeError(f"asked for {n} samples")
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    z = torch.randn(n, model.z_size, generator=gen)
+    return decode(model, z.numpy(), temperature=temperature, seed=None if seed is None else seed + 1)

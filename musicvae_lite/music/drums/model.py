@@ -1,0 +1,31 @@
+"""A drum VAE from its config, and its config back from a checkpoint: MusicVAE's bidirectional LSTM encoder
+and categorical LSTM decoder (lstm_encoder.py, lstm_decoder.py) over the 512 hit combinations of a step
+(encoding.py), as magenta's `cat-drums_2bar_small` (Roberts et al. 2018). The encoder reads each step's
+class one-hot; magenta's model reads the 9-hit roll (`roll_input`), a smaller input that is left for later."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.music.drums.encoding import NUM_CLASSES
+from musicvae_lite.music.drums.presets import DrumModelConfig
+from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+
+
+def build_drum_vae(cfg: DrumModelConfig) -> VAE:
+    """The VAE `cfg` describes, freshly initialized."""
+    encoder = BidirectionalLstmEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
+    decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps,
+                                     dropout=cfg.dropout)
+    return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+
+
+def model_config_to_dict(cfg: DrumModelConfig) -> dict:
+    return asdict(cfg)
+
+
+def model_config_from_dict(d: dict) -> DrumModelConfig:
+    return config_from_dict(DrumModelConfig, d)

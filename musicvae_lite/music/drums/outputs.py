@@ -1,0 +1,71 @@
+"""What the drum verbs write for a set of windows: one MIDI file per window, one MIDI file playing them in
+turn, a WAV of that (render.py's drum kit) and a drum-grid PNG (plots.py), `formats` choosing which; and
+the same set as plain data for the web server (`drum_items`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError, OverwriteError
+from musicvae_lite.files import atomic_write
+from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, write_wav
+from musicvae_lite.music.drums.encoding import DRUM_PITCHES, classes_to_hits
+from musicvae_lite.music.drums.plots import plot_drum_grid
+from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
+from musicvae_lite.music.grid import STEPS_PER_QUARTER
+
+GAP_STEPS = 8  # half a bar of rest between windows in the stitched files, as for melodies
+FORMATS = frozenset({"mid", "wav", "png"})
+
+
+def write_drum_set(out_dir: str | Path, stem: str, windows: np.ndarray, *, titles: Sequence[str] | None = None,
+                   ncols: int = 1, qpm: float | None = None, overwrite: bool = False,
+                   formats: frozenset[str] | None = None) -> list[Path]:
+    """Write 512-class windows (n, steps) as `<stem>_<i>.mid`, `<stem>.mid`, `<stem>.wav`, `<stem>.png`."""
+    formats = FORMATS if formats is None else frozenset(formats)
+    if not formats or not formats <= FORMATS:
+        raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise MvaeError(f"{out} exists and is not a folder")
+    hits = classes_to_hits(np.asarray(windows))  # (n, steps, 9)
+    targets = ([out / f"{stem}_{i + 1:02d}.mid" for i in range(len(hits))] if "mid" in formats else []) + \
+        [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
+    clashes = [p for p in targets if p.exists()]
+    if clashes and not overwrite:
+        raise OverwriteError(clashes[0], detail=f" ({len(clashes)} of the files to write do)",
+                             hint=", or write to another folder")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "mid" in formats:
+        for path, h in zip(targets, hits):
+            data = drum_midi_bytes([h], qpm=qpm)
+            written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
+        stitched = drum_midi_bytes(list(hits), qpm=qpm, gap_steps=GAP_STEPS)
+        written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
+    if "wav" in formats:
+        audio = synthesize_drums(list(hits), qpm=qpm or DEFAULT_QPM, gap_steps=GAP_STEPS)
+        written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
+    if "png" in formats:
+        written.append(plot_drum_grid(list(hits), out / f"{stem}.png", titles=titles, ncols=ncols, overwrite=True))
+    return written
+
+
+def drum_items(windows: np.ndarray, *, titles: Sequence[str] | None = None, qpm: float | None = None) -> list[dict]:
+    """The set as JSON-able dicts in play order: `events` (512 classes), `notes` ([pitch, start, end]: each
+    hit one step at its class's General MIDI pitch, so a page can draw it), `steps`, `title`, and
+    `start_step`, `start_s`, `end_s` in the stitched files."""
+    step_s = 60.0 / (qpm or DEFAULT_QPM) / STEPS_PER_QUARTER
+    items, offset = [], 0
+    for i, window in enumerate(np.asarray(windows)):
+        steps = len(window)
+        h = classes_to_hits(window)
+        notes = [[DRUM_PITCHES[d][0], int(s), int(s) + 1] for s, d in zip(*np.nonzero(h))]
+        items.append({"kind": "drums", "title": titles[i] if titles else str(i + 1), "steps": steps,
+                      "events": [int(e) for e in window], "notes": notes, "start_step": offset,
+                      "start_s": offset * step_s, "end_s": (offset + steps) * step_s})
+        offset += steps + GAP_STEPS
+    return items
