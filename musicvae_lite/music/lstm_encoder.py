@@ -63,8 +63,11 @@ class BidirectionalLstmEncoder(Encoder):
 
     def code(self, x: Tensor) -> Tensor:
         """The final forward and backward hidden states of the last layer, concatenated: (B, 2H)."""
-        B, T = x.shape  # batch, time
-        h = F.one_hot(x, self.num_classes).to(self.mu.weight.dtype)  # (B, T, C)
+        B, T = x.shape[:2]  # batch, time
+        if x.is_floating_point():  # already feature vectors (B, T, C), e.g. the drums' 9-hit roll
+            h = x.to(self.mu.weight.dtype)
+        else:
+            h = F.one_hot(x, self.num_classes).to(self.mu.weight.dtype)  # (B, T, C)
         h_n = None
         for layer in self.layers:
             h, (h_n, _) = layer(h)  # h: (B, T, 2H); h_n: (2, B, H), forward then backward

@@ -8,6 +8,7 @@ accuracy per event group)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,10 +41,12 @@ class SequenceEval:
 
 @torch.no_grad()
 def evaluate_sequences(model: VAE, events: np.ndarray, *, num_classes: int, batch_size: int = 256,
-                       device: str | torch.device = "cpu", progress: bool = False, seed: int = 0) -> SequenceEval:
+                       device: str | torch.device = "cpu", progress: bool = False, seed: int = 0,
+                       encoder_input: Callable[[torch.Tensor], torch.Tensor] | None = None) -> SequenceEval:
     """Evaluate `model` on windows (N, steps) of classes 0..num_classes-1; `seed` seeds the
     temperature-1 sampling (a generator on `device`: the same seed gives the same figure on the same
-    kind of device)."""
+    kind of device). `encoder_input` turns a batch of events into what the encoder reads (default: the
+    events themselves)."""
     device = torch.device(device)
     model = model.to(device).eval()
     data = torch.from_numpy(events.astype(np.int64))
@@ -57,7 +60,7 @@ def evaluate_sequences(model: VAE, events: np.ndarray, *, num_classes: int, batc
 
     for i in tqdm(range(0, len(data), batch_size), disable=not progress, unit="batch", desc="evaluating"):
         x = data[i:i + batch_size].to(device)  # (B, T)
-        posterior = model.encoder(x)
+        posterior = model.encoder(x if encoder_input is None else encoder_input(x))
         logits = model.decoder(posterior.mu, x, sampling_prob=0.0)  # (B, T, C)
         nll, _ = model.decoder.reconstruction(logits, x)
         predicted = logits.argmax(dim=-1)  # (B, T)

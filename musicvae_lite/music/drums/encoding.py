@@ -61,8 +61,17 @@ def roll_input(hits: np.ndarray) -> np.ndarray:
     return np.concatenate([hits, ~hits.any(axis=-1, keepdims=True)], axis=-1).astype(np.float32)
 
 
+def roll_of_classes(classes: np.ndarray) -> np.ndarray:
+    """`roll_input` of 512-class events (..., steps) -> (..., steps, 10) float32, by table lookup."""
+    return ROLL_TABLE[np.asarray(classes)]
+
+
 def hits_to_notes(hits: np.ndarray) -> list[Note]:
     """One window's hits (steps, 9) -> a one-step note per hit at its class's first pitch."""
     hits = np.asarray(hits, bool)
     steps, drums = np.nonzero(hits)
     return [Note(DRUM_PITCHES[d][0], int(s), int(s) + 1) for s, d in zip(steps.tolist(), drums.tolist())]
+
+
+ROLL_TABLE = roll_input(classes_to_hits(np.arange(NUM_CLASSES)))  # (512, 10): the roll of each class
+ROLL_SIZE = NUM_DRUMS + 1  # the encoder's input: 9 hits and "no hit"

@@ -98,6 +98,7 @@ class DrumFamily(Family):
         from musicvae_lite.core.device import pick_device
         from musicvae_lite.music.drums.dataset import load_drum_split
         from musicvae_lite.music.drums.encoding import NUM_CLASSES
+        from musicvae_lite.music.drums.model import encoder_input
         from musicvae_lite.music.sequence_eval import evaluate_sequences
         from musicvae_lite.music.sources import spread_indices
 
@@ -107,7 +108,7 @@ class DrumFamily(Family):
         if not len(windows):
             raise MvaeError(f"{data} has no {split} windows")
         r = evaluate_sequences(model.vae, windows, num_classes=NUM_CLASSES, batch_size=options.get("batch_size") or 256,
-                               device=pick_device(device), progress=progress)
+                               device=pick_device(device), progress=progress, encoder_input=encoder_input)
         lines = [f"{model.name} (step {model.step}) on {r.windows} {split} windows of {data}",
                  f"  teacher-forced accuracy   {r.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {r.sampled_accuracy:.4f}  (greedy from mu)",

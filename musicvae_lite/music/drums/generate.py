@@ -76,7 +76,9 @@ def _batch(model: DrumModel, events) -> torch.Tensor:
 @torch.no_grad()
 def encode(model: DrumModel, events) -> np.ndarray:
     """Posterior means (n, Z) float32."""
-    return model.vae.encoder(_batch(model, events)).mu.numpy().astype(np.float32)
+    from musicvae_lite.music.drums.model import encoder_input
+
+    return model.vae.encoder(encoder_input(_batch(model, events))).mu.numpy().astype(np.float32)
 
 
 @torch.no_grad()

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
 from musicvae_lite.music.drums.dataset import DrumSplit
-from musicvae_lite.music.drums.model import build_drum_vae, model_config_to_dict
+from musicvae_lite.music.drums.model import build_drum_vae, encoder_input, model_config_to_dict
 from musicvae_lite.music.drums.presets import DrumModelConfig
 from musicvae_lite.music.sources import spread_indices
 
@@ -49,8 +49,8 @@ class DrumTask:
     def loss(self, model: nn.Module, batch: dict[str, Tensor], step: int, *, train: bool) -> dict[str, Tensor]:
         cfg = self.model_cfg
         p = sampling_probability(step, cfg.sampling_rate, cfg.sampling_schedule) if train else 0.0
-        x = batch["events"]
-        terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
+        x = batch["events"]  # (B, T) classes: the decoder's targets; the encoder reads their rolls
+        terms = model(encoder_input(x), x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
         if train:
             terms["sampling_prob"] = torch.tensor(p)
         return terms
