@@ -82,3 +82,24 @@ def evaluate_sequences(model: VAE, events: np.ndarray, *, num_classes: int, batc
     per = {k: np.concatenate(v) if v else np.zeros(0, np.int64) for k, v in per_window.items()}
     return SequenceEval(n, tf_correct / max(total, 1), fr_correct / max(total, 1), t1_correct / max(total, 1),
                       kl_sum / max(n, 1), nll_sum / max(n, 1), per, seen.tolist(), per_class)
+
+
+def sequence_baselines(train: np.ndarray, events: np.ndarray, num_classes: int) -> dict[str, float]:
+    """What predicting each event without a code scores on `events`, as the teacher-forced accuracy
+    does (the true previous event given; class `num_classes` stands for the start): `most_common_event` (the training windows' most frequent
+    class everywhere) and `bigram` (the class that most often follows the previous one in the
+    training windows). A VAE's teacher-forced accuracy above the bigram's is what its code carries."""
+    if not len(train) or not len(events):
+        return {}
+    train, events = np.asarray(train, np.int64), np.asarray(events, np.int64)
+    common = int(np.bincount(train.ravel(), minlength=num_classes).argmax())
+
+    def with_previous(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.full((len(x), 1), num_classes), x[:, :-1]], axis=1)
+
+    counts = np.zeros((num_classes + 1, num_classes), np.int64)
+    np.add.at(counts, (with_previous(train).ravel(), train.ravel()), 1)
+    follows = counts.argmax(axis=1)
+    follows[counts.sum(axis=1) == 0] = common
+    return {"most_common_event": float((events == common).mean()),
+            "bigram": float((follows[with_previous(events)] == events).mean())}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Evaluation, Family, Output, Request
@@ -22,9 +22,9 @@ _GENERATE = ("temperature", "seed")
 class DrumFamily(Family):
     name = FAMILY
     description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
-    bundled: dict[str, str] = {}  # none trained yet
+    bundled: ClassVar[dict[str, str]] = {}  # none trained yet
     web = False  # the page draws drum items but its synthesizer plays melodies: not served yet
-    OPTIONS = {
+    OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         "sample": ("n", *_GENERATE),
         "interpolate": ("n", "window", "windows", *_GENERATE),
         "grid": ("n", "window", "windows", *_GENERATE),
@@ -99,7 +99,10 @@ class DrumFamily(Family):
         from musicvae_lite.music.drums.dataset import load_drum_split
         from musicvae_lite.music.drums.encoding import NUM_CLASSES
         from musicvae_lite.music.drums.model import encoder_input
-        from musicvae_lite.music.sequence_eval import evaluate_sequences
+        from musicvae_lite.music.sequence_eval import (
+            evaluate_sequences,
+            sequence_baselines,
+        )
         from musicvae_lite.music.sources import spread_indices
 
         split = "test" if (Path(data) / "test.npz").exists() else "eval"
@@ -109,12 +112,18 @@ class DrumFamily(Family):
             raise MvaeError(f"{data} has no {split} windows")
         r = evaluate_sequences(model.vae, windows, num_classes=NUM_CLASSES, batch_size=options.get("batch_size") or 256,
                                device=pick_device(device), progress=progress, encoder_input=encoder_input)
+        train = load_drum_split(data, "train", model.config.bars)
+        baselines = sequence_baselines(train.classes, windows, NUM_CLASSES)
         lines = [f"{model.name} (step {model.step}) on {r.windows} {split} windows of {data}",
                  f"  teacher-forced accuracy   {r.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {r.sampled_accuracy:.4f}  (greedy from mu)",
                  f"  sampled accuracy, T = 1   {r.sampled_accuracy_t1:.4f}  (MusicVAE's Table 1 protocol)",
                  f"  KL                        {r.kl_bits:.1f} bits per window"]
-        return Evaluation({"model": model.name, "step": model.step, "split": split, **r.to_json()}, lines)
+        if baselines:
+            lines.append(f"  baselines without a code (teacher-forced, fit on the training windows): most common "
+                         f"step {baselines['most_common_event']:.4f}, bigram {baselines['bigram']:.4f}")
+        return Evaluation({"model": model.name, "step": model.step, "split": split, **r.to_json(),
+                           "baselines": baselines}, lines)
 
     # -- generation -------------------------------------------------------------------------------
 

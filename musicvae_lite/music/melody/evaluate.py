@@ -19,7 +19,11 @@ from musicvae_lite.music.melody.encoding import (
     NUM_CLASSES,
     NUM_SPECIAL,
 )
-from musicvae_lite.music.sequence_eval import SequenceEval, evaluate_sequences
+from musicvae_lite.music.sequence_eval import (
+    SequenceEval,
+    evaluate_sequences,
+    sequence_baselines,
+)
 
 
 @dataclass
@@ -71,25 +75,8 @@ def accuracy_by(result: MelodyEval, events: np.ndarray, collections: np.ndarray 
     return out
 
 
-START = NUM_CLASSES  # the "previous event" of a window's first step, for the bigram baseline
 
 
 def baseline_accuracies(train: np.ndarray, events: np.ndarray) -> dict[str, float]:
-    """What predicting each event without a code scores on `events`, as the teacher-forced accuracy
-    does (the true previous event given): `most_common_event` (the training windows' most frequent
-    class everywhere) and `bigram` (the class that most often follows the previous one in the
-    training windows). A VAE's teacher-forced accuracy above the bigram's is what its code carries."""
-    if not len(train) or not len(events):
-        return {}
-    train, events = np.asarray(train, np.int64), np.asarray(events, np.int64)
-    common = int(np.bincount(train.ravel(), minlength=NUM_CLASSES).argmax())
-
-    def with_previous(x: np.ndarray) -> np.ndarray:
-        return np.concatenate([np.full((len(x), 1), START), x[:, :-1]], axis=1)
-
-    counts = np.zeros((NUM_CLASSES + 1, NUM_CLASSES), np.int64)
-    np.add.at(counts, (with_previous(train).ravel(), train.ravel()), 1)
-    follows = counts.argmax(axis=1)
-    follows[counts.sum(axis=1) == 0] = common
-    return {"most_common_event": float((events == common).mean()),
-            "bigram": float((follows[with_previous(events)] == events).mean())}
+    """music/sequence_eval.py's code-free baselines over the 90 melody classes."""
+    return sequence_baselines(train, events, NUM_CLASSES)
