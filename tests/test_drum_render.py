@@ -91,3 +91,17 @@ def test_grid_picture(tmp_path):
         plot_drum_grid(windows, path)
     with pytest.raises(MvaeError, match="titles"):
         plot_drum_grid(windows, tmp_path / "x.png", titles=["a"])
+
+
+def test_drum_features():
+    from musicvae_lite.music.drums.attributes import drum_density, hits_per_bar, syncopation
+    from musicvae_lite.music.drums.encoding import hits_to_classes
+
+    hits = np.zeros((32, NUM_DRUMS), bool)
+    hits[::4, 0] = True  # kick on every beat: 8 hits
+    hits[1::8, 2] = True  # hat on the second 16th of each half bar: 4 off-grid hits
+    assert hits_per_bar(hits) == 6.0
+    assert drum_density(hits)[0] == 0.25 and drum_density(hits)[2] == 4 / 32
+    assert syncopation(hits) == pytest.approx(4 / 12)
+    both = np.stack([hits_to_classes(hits), np.zeros(32, np.int64)])
+    assert hits_per_bar(both).tolist() == [6.0, 0.0] and np.isnan(syncopation(both)[1])
