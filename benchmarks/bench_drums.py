@@ -24,7 +24,7 @@ from common import finite
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from musicvae_lite.music.drums.attributes import FEATURES  # noqa: E402
+from musicvae_lite.music.drums.attributes import FEATURES
 
 
 def main(argv: list[str] | None = None) -> int:
