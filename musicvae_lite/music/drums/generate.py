@@ -11,13 +11,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musicvae_lite.core.latent import bilinear_grid
-from musicvae_lite.core.latent import interpolate as interpolate_codes
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_CLASSES, hits_to_classes
 from musicvae_lite.music.drums.presets import DrumModelConfig
 from musicvae_lite.music.errors import NoDrumsError
+from musicvae_lite.music.sequence_generate import (
+    decode_codes,
+    grid_between,
+    interpolate_between,
+    prior_codes,
+)
 
 
 @dataclass
@@ -81,41 +85,25 @@ def encode(model: DrumModel, events) -> np.ndarray:
     return model.vae.encoder(encoder_input(_batch(model, events))).mu.numpy().astype(np.float32)
 
 
-@torch.no_grad()
 def decode(model: DrumModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
-    """Windows (n, steps) int64 from codes (Z,) or (n, Z)."""
-    z = torch.as_tensor(np.asarray(codes, np.float32))
-    z = z[None] if z.ndim == 1 else z
-    if z.ndim != 2 or z.shape[1] != model.z_size:
-        raise MvaeError(f"codes must be (n, {model.z_size}) for this model, got shape {tuple(z.shape)}")
-    if temperature < 0:
-        raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    return model.vae.decoder.generate(z, temperature=temperature, generator=gen).numpy()
+    """Windows (n, steps) int64 of 512 classes from codes (Z,) or (n, Z)."""
+    return decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed)
 
 
 def interpolate(model: DrumModel, a, b, n: int = 7, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
     """n windows from a to b through latent space (spherical), both ends included."""
-    if n < 2:
-        raise MvaeError(f"an interpolation needs at least 2 steps, got {n}")
-    za, zb = encode(model, np.stack([np.asarray(a), np.asarray(b)]))
-    codes = interpolate_codes(torch.from_numpy(za), torch.from_numpy(zb), n)
-    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
+    return interpolate_between(lambda x: encode(model, x),
+                               lambda z: decode(model, z, temperature=temperature, seed=seed), a, b, n)
 
 
 def grid(model: DrumModel, corners, n: int = 5, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
     """The n x n bilinear grid between four corner beats (top-left, top-right, bottom-left, bottom-right),
     row by row (Beat Blender's grid)."""
-    if n < 2:
-        raise MvaeError(f"a grid needs n of at least 2, got {n}")
-    codes = torch.from_numpy(encode(model, np.stack([np.asarray(c) for c in corners])))
-    return decode(model, bilinear_grid(codes, n, n).reshape(n * n, -1).numpy(), temperature=temperature, seed=seed)
+    return grid_between(lambda x: encode(model, x), lambda z: decode(model, z, temperature=temperature, seed=seed),
+                        corners, n)
 
 
 def sample(model: DrumModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
     """n new beats from z ~ N(0, I)."""
-    if n < 1:
-        raise MvaeError(f"asked for {n} samples")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    z = torch.randn(n, model.z_size, generator=gen)
-    return decode(model, z.numpy(), temperature=temperature, seed=None if seed is None else seed + 1)
+    return decode(model, prior_codes(model.z_size, n, seed), temperature=temperature,
+                  seed=None if seed is None else seed + 1)

@@ -19,12 +19,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musicvae_lite.core.latent import interpolate as interpolate_codes
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.melody.encoding import check_events
 from musicvae_lite.music.errors import NoMelodyError
+from musicvae_lite.music.melody.encoding import check_events
 from musicvae_lite.music.melody.presets import MelodyModelConfig
+from musicvae_lite.music.sequence_generate import (
+    decode_codes,
+    grid_between,
+    interpolate_between,
+    prior_codes,
+)
 
 
 @dataclass
@@ -65,7 +70,10 @@ def load_model(name_or_path: str | Path = "default") -> MelodyModel:
 
 def model_from_checkpoint(state, name: str) -> MelodyModel:
     """The melody model in an already loaded `Checkpoint` (core/checkpoint.py), in eval mode on the CPU."""
-    from musicvae_lite.music.melody.model import build_melody_vae, model_config_from_dict
+    from musicvae_lite.music.melody.model import (
+        build_melody_vae,
+        model_config_from_dict,
+    )
 
     cfg = model_config_from_dict(state.config["task"]["model"])
     vae = build_melody_vae(cfg)
@@ -105,18 +113,9 @@ def encode(model: MelodyModel, events) -> np.ndarray:
     return model.vae.encoder(_as_batch(model, events)).mu.numpy().astype(np.float32)
 
 
-@torch.no_grad()
 def decode(model: MelodyModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
     """Melodies (n, steps) uint8 from codes (Z,) or (n, Z); greedy at temperature 0."""
-    z = torch.as_tensor(np.asarray(codes, np.float32))
-    if z.ndim == 1:
-        z = z[None]
-    if z.ndim != 2 or z.shape[1] != model.z_size:
-        raise MvaeError(f"codes must be (n, {model.z_size}) for this model, got shape {tuple(z.shape)}")
-    if temperature < 0:
-        raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    return model.vae.decoder.generate(z, temperature=temperature, generator=gen).numpy().astype(np.uint8)
+    return decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed).astype(np.uint8)
 
 
 def reconstruct(model: MelodyModel, events, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
@@ -128,35 +127,22 @@ def interpolate(model: MelodyModel, a, b, n: int = 7, *, method: str = "slerp", 
                 seed: int | None = None) -> np.ndarray:
     """n melodies (n, steps) from a to b through latent space, both ends included (the ends are the
     reconstructions of a and b when decoding greedily)."""
-    if n < 2:
-        raise MvaeError(f"an interpolation needs at least 2 steps, got {n}")
-    za, zb = encode(model, np.stack([np.asarray(a), np.asarray(b)]))
-    codes = interpolate_codes(torch.from_numpy(za), torch.from_numpy(zb), n, method=method)
-    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
+    return interpolate_between(lambda x: encode(model, x),
+                               lambda z: decode(model, z, temperature=temperature, seed=seed), a, b, n, method)
 
 
 def grid(model: MelodyModel, corners, n: int = 5, *, temperature: float = 0.0,
          seed: int | None = None) -> np.ndarray:
     """An n x n grid (n * n, steps), row by row, between four corner melodies (top-left, top-right,
     bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
-    from musicvae_lite.core.latent import bilinear_grid
-
-    if n < 2:
-        raise MvaeError(f"a grid needs n of at least 2, got {n}")
-    codes = torch.from_numpy(encode(model, np.stack([np.asarray(c) for c in corners])))
-    if len(codes) != 4:
-        raise MvaeError(f"a grid has four corners, got {len(codes)}")
-    cells = bilinear_grid(codes, n, n).reshape(n * n, -1)
-    return decode(model, cells.numpy(), temperature=temperature, seed=seed)
+    return grid_between(lambda x: encode(model, x), lambda z: decode(model, z, temperature=temperature, seed=seed),
+                        corners, n)
 
 
 def sample(model: MelodyModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
     """n new melodies from z ~ N(0, I)."""
-    if n < 1:
-        raise MvaeError(f"asked for {n} samples")
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    z = torch.randn(n, model.z_size, generator=gen)
-    return decode(model, z.numpy(), temperature=temperature, seed=None if seed is None else seed + 1)
+    return decode(model, prior_codes(model.z_size, n, seed), temperature=temperature,
+                  seed=None if seed is None else seed + 1)
 
 
 def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str, *, quantile: float = 0.25,
