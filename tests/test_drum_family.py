@@ -72,3 +72,22 @@ def test_wrong_kind_of_file_names_the_model_to_use(trained):
     assert len(r.output.strip().splitlines()) == 1
     r = run("interpolate", d / "src" / "b0.mid", d / "src" / "b1.mid", "-o", d / "y")  # the default melody model
     assert r.exit_code == 2 and "only has drums" in r.output and "drum model" in r.output
+
+
+def test_bundled_drum_model(tmp_path):
+    from musicvae_lite.families import list_bundled
+
+    found = {name: (path, card) for name, path, card in list_bundled()}
+    path, card = found["drums"]
+    assert path.stat().st_size <= 20 * 2**20
+    text = card.read_text()
+    for phrase in ("Groove MIDI Dataset", "CC BY 4.0", "Gillick", "drums_2bar_cpu", "teacher-forced", "mvae train",
+                   "test split"):
+        assert phrase in text, phrase
+    a, b = write_midi(tmp_path / "a.mid", [beat(2)]), write_midi(tmp_path / "b.mid", [beat(3)])
+    r = run("interpolate", a, b, "--model", "drums", "-n", "3", "-o", tmp_path / "i")
+    assert r.exit_code == 0, r.output
+    r = run("reconstruct", a, "--model", "drums", "-o", tmp_path / "r")
+    assert r.exit_code == 0, r.output
+    share = float(r.output.split("%")[0].split()[-1]) / 100
+    assert share >= 0.8  # a plain rock beat comes back nearly step for step

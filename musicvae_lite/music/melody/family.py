@@ -103,9 +103,9 @@ class MelodyFamily(Family):
         return model_from_checkpoint(checkpoint, name)
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
-        from musicvae_lite.core.device import pick_device
         import numpy as np
 
+        from musicvae_lite.core.device import pick_device
         from musicvae_lite.music.melody.data import load_melody_data
         from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
         from musicvae_lite.music.sources import spread_indices
