@@ -46,15 +46,22 @@ def ends(a: bytes = MORNING, b: bytes = EVENING, names=("morning.mid", "evening.
 
 
 def test_health_models_and_examples(client):
-    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen"]}
+    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "drums"]}
     models = client.get("/api/models").json()
     assert models["default"] == "default"
-    assert {m["name"]: m["family"] for m in models["models"]} == {"default": "melody", "essen": "melody"}
+    assert {m["name"]: m["family"] for m in models["models"]} == {"default": "melody", "essen": "melody",
+                                                                  "drums": "drums"}
     assert models["synth"]["sample_rate"] == 22050 and len(models["synth"]["partials"]) == 6
     listed = client.get("/api/examples").json()["examples"]
     assert {e["name"] for e in listed} >= {"morning", "evening", "dance", "lullaby"}
     assert client.get(listed[0]["url"]).content == examples()[listed[0]["name"]].read_bytes()
-    assert client.get("/api/examples/nothing.mid").status_code == 404
+    assert client.get("/api/examples/melody/nothing.mid").status_code == 404
+    beats = client.get("/api/examples", params={"family": "drums"}).json()["examples"]
+    assert {e["name"] for e in beats} >= {"rock", "funk"} and beats[0]["url"].startswith("/api/examples/drums/")
+    assert client.get("/api/examples", params={"family": "../etc"}).status_code == 404
+    kit = models["drum_kit"]
+    voices = np.frombuffer(client.get(kit["url"]).content, "<f8")
+    assert len(voices) == sum(kit["lengths"]) and len(kit["pitches"]) == 9 and np.abs(voices).max() <= 1.0
 
 
 def test_interpolate_answers_what_the_library_computes(server, tmp_path):

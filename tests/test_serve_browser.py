@@ -1,7 +1,8 @@
 """The page of `mvae serve` in a real browser: Playwright drives the system's Chromium (headless) against
 a live server on the bundled default model, with every request off this machine refused. It picks two
 examples, interpolates, checks the n piano rolls are drawn, plays (AudioContext running, playhead moving),
-checks the page's audio is the server's WAV, blends four corners and drags the puck.
+checks the page's audio is the server's WAV, blends four corners and drags the puck; then the same with
+the bundled drum model (drum grids, the drum kit's audio).
 
 Chromium comes from the system (`apt-get install chromium`; Playwright cannot download its own browser
 here). Without it the test is skipped, unless MVAE_REQUIRE_BROWSER=1 (set by .ci/run, which installs
@@ -155,6 +156,34 @@ def test_mixer_and_blender_in_chromium(live_server, tmp_path):
             if os.environ.get("MVAE_SCREENSHOTS"):
                 for name in ("mixer.png", "blender.png"):
                     shutil.copyfile(tmp_path / name, Path(os.environ["MVAE_SCREENSHOTS"]) / f"serve_{name}")
+
+            # the drum model: the ends become beats, the rolls drum grids, the audio the drum kit's
+            page.click("#loop")  # stop the melody loop
+            page.click(".tab[data-tab=mixer]")
+            page.select_option("#model", "drums")
+            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:rock'",
+                                   timeout=30_000)
+            _set_range(page, "#steps", 3)
+            page.click("#interpolate")
+            page.wait_for_function("window.mvae.state().mixer.rolls === 3", timeout=30_000)
+            wav_url = page.get_attribute("#download-wav", "href")
+            with urllib.request.urlopen(live_server + wav_url) as f:
+                served, _ = soundfile.read(io.BytesIO(f.read()), dtype="float32")
+            ours = np.array(page.evaluate(f"window.mvae.mixSamples({stride})"), np.float32)
+            assert len(ours) == len(served[::stride]) and np.abs(ours - served[::stride]).max() < 2e-4
+            page.click(".tab[data-tab=blender]")
+            page.click("#blend")
+            page.wait_for_function("window.mvae.state().blender.n === 5", timeout=30_000)
+            page.click("#loop")
+            _drag_puck_to(page, 0.05, 0.95)
+            assert page.evaluate("window.mvae.state().blender") == {"playing": True, "cell": 20, "n": 5}
+            if os.environ.get("MVAE_SCREENSHOTS"):
+                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_drums.png"), full_page=True)
+            page.click("#loop")
+            page.click(".tab[data-tab=mixer]")
+            page.select_option("#model", "default")
+            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:morning'",
+                                   timeout=30_000)
 
             assert errors == [], errors
             # a bad upload shows the server's one-line reason (and the console notes the 422)

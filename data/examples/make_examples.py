@@ -1,5 +1,5 @@
-"""Writes the example melodies that ship in the package, `musicvae_lite/examples/` (original tunes,
-written for musicvae_lite; public domain). This folder links to two of them for the README's commands.
+"""Writes the examples that ship in the package, one folder a family: `musicvae_lite/examples/melody/`
+and `musicvae_lite/examples/drums/` (original tunes and patterns, written for musicvae_lite; public domain). This folder links to two of them for the README's commands.
 
     python data/examples/make_examples.py [--force]
 
@@ -47,6 +47,16 @@ LULLABY = [
     (67, 12), (0, 4), (72, 6), (70, 2), (69, 4), (67, 4), (65, 8), (62, 4), (64, 4), (65, 4), (67, 4),
     (64, 4), (60, 4), (65, 12), (0, 4),
 ]
+# Four programmed 2-bar drum patterns (original, public domain), as (drum class, steps) per pattern, two
+# bars each; classes as in musicvae_lite/music/drums/encoding.py: 0 kick, 1 snare, 2 closed hi-hat,
+# 3 open hi-hat, 4-6 toms, 7 crash, 8 ride. Written twice over (4 bars) at the tempo given.
+BEATS = {
+    "rock": (112.0, {0: [0, 8, 10, 16, 24, 26], 1: [4, 12, 20, 28], 2: list(range(0, 32, 2)), 7: [0]}),
+    "funk": (100.0, {0: [0, 3, 10, 16, 19, 26, 30], 1: [4, 12, 15, 20, 28], 2: list(range(0, 32)), 3: [14]}),
+    "halftime": (80.0, {0: [0, 6, 16, 22, 27], 1: [8, 24], 2: list(range(0, 32, 2)), 8: [0, 16]}),
+    "bossa": (128.0, {0: [0, 3, 4, 8, 11, 12, 16, 19, 20, 24, 27, 28], 1: [0, 6, 12, 18, 22, 28],
+                      2: list(range(0, 32, 2)), 6: [30]}),
+}
 TUNES = (("morning", MORNING, 112.0), ("evening", EVENING, 84.0), ("dance", DANCE, 132.0),
          ("lullaby", LULLABY, 72.0))
 
@@ -63,10 +73,27 @@ def events(tune: list[tuple[int, int]]) -> np.ndarray:
     return np.array(ev, np.uint8)
 
 
+def write_beats(force: bool) -> None:
+    from musicvae_lite.music.drums.render import drum_midi_bytes
+
+    for name, (qpm, pattern) in BEATS.items():
+        path = FOLDER / "drums" / f"{name}.mid"
+        if path.exists() and not force:
+            print(f"kept {path} (--force rewrites it)")
+            continue
+        hits = np.zeros((32, 9), bool)
+        for drum, steps in pattern.items():
+            hits[steps, drum] = True
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(drum_midi_bytes([hits, hits], qpm=qpm))
+        print(f"wrote {path} (4 bars)")
+
+
 def main() -> None:
     force = "--force" in sys.argv
+    write_beats(force)
     for name, tune, qpm in TUNES:
-        path = FOLDER / f"{name}.mid"
+        path = FOLDER / "melody" / f"{name}.mid"
         if path.exists() and not force:
             print(f"kept {path} (--force rewrites it)")
             continue

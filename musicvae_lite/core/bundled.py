@@ -13,7 +13,7 @@ from pathlib import Path
 from musicvae_lite.errors import MvaeError, OverwriteError
 
 FOLDER = Path(__file__).resolve().parent.parent / "bundled"
-EXAMPLES = FOLDER.parent / "examples"  # short original MIDI melodies (data/examples/make_examples.py)
+EXAMPLES = FOLDER.parent / "examples"  # short original MIDI files, a folder a family (data/examples/make_examples.py)
 
 
 def bundled_file(stem: str) -> Path:
@@ -24,9 +24,10 @@ def bundled_file(stem: str) -> Path:
     return path
 
 
-def examples() -> dict[str, Path]:
-    """The example MIDI files that ship in the package, by name (stem): morning, evening, ..."""
-    return {p.stem: p for p in sorted(EXAMPLES.glob("*.mid"))}
+def examples(family: str = "melody") -> dict[str, Path]:
+    """The example MIDI files that ship in the package for a family, by name (stem): melody's morning,
+    evening, ...; drums' rock, funk, ... (none for a family without examples)."""
+    return {p.stem: p for p in sorted((EXAMPLES / family).glob("*.mid"))}
 
 
 def model_card(stem: str) -> Path | None:

@@ -4,8 +4,9 @@ uploads from type hints, runs blocking model calls in a thread pool, writes the 
 that /docs shows, and ships a test client; it is what Python model demos are most often served with.
 
     GET  /api/health        {"status": "ok", "models": [...]}
-    GET  /api/models        the models offered, their family and verbs; the synthesizer's settings
-    GET  /api/examples      the example melodies that ship in the package; /api/examples/NAME.mid
+    GET  /api/models        the models offered, their family and verbs; the synthesizers' settings
+    GET  /api/kits/drums    the drum kit's voices, for the page to play drums as the server's WAV does
+    GET  /api/examples      ?family=melody|drums: the examples that ship; /api/examples/FAMILY/NAME.mid
     POST /api/interpolate   files a, b; n, temperature, model, seed, window_a, window_b
     POST /api/sample        n, temperature, model, seed
     POST /api/grid          files a, b, c, d (corners: top-left, top-right, bottom-left, bottom-right); n, ...
@@ -133,25 +134,36 @@ def create_app(models: dict[str, str | Path] | None = None, *, bundled: bool = T
     def health():
         return {"status": "ok", "models": pool.names()}
 
-    @app.get("/api/models", summary="The models offered (family, verbs) and the synthesizer's settings")
+    @app.get("/api/models", summary="The models offered (family, verbs) and the synthesizers' settings")
     def list_models():
         from musicvae_lite.music.audio import synth_settings
+        from musicvae_lite.music.drums.render import kit_settings
 
-        return {"models": pool.describe(), "default": pool.default(), "synth": synth_settings()}
+        return {"models": pool.describe(), "default": pool.default(), "synth": synth_settings(),
+                "drum_kit": {**kit_settings(), "url": "/api/kits/drums"}}
 
-    @app.get("/api/examples", summary="The example melodies that ship in the package")
-    def list_examples():
+    @app.get("/api/kits/drums", summary="The drum kit's nine voices, little-endian float64, one after another")
+    def drum_kit():
+        from fastapi.responses import Response
+
+        from musicvae_lite.music.drums.render import kit_bytes
+
+        return Response(kit_bytes(), media_type="application/octet-stream")
+
+    @app.get("/api/examples", summary="The examples that ship in the package, for a family (melody, drums)")
+    def list_examples(family: str = "melody"):
         from musicvae_lite.core.bundled import examples
 
-        return {"examples": [{"name": name, "url": f"/api/examples/{name}.mid"} for name in examples()]}
+        return {"family": family, "examples": [{"name": name, "url": f"/api/examples/{family}/{name}.mid"}
+                                               for name in examples(_family_name(family))]}
 
-    @app.get("/api/examples/{name}.mid", summary="One example melody as a MIDI file")
-    def example(name: str):
+    @app.get("/api/examples/{family}/{name}.mid", summary="One example as a MIDI file")
+    def example(family: str, name: str):
         from musicvae_lite.core.bundled import examples
 
-        path = examples().get(name)
+        path = examples(_family_name(family)).get(name)
         if path is None:
-            raise HTTPException(404, f"no example called {name!r}")
+            raise HTTPException(404, f"no {family} example called {name!r}")
         return FileResponse(path, media_type=MEDIA[".mid"], filename=path.name)
 
     @app.get("/api/files/{result_id}/{name}", summary="A file a generation request wrote")
@@ -244,6 +256,15 @@ async def _save_upload(upload: UploadFile, field: str, result: Result) -> tuple[
     path = result.inputs / f"{field}.mid"
     path.write_bytes(data)
     return path, shown
+
+
+def _family_name(family: str) -> str:
+    """A registered family's name, else 404 (the name picks a folder of examples)."""
+    from musicvae_lite import families
+
+    if family not in families.FAMILIES:
+        raise HTTPException(404, f"no family called {family!r}; there are: {', '.join(families.FAMILIES)}")
+    return family
 
 
 def _stitched(paths: list[Path], suffix: str) -> str | None:

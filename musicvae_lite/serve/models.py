@@ -39,10 +39,13 @@ class ModelPool:
         self.replicas = max(1, replicas or min(os.cpu_count() or 1, 4))
         self._served: dict[str, Served] = {}
         if bundled:
+            from musicvae_lite.core.bundled import FOLDER
+
             for family in families.FAMILIES.values():
                 if family.web:
-                    for name in family.bundled:
-                        self._served[name] = Served(name, name)
+                    for name, stem in family.bundled.items():
+                        if (FOLDER / f"{stem}.pt").exists():  # this installation has it
+                            self._served[name] = Served(name, name)
         for name, spec in (extra or {}).items():
             self._served[name] = Served(name, str(spec))
         if not self._served:

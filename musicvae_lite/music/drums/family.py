@@ -22,8 +22,8 @@ _GENERATE = ("temperature", "seed")
 class DrumFamily(Family):
     name = FAMILY
     description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
-    bundled: ClassVar[dict[str, str]] = {}  # none trained yet
-    web = False  # the page draws drum items but its synthesizer plays melodies: not served yet
+    bundled: ClassVar[dict[str, str]] = {"drums": "drums_2bar_groove"}  # name -> checkpoint stem in bundled/
+    web = True  # `mvae serve` draws drum grids and plays the drum kit (serve/static/synth.js)
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         "sample": ("n", *_GENERATE),
         "interpolate": ("n", "window", "windows", *_GENERATE),

@@ -146,3 +146,17 @@ def synthesize_drums(windows: Sequence, *, qpm: float = DEFAULT_QPM, sample_rate
     if peak > 0:
         audio *= PEAK / peak
     return audio.astype(np.float32)
+
+
+def kit_settings(sample_rate: int = DEFAULT_SAMPLE_RATE) -> dict:
+    """What a renderer elsewhere (the web page's) needs to sound like `synthesize_drums`: the voices'
+    lengths (their samples come from `kit_bytes`), each class's General MIDI pitch, the default velocity,
+    the tail and the peak."""
+    return {"sample_rate": sample_rate, "qpm": DEFAULT_QPM, "steps_per_quarter": STEPS_PER_QUARTER,
+            "lengths": [len(v) for v in voices(sample_rate)], "pitches": [p[0] for p in DRUM_PITCHES],
+            "velocity": DEFAULT_VELOCITY / 127.0, "tail_s": TAIL_S, "peak": PEAK}
+
+
+def kit_bytes(sample_rate: int = DEFAULT_SAMPLE_RATE) -> bytes:
+    """The nine voices as little-endian float64, one after another (lengths in `kit_settings`)."""
+    return np.concatenate(voices(sample_rate)).astype("<f8").tobytes()

@@ -1,11 +1,11 @@
 // The page: a Melody Mixer and a 4-corner Blender over musicvae_lite's JSON API (serve/app.py), after
-// MusicVAE's Melody Mixer and Beat Blender demos. It uses only the API; audio is rendered in the page by
-// synth.js, the same synthesizer as the server's WAV. window.mvae exposes state for the browser test.
+// MusicVAE's Melody Mixer and Beat Blender demos, for melody and drum models alike. It uses only the API;
+// audio is rendered in the page by synth.js, the same synthesizer (or drum kit) as the server's WAV. window.mvae exposes state for the browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const state = {
-  synth: null, examples: [], ctx: null,
+  synth: null, kit: null, voices: null, families: {}, family: "melody", examples: [], ctx: null,
   mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false },
   blender: { result: null, n: 0, cell: 0, buffers: new Map(), source: null, playing: false },
 };
@@ -34,7 +34,7 @@ function makeEnd(container, label, example) {
   const select = $(".source", node), file = $(".file", node), status = $(".status", node);
   for (const ex of state.examples) select.add(new Option(ex.name, "example:" + ex.name));
   select.add(new Option("upload a MIDI file…", "upload"));
-  select.add(new Option("sample a new melody", "sample"));
+  select.add(new Option(state.family === "drums" ? "sample a new beat" : "sample a new melody", "sample"));
   const end = { label, node, blob: null, name: "", window: $(".window", node) };
   end.ready = Promise.resolve();
 
@@ -42,7 +42,7 @@ function makeEnd(container, label, example) {
     status.textContent = "";
     if (value.startsWith("example:")) {
       const name = value.slice(8);
-      end.blob = await blob(`/api/examples/${name}.mid`);
+      end.blob = await blob(state.examples.find((e) => e.name === name).url);
       end.name = name + ".mid";
     } else if (value === "upload") {
       file.click();
@@ -118,13 +118,44 @@ function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
   }
 }
 
+// one drum window as a grid: the nine drums as rows (kick at the bottom), a cell per hit
+function drawDrums(g, item, x, y, w, h, playhead = null) {
+  const rows = state.kit.pitches.length, sw = w / item.steps, rh = h / rows;
+  g.fillStyle = "#fbfaf7";
+  g.fillRect(x, y, w, h);
+  for (let s = 0; s <= item.steps; s += 4) {
+    g.fillStyle = s % 16 === 0 ? "#9a958c" : "#e4e0d8";
+    g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
+  }
+  g.fillStyle = "#2f6f8f";
+  for (const [p, a] of item.notes) {
+    const row = state.kit.pitches.indexOf(p);
+    g.fillRect(x + a * sw + 0.5, y + (rows - 1 - row) * rh + 0.5, Math.max(1, sw - 1), Math.max(1, rh - 1));
+  }
+  if (playhead !== null) {
+    g.fillStyle = "#d9480f";
+    g.fillRect(x + playhead * w - 1, y, 2, h);
+  }
+}
+
+function drawItem(g, item, range, x, y, w, h, playhead = null) {
+  if (item.kind === "drums") drawDrums(g, item, x, y, w, h, playhead);
+  else drawRoll(g, item, range, x, y, w, h, playhead);
+}
+
+// what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV
+function renderAudio(items) {
+  return items.length && items[0].kind === "drums"
+    ? Synth.renderDrums(items, state.kit, state.voices) : Synth.renderItems(items, state.synth);
+}
+
 function drawMixer(playing = -1, fraction = 0) {
   const res = state.mixer.result;
   if (!res) return;
   const range = pitchRange(res.items);
   document.querySelectorAll("#rolls canvas.roll").forEach((canvas, i) => {
     const g = canvas.getContext("2d");
-    drawRoll(g, res.items[i], range, 0, 0, canvas.width, canvas.height, i === playing ? fraction : null);
+    drawItem(g, res.items[i], range, 0, 0, canvas.width, canvas.height, i === playing ? fraction : null);
     canvas.parentElement.classList.toggle("playing", i === playing);
   });
 }
@@ -188,7 +219,7 @@ function playMixer(from = null) {
   if (!m.result) return;
   stopBlender();
   stopMixer(true);
-  if (!m.buffer) m.buffer = bufferOf(Synth.renderItems(m.result.items, state.synth));
+  if (!m.buffer) m.buffer = bufferOf(renderAudio(m.result.items));
   const ctx = audioContext();
   const offset = from !== null ? from : m.offset >= m.buffer.duration ? 0 : m.offset;
   const src = ctx.createBufferSource();
@@ -231,7 +262,7 @@ function drawBlender() {
   g.fillRect(0, 0, canvas.width, canvas.height);
   res.items.forEach((it, i) => {
     const r = Math.floor(i / n), c = i % n;
-    drawRoll(g, it, range, c * size + pad, r * size + pad, size - 2 * pad, size - 2 * pad);
+    drawItem(g, it, range, c * size + pad, r * size + pad, size - 2 * pad, size - 2 * pad);
     if (i === b.cell) {
       g.strokeStyle = b.playing ? "#d9480f" : "#2f6f8f";
       g.lineWidth = 3;
@@ -261,7 +292,7 @@ function cellBuffer(i) {
   const b = state.blender;
   if (!b.buffers.has(i)) {
     const it = b.result.items[i];
-    b.buffers.set(i, bufferOf(Synth.renderItems([{ ...it, start_step: 0 }], state.synth)));
+    b.buffers.set(i, bufferOf(renderAudio([{ ...it, start_step: 0 }])));
   }
   return b.buffers.get(i);
 }
@@ -351,18 +382,49 @@ async function busy(button, work) {
   try { await work(); } finally { button.disabled = false; button.textContent = label; }
 }
 
-async function main() {
-  const [models, examples] = await Promise.all([api("/api/models"), api("/api/examples")]);
-  state.synth = models.synth;
-  state.examples = examples.examples;
-  for (const m of models.models) {
-    if (m.verbs.includes("interpolate")) $("#model").add(new Option(m.name, m.name, false, m.default));
+// the examples each family's ends and corners open with (A, B; or the four corners)
+const PREFERRED = { melody: ["morning", "evening", "dance", "lullaby"], drums: ["rock", "funk", "halftime", "bossa"] };
+
+async function loadFamily(family) {
+  state.family = family;
+  state.examples = (await api(`/api/examples?family=${family}`)).examples;
+  if (family === "drums" && !state.voices) {
+    const raw = await (await fetch(state.kit.url)).arrayBuffer();
+    const all = new Float64Array(raw);
+    let at = 0;
+    state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
   }
-  const names = state.examples.map((e) => e.name);
-  const pick = (want, i) => (names.includes(want) ? want : names[i % names.length]);
-  const mixerEnds = [makeEnd($("#mixer-ends"), "A", pick("morning", 0)), makeEnd($("#mixer-ends"), "B", pick("evening", 1))];
-  const corners = ["morning", "evening", "dance", "lullaby"].map((want, i) =>
-    makeEnd($("#blender-ends"), ["top left", "top right", "bottom left", "bottom right"][i], pick(want, i)));
+  const names = state.examples.map((e) => e.name), preferred = PREFERRED[family] || [];
+  const pick = (i) => (names.includes(preferred[i]) ? preferred[i] : names[i % Math.max(names.length, 1)]);
+  for (const id of ["#mixer-ends", "#blender-ends"]) $(id).replaceChildren();
+  state.mixerEnds = [makeEnd($("#mixer-ends"), "A", pick(0)), makeEnd($("#mixer-ends"), "B", pick(1))];
+  state.corners = ["top left", "top right", "bottom left", "bottom right"].map((label, i) =>
+    makeEnd($("#blender-ends"), label, pick(i)));
+  stopMixer(false);
+  stopBlender();
+  state.mixer.result = null;
+  state.blender.result = null;
+  $("#rolls").replaceChildren();
+  $("#grid-wrap").hidden = true;
+  $("#play").disabled = true;
+  $("#loop").disabled = true;
+  for (const id of ["#download-midi", "#download-wav", "#download-grid"]) $(id).hidden = true;
+}
+
+async function main() {
+  const models = await api("/api/models");
+  state.synth = models.synth;
+  state.kit = models.drum_kit;
+  for (const m of models.models) {
+    if (!m.verbs.includes("interpolate")) continue;
+    state.families[m.name] = m.family;
+    $("#model").add(new Option(`${m.name} (${m.family})`, m.name, false, m.default));
+  }
+  await loadFamily(state.families[$("#model").value]);
+  $("#model").addEventListener("change", () => {
+    const family = state.families[$("#model").value];
+    if (family !== state.family) loadFamily(family).catch((e) => showError("#mixer-error", e.message));
+  });
 
   for (const id of ["steps", "temperature"]) {
     $("#" + id).addEventListener("input", () => { $(`#${id}-out`).textContent = $("#" + id).value; });
@@ -371,7 +433,7 @@ async function main() {
     showError("#mixer-error", "");
     try {
       const form = new FormData();
-      await addEnds(form, mixerEnds);
+      await addEnds(form, state.mixerEnds);
       form.append("n", $("#steps").value);
       form.append("temperature", $("#temperature").value);
       form.append("model", $("#model").value);
@@ -385,7 +447,7 @@ async function main() {
     showError("#blender-error", "");
     try {
       const form = new FormData(), n = Number($("#grid-n").value);
-      await addEnds(form, corners);
+      await addEnds(form, state.corners);
       form.append("n", String(n));
       form.append("model", $("#model").value);
       showBlender(await api("/api/grid", form), n);
@@ -416,7 +478,7 @@ window.mvae = {
   }),
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
   mixSamples: (stride = 1) => {
-    const s = Synth.renderItems(state.mixer.result.items, state.synth);
+    const s = renderAudio(state.mixer.result.items);
     return Array.from(s.filter((_, i) => i % stride === 0));
   },
 };

@@ -72,5 +72,28 @@ const Synth = (() => {
     return render(notes, total, s);
   }
 
-  return { render, renderItems, stepSeconds, roundHalfEven };
+  // drum items (notes at each class's General MIDI pitch) -> Float32Array, as synthesize_drums renders them
+  function renderDrums(items, kit, voices) {
+    const sr = kit.sample_rate, stepS = stepSeconds(kit);
+    const hits = [];
+    let total = 0;
+    for (const it of items) {
+      for (const [p, a] of it.notes) hits.push([a + it.start_step, kit.pitches.indexOf(p)]);
+      total = Math.max(total, it.start_step + it.steps);
+    }
+    hits.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const audio = new Float64Array(roundHalfEven(total * stepS * sr) + roundHalfEven(kit.tail_s * sr));
+    for (const [onset, drum] of hits) {
+      const a = roundHalfEven(onset * stepS * sr), voice = voices[drum];
+      const n = Math.min(voice.length, audio.length - a);
+      for (let j = 0; j < n; j++) audio[a + j] += kit.velocity * voice[j];
+    }
+    let peak = 0;
+    for (let j = 0; j < audio.length; j++) peak = Math.max(peak, Math.abs(audio[j]));
+    const out = new Float32Array(audio.length), scale = peak > 0 ? kit.peak / peak : 0;
+    for (let j = 0; j < audio.length; j++) out[j] = audio[j] * scale;
+    return out;
+  }
+
+  return { render, renderItems, renderDrums, stepSeconds, roundHalfEven };
 })();
