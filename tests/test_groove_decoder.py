@@ -7,7 +7,11 @@ import pytest
 import torch
 
 from musicvae_lite.core.vae import VAE
-from musicvae_lite.music.drums.groove_decoder import STEP_SIZE, GrooveLstmDecoder, split_step
+from musicvae_lite.music.drums.groove_decoder import (
+    STEP_SIZE,
+    GrooveLstmDecoder,
+    split_step,
+)
 from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
 
 
