@@ -9,7 +9,7 @@ import glob
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,39 @@ class Skipped:
     path: str
     kind: str
     reason: str
+
+
+def build_folder(out_dir: str | Path, names: Sequence[str], force: bool) -> Path:
+    """The output folder of a dataset build, checked before any work: an error when it already holds
+    one of `names` (without `force`) or is not a folder."""
+    from musicvae_lite.errors import OverwriteError
+
+    out = Path(out_dir)
+    if not force and any((out / n).exists() for n in names):
+        raise OverwriteError(out, detail=" and holds a dataset", keyword="force=True")
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"{out} exists and is not a folder")
+    return out
+
+
+def source_files(sources: list[str]) -> tuple[list[str], list[Skipped]]:
+    """`collect_sources`, with an error naming each source when none gives a file."""
+    files, problems = collect_sources(sources)
+    if not files:
+        why = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no sources given"
+        raise DatasetError(f"no MIDI files to read ({why})")
+    return files, problems
+
+
+def write_build_report(out: Path, skipped: list, summary: dict) -> None:
+    """skipped.tsv (path, kind, reason of every file that gave nothing) and summary.json, atomically."""
+    import json
+
+    from musicvae_lite.files import atomic_write
+
+    report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
+    atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
+    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
 
 
 def collect_sources(sources: list[str]) -> tuple[list[str], list[Skipped]]:

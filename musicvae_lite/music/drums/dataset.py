@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, hits_to_classes
 from musicvae_lite.music.drums.extract import DrumConfig, DrumWindows, extract_drum_file
@@ -35,9 +34,11 @@ from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.sources import (
     DatasetError,
-    collect_sources,
+    build_folder,
     is_eval_file,
     map_files,
+    source_files,
+    write_build_report,
 )
 
 SPLITS = ("train", "eval", "test")
@@ -119,17 +120,9 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
     """Extract drum windows from `sources` and write the dataset folder (see the module docstring)."""
     if not 0.0 <= eval_fraction < 1.0:
         raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
-    out = Path(out_dir)
-    names = [f"{s}.npz" for s in SPLITS] + ["skipped.tsv", "summary.json"]
-    if not force and any((out / n).exists() for n in names):
-        raise OverwriteError(out, detail=" and holds a dataset", keyword="force=True")
-    if out.exists() and not out.is_dir():
-        raise DatasetError(f"{out} exists and is not a folder")
+    out = build_folder(out_dir, [f"{s}.npz" for s in SPLITS] + ["skipped.tsv", "summary.json"], force)
     t0 = time.perf_counter()
-    files, problems = collect_sources(sources)
-    if not files:
-        why = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no sources given"
-        raise DatasetError(f"no MIDI files to read ({why})")
+    files, problems = source_files(sources)
     results: list[DrumResult] = map_files(_extract_chunk, files, cfg, workers=workers, progress=progress)
     used = [r for r in results if r.windows is not None]
     skipped = problems + [r for r in results if r.windows is None]
@@ -164,13 +157,11 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
             config=np.array(json.dumps({"bars": cfg.bars})))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         windows[split], tunes[split] = len(hits), len(idx)
-    report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
-    atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
     summary = DrumBuildSummary(str(out), len(files), len(used), windows, tunes,
                                dict(Counter(r.kind for r in skipped)), " and ".join(sorted(how)),
                                time.perf_counter() - t0, {"bars": cfg.bars})
     data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
-    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
+    write_build_report(out, skipped, data)
     return summary
 
 

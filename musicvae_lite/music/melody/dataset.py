@@ -27,20 +27,21 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.errors import MusicDataError
+from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
-from musicvae_lite.music.sources import (  # noqa: F401 - DatasetError, is_eval_file: re-exported for callers
+from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for callers (family.py, data.py, tests)
     MIDI_SUFFIXES,
     DatasetError,
+    build_folder,
     collect_sources,
     default_workers,
     is_eval_file,
     map_files,
+    source_files,
+    write_build_report,
 )
-
 
 
 @dataclass
@@ -124,17 +125,9 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         raise DatasetError(f"eval fraction must be in [0, 1), got {eval_fraction}")
     if max_windows_per_file is not None and max_windows_per_file < 1:
         raise DatasetError(f"--max-windows-per-file must be at least 1, got {max_windows_per_file}")
-    out = Path(out_dir)
-    names = ("train.npz", "eval.npz", "skipped.tsv", "summary.json")
-    if not force and any((out / n).exists() for n in names):
-        raise OverwriteError(out, detail=" and holds a dataset", keyword="force=True")
-    if out.exists() and not out.is_dir():
-        raise DatasetError(f"{out} exists and is not a folder")
+    out = build_folder(out_dir, ("train.npz", "eval.npz", "skipped.tsv", "summary.json"), force)
     t0 = time.perf_counter()
-    files, problems = collect_sources(sources)
-    if not files:
-        why = "; ".join(f"{p.path}: {p.reason}" for p in problems) or "no sources given"
-        raise DatasetError(f"no MIDI files to read ({why})")
+    files, problems = source_files(sources)
     results = extract_many(files, cfg, workers=workers, progress=progress)
     used = [r for r in results if r.events is not None]
     skipped = problems + [r for r in results if r.events is None]
@@ -180,13 +173,11 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
                       steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         counts[split], tunes[split] = len(events), len({int(i) for i in file_index})
-    report = "path\tkind\treason\n" + "".join(f"{r.path}\t{r.kind}\t{r.reason}\n" for r in skipped)
-    atomic_write(out / "skipped.tsv", lambda f: f.write(report.encode()))
     summary = BuildSummary(str(out), len(files), len(used), counts, tunes,
                            dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict(),
                            split_report.to_dict() if split_report else {})
     if max_windows_per_file is not None:
         summary.capped = {"max_windows_per_file": max_windows_per_file, "windows_dropped": capped}
     data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)
-    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(data, indent=2).encode()))
+    write_build_report(out, skipped, data)
     return summary
