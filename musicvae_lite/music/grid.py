@@ -35,3 +35,19 @@ def lay_out(parts: list[tuple[list[Note], int]], gap_steps: int = 0) -> tuple[li
         notes += [Note(n.pitch, n.start + offset, n.end + offset) for n in part_notes]
         offset += steps + gap_steps
     return notes, max(offset - gap_steps, 0)
+
+
+def items_in_turn(kind: str, windows, notes_of, *, titles=None, qpm: float, gap_steps: int) -> list[dict]:
+    """Windows of event classes played in turn, `gap_steps` apart (as the stitched MIDI and WAV files lay
+    them out), as JSON-able dicts for the web page: `kind`, `title`, `steps`, `events`, `notes` ([pitch,
+    start, end] in steps, from `notes_of(window)`), and `start_step`, `start_s`, `end_s` in the
+    stitched files."""
+    step_s = 60.0 / qpm / STEPS_PER_QUARTER
+    items, offset = [], 0
+    for i, window in enumerate(windows):
+        steps = len(window)
+        items.append({"kind": kind, "title": titles[i] if titles else str(i + 1), "steps": steps,
+                      "events": [int(e) for e in window], "notes": notes_of(window), "start_step": offset,
+                      "start_s": offset * step_s, "end_s": (offset + steps) * step_s})
+        offset += steps + gap_steps
+    return items

@@ -15,7 +15,7 @@ from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, write_wa
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, classes_to_hits
 from musicvae_lite.music.drums.plots import plot_drum_grid
 from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
-from musicvae_lite.music.grid import STEPS_PER_QUARTER
+from musicvae_lite.music.grid import items_in_turn
 
 GAP_STEPS = 8  # half a bar of rest between windows in the stitched files, as for melodies
 FORMATS = frozenset({"mid", "wav", "png"})
@@ -55,17 +55,11 @@ def write_drum_set(out_dir: str | Path, stem: str, windows: np.ndarray, *, title
 
 
 def drum_items(windows: np.ndarray, *, titles: Sequence[str] | None = None, qpm: float | None = None) -> list[dict]:
-    """The set as JSON-able dicts in play order: `events` (512 classes), `notes` ([pitch, start, end]: each
-    hit one step at its class's General MIDI pitch, so a page can draw it), `steps`, `title`, and
-    `start_step`, `start_s`, `end_s` in the stitched files."""
-    step_s = 60.0 / (qpm or DEFAULT_QPM) / STEPS_PER_QUARTER
-    items, offset = [], 0
-    for i, window in enumerate(np.asarray(windows)):
-        steps = len(window)
-        h = classes_to_hits(window)
-        notes = [[DRUM_PITCHES[d][0], int(s), int(s) + 1] for s, d in zip(*np.nonzero(h))]
-        items.append({"kind": "drums", "title": titles[i] if titles else str(i + 1), "steps": steps,
-                      "events": [int(e) for e in window], "notes": notes, "start_step": offset,
-                      "start_s": offset * step_s, "end_s": (offset + steps) * step_s})
-        offset += steps + GAP_STEPS
-    return items
+    """The set as JSON-able dicts in play order (grid.items_in_turn): events (512 classes), notes (each hit
+    one step at its class's General MIDI pitch, so a page can draw it), and where each window sits in the
+    stitched files."""
+    def notes(window: np.ndarray) -> list[list[int]]:
+        return [[DRUM_PITCHES[d][0], int(s), int(s) + 1] for s, d in zip(*np.nonzero(classes_to_hits(window)))]
+
+    return items_in_turn("drums", np.asarray(windows), notes, titles=titles, qpm=qpm or DEFAULT_QPM,
+                         gap_steps=GAP_STEPS)

@@ -13,11 +13,16 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, render_with_soundfont, write_wav
-from musicvae_lite.music.grid import STEPS_PER_QUARTER
+from musicvae_lite.music.audio import (
+    DEFAULT_QPM,
+    DEFAULT_SAMPLE_RATE,
+    render_with_soundfont,
+    write_wav,
+)
+from musicvae_lite.music.grid import items_in_turn
 from musicvae_lite.music.melody.encoding import events_to_notes
-from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
 from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
+from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
 
 GAP_STEPS = 8  # half a bar of rest between melodies in the stitched files
 FORMATS = frozenset({"mid", "wav", "png"})
@@ -72,16 +77,8 @@ def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, ti
 
 
 def melody_items(melodies: np.ndarray, *, titles: Sequence[str] | None = None, qpm: float | None = None) -> list[dict]:
-    """The set `write_melody_set` writes, as JSON-able dicts in play order: `events`, `notes` ([pitch,
-    start, end] in steps), `steps`, `title`, and `start_step`, `start_s` and `end_s`: where the melody
-    sits in the stitched MIDI and WAV (melodies `GAP_STEPS` apart, as written)."""
-    step_s = 60.0 / (qpm or DEFAULT_QPM) / STEPS_PER_QUARTER
-    items, offset = [], 0
-    for i, melody in enumerate(np.asarray(melodies)):
-        steps = int(len(melody))
-        items.append({"kind": "melody", "title": titles[i] if titles else str(i + 1), "steps": steps,
-                      "events": [int(e) for e in melody],
-                      "notes": [[n.pitch, n.start, n.end] for n in events_to_notes(melody)],
-                      "start_step": offset, "start_s": offset * step_s, "end_s": (offset + steps) * step_s})
-        offset += steps + GAP_STEPS
-    return items
+    """The set `write_melody_set` writes, as JSON-able dicts in play order (grid.items_in_turn): events,
+    notes ([pitch, start, end] in steps), and where each melody sits in the stitched MIDI and WAV."""
+    return items_in_turn("melody", np.asarray(melodies),
+                         lambda m: [[n.pitch, n.start, n.end] for n in events_to_notes(m)],
+                         titles=titles, qpm=qpm or DEFAULT_QPM, gap_steps=GAP_STEPS)

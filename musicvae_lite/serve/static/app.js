@@ -99,9 +99,10 @@ function pitchRange(items) {
   return [lo - 2, hi + 2];
 }
 
-// one melody as a piano roll in the rectangle (x, y, w, h) of a 2-D context
-function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
-  const rows = hi - lo + 1, sw = w / item.steps, rh = h / rows;
+// one window in the rectangle (x, y, w, h) of a 2-D context: the paper, bar and beat lines, then
+// `cell(p, a, b, sw)` -> [x, y, w, h] of each note relative to the rectangle, then the playhead
+function drawWindow(g, item, x, y, w, h, cell, playhead) {
+  const sw = w / item.steps;
   g.fillStyle = "#fbfaf7";
   g.fillRect(x, y, w, h);
   for (let s = 0; s <= item.steps; s += 4) {
@@ -110,7 +111,8 @@ function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
   }
   g.fillStyle = "#2f6f8f";
   for (const [p, a, b] of item.notes) {
-    g.fillRect(x + a * sw + 0.5, y + (hi - p) * rh, Math.max(1, (b - a) * sw - 1), Math.max(1, rh - 0.5));
+    const [cx, cy, cw, ch] = cell(p, a, b, sw);
+    g.fillRect(x + cx, y + cy, cw, ch);
   }
   if (playhead !== null) {
     g.fillStyle = "#d9480f";
@@ -118,24 +120,19 @@ function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
   }
 }
 
+// one melody as a piano roll, pitches lo..hi
+function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
+  const rh = h / (hi - lo + 1);
+  drawWindow(g, item, x, y, w, h, (p, a, b, sw) =>
+    [a * sw + 0.5, (hi - p) * rh, Math.max(1, (b - a) * sw - 1), Math.max(1, rh - 0.5)], playhead);
+}
+
 // one drum window as a grid: the nine drums as rows (kick at the bottom), a cell per hit
 function drawDrums(g, item, x, y, w, h, playhead = null) {
-  const rows = state.kit.pitches.length, sw = w / item.steps, rh = h / rows;
-  g.fillStyle = "#fbfaf7";
-  g.fillRect(x, y, w, h);
-  for (let s = 0; s <= item.steps; s += 4) {
-    g.fillStyle = s % 16 === 0 ? "#9a958c" : "#e4e0d8";
-    g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
-  }
-  g.fillStyle = "#2f6f8f";
-  for (const [p, a] of item.notes) {
-    const row = state.kit.pitches.indexOf(p);
-    g.fillRect(x + a * sw + 0.5, y + (rows - 1 - row) * rh + 0.5, Math.max(1, sw - 1), Math.max(1, rh - 1));
-  }
-  if (playhead !== null) {
-    g.fillStyle = "#d9480f";
-    g.fillRect(x + playhead * w - 1, y, 2, h);
-  }
+  const rows = state.kit.pitches.length, rh = h / rows;
+  drawWindow(g, item, x, y, w, h, (p, a, b, sw) =>
+    [a * sw + 0.5, (rows - 1 - state.kit.pitches.indexOf(p)) * rh + 0.5, Math.max(1, sw - 1), Math.max(1, rh - 1)],
+    playhead);
 }
 
 function drawItem(g, item, range, x, y, w, h, playhead = null) {
