@@ -15,7 +15,8 @@ def write_midi(path: Path, tracks: list[list[tuple]], *, tpq: int = TPQ, meta: l
     """Write a type-1 MIDI file.
 
     tracks: one list per instrument track of notes `(pitch, start_step, end_step)` or
-            `(pitch, start_step, end_step, channel, program)`; steps are 16ths.
+            `(pitch, start_step, end_step, channel, program[, velocity])`; steps are 16ths (fractions
+            of one land on the nearest tick: a performance's timing).
     meta: extra conductor-track events `("tempo", step, qpm)` or `("ts", step, num, den)`.
     """
     mid = mido.MidiFile(type=1, ticks_per_beat=tpq)
@@ -38,8 +39,9 @@ def write_midi(path: Path, tracks: list[list[tuple]], *, tpq: int = TPQ, meta: l
             if channel not in programs:
                 programs[channel] = program
                 events.append((0, mido.Message("program_change", channel=channel, program=program)))
-            events.append((start * step, mido.Message("note_on", channel=channel, note=pitch, velocity=90)))
-            events.append((end * step, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
+            velocity = n[5] if len(n) > 5 else 90
+            events.append((round(start * step), mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
+            events.append((round(end * step), mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
         mid.tracks.append(_track(events))
     mid.save(str(path))
     return path

@@ -1,4 +1,4 @@
-"""GrooVAE's decoder (music/drums/groove_decoder.py): shapes, the loss terms, teacher forcing, a training
+"""GrooVAE's decoder (music/drums/groove/decoder.py): shapes, the loss terms, teacher forcing, a training
 step that lowers the loss, and generation that keeps velocities and offsets only where a drum is hit."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from musicvae_lite.core.vae import VAE
-from musicvae_lite.music.drums.groove_decoder import (
+from musicvae_lite.music.drums.groove.decoder import (
     STEP_SIZE,
     GrooveLstmDecoder,
     split_step,

@@ -59,9 +59,9 @@ def generation_threads() -> None:
         raise MvaeError(f"${ENV} must be 'auto' or a positive number, got {os.environ[ENV]!r}") from None
 
 
-def model_and_inputs(items: list, model: str | None):
+def model_and_inputs(items: list, model: str | None, default: str = "default"):
     """The model a generation command names and its remaining inputs: a run (or bundled name, or
-    checkpoint) given first among the arguments, else --model, else the bundled default; loaded once
+    checkpoint) given first among the arguments, else --model, else the bundled `default`; loaded once
     through the registry."""
     from musicvae_lite import families
 
@@ -71,7 +71,7 @@ def model_and_inputs(items: list, model: str | None):
             raise MvaeError(f"two models given: {items[0]} and --model {model}; give one")
         model, items = items[0], items[1:]
     generation_threads()
-    return families.load(model or "default"), items
+    return families.load(model or default), items
 
 
 def report(output) -> None:

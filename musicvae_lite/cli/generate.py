@@ -18,12 +18,13 @@ Temperature = Annotated[Optional[float], typer.Option(
 Window = Annotated[Optional[int], typer.Option(help="Melodies: which window of each file (see `mvae windows FILE`; default 0).")]
 
 
-def _run(verb, items, model: str | None, out: Path | None, force: bool, **options) -> None:
-    """Load the model, check that its family does `verb` (a name, or a function of the inputs that
-    names it) with these options, and do it."""
+def _run(verb, items, model: str | None, out: Path | None, force: bool, *, default: str = "default",
+         **options) -> None:
+    """Load the model (`default`: the bundled one to use when none is named), check that its family
+    does `verb` (a name, or a function of the inputs that names it) with these options, and do it."""
     from musicvae_lite.core.family import Request
 
-    loaded, inputs = model_and_inputs(items or [], model)
+    loaded, inputs = model_and_inputs(items or [], model, default)
     if callable(verb):
         verb = verb(inputs)
     loaded.family.check(verb, options)
@@ -46,6 +47,43 @@ def interpolate(
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
              temperature=temperature, seed=seed, window=window, soundfont=soundfont, data=data)
+
+
+GrooveTemperature = Annotated[Optional[float], typer.Option(
+    help="0 decodes greedily (default), higher samples the hits more freely.")]
+
+
+def groove(
+    files: Annotated[list[str], typer.Argument(help="MIDI files with drums (quantized or programmed beats), each "
+                                               "played whole; a model may come first.")],
+    out: Out = Path("out/groove"),
+    model: Model = None,
+    temperature: GrooveTemperature = None,
+    seed: Seed = None,
+    force: Force = False,
+) -> None:
+    """Humanize beats (GrooVAE): the same hits with a drummer's timing and dynamics, as MIDI, WAV and a
+    drum-grid picture (default model: the bundled `groove`)."""
+    with user_errors():
+        _run("convert", files, model, out, force, default="groove", as_view="humanize", temperature=temperature,
+             seed=seed)
+
+
+def drumify(
+    files: Annotated[list[str], typer.Argument(help="MIDI files of any kind (a melody, a bass line, a tapped "
+                                               "rhythm): the onsets of all their notes are the rhythm; a model "
+                                               "may come first.")],
+    out: Out = Path("out/drumify"),
+    model: Model = None,
+    temperature: GrooveTemperature = None,
+    seed: Seed = None,
+    force: Force = False,
+) -> None:
+    """A drum beat from the rhythm of any MIDI file (GrooVAE tap2drum), as MIDI, WAV and a drum-grid
+    picture (default model: the bundled `drumify`)."""
+    with user_errors():
+        _run("convert", files, model, out, force, default="drumify", as_view="drumify", temperature=temperature,
+             seed=seed)
 
 
 def sample(

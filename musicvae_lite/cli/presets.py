@@ -9,7 +9,8 @@ def presets() -> None:
     """List the model presets `mvae train` accepts, family by family."""
     from musicvae_lite import families
 
+    width = max(len(name) for name in families.all_presets())
     for family in families.FAMILIES.values():
         for p in family.presets().values():
-            typer.echo(f"{p.name:<18} {family.describe_preset(p)}")
-            typer.echo(f"{'':<18} {p.description}")
+            typer.echo(f"{p.name:<{width}} {family.describe_preset(p)}")
+            typer.echo(f"{'':<{width}} {p.description}")

@@ -83,8 +83,11 @@ def override(preset: Preset, assignments: list[str]) -> Preset:
             parsed = _parse(value.strip(), getattr(obj, key))
         except ValueError:
             raise MvaeError(f"--set {item!r}: {value!r} is not a valid {type(getattr(obj, key)).__name__}") from None
-        if target == "model":
-            model = replace(model, **{key: parsed})
-        else:
-            train = replace(train, **{key: parsed})
+        try:  # a config may check its own values (a GrooVAE's view)
+            if target == "model":
+                model = replace(model, **{key: parsed})
+            else:
+                train = replace(train, **{key: parsed})
+        except ValueError as e:
+            raise MvaeError(f"--set {item!r}: {e}") from None
     return replace(preset, model=model, train=train)

@@ -14,6 +14,8 @@ implements the generation verbs it supports, each writing its own outputs. The v
     decode       a .npy file of codes -> outputs
     attribute    latent attribute vectors: compute one from data, apply one to an input
     plot         the pictures of a run
+    convert      a whole input file made over by the model (GrooVAE: `mvae groove` humanizes a beat,
+                 `mvae drumify` makes a beat from any file's rhythm)
 
 Two data verbs need no trained model: `build_data` (MIDI or other sources -> a dataset folder, for
 `mvae data build`) and `windows` (what one file gives, for `mvae windows`).
@@ -42,7 +44,7 @@ from typing import Any, ClassVar
 from musicvae_lite.core.config import Preset
 from musicvae_lite.errors import MvaeError
 
-VERBS = ("sample", "interpolate", "grid", "reconstruct", "encode", "decode", "attribute", "plot")
+VERBS = ("sample", "interpolate", "grid", "reconstruct", "encode", "decode", "attribute", "plot", "convert")
 DATA_VERBS = ("build_data", "windows")
 
 
@@ -163,6 +165,10 @@ class Family(ABC):
     def plot(self, model: Any, request: Request) -> Output:
         raise self.unsupported("plot")
 
+    def convert(self, model: Any, request: Request) -> Output:
+        """`request.inputs` holds the files to make over, each whole."""
+        raise self.unsupported("convert")
+
     # -- data verbs: no model needed -------------------------------------------------------------
 
     def build_data(self, request: Request) -> Output:
@@ -200,6 +206,7 @@ class Family(ABC):
 _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",
                 "reconstruct": "reconstruct", "encode": "encode", "decode": "decode",
                 "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)",
+                "convert": "make over whole files (`mvae groove`, `mvae drumify`)",
                 "build_data": "build datasets (`mvae data build`)", "windows": "list a file's windows"}
 
 

@@ -175,6 +175,19 @@ class DrumSplit:
     offset: np.ndarray
     file_index: np.ndarray
     files: np.ndarray
+    file_qpm: np.ndarray | None = None  # (F,) float32, NaN where the file sets no tempo
+
+    def qpm(self, default: float) -> np.ndarray:
+        """(N,) the tempo of each window's file, `default` where it sets none."""
+        if self.file_qpm is None:
+            return np.full(len(self), default, np.float32)
+        q = self.file_qpm[self.file_index]
+        return np.where(np.isfinite(q) & (q > 0), q, default).astype(np.float32)
+
+    def subset(self, index: np.ndarray) -> DrumSplit:
+        """The windows at `index`, same files."""
+        return DrumSplit(self.classes[index], self.velocity[index], self.offset[index], self.file_index[index],
+                         self.files, self.file_qpm)
 
     @property
     def hits(self) -> np.ndarray:
@@ -194,7 +207,8 @@ def load_drum_split(folder: str | Path, split: str = "train", bars: int | None =
             if bars is not None and int(d["bars"]) != bars:
                 raise DatasetError(f"{folder} holds {int(d['bars'])}-bar drum windows; this model needs {bars}")
             return DrumSplit(d["classes"].astype(np.int64), d["velocity"].astype(np.float32) / 127.0,
-                             d["offset"].astype(np.float32), d["file_index"], d["files"])
+                             d["offset"].astype(np.float32), d["file_index"], d["files"],
+                             d["file_qpm"] if "file_qpm" in d else None)
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file (build the dataset with `mvae data build --family drums`)") from None
     except (OSError, ValueError, KeyError) as e:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from musicvae_lite.music.drums.encoding import NUM_DRUMS, PITCH_TO_DRUM
+from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS, PITCH_TO_DRUM
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.midi_read import MidiData, read_midi
@@ -67,16 +67,36 @@ def _stretch_grid(ticks: np.ndarray, pitches: np.ndarray, velocities: np.ndarray
     return hits, velocity, offset
 
 
-def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWindows:
-    """The drum windows of a parsed file; `NoDrumsError` says why there are none."""
-    drums = [t for t in midi.tracks if t.is_drum]
-    if not drums:
+@dataclass
+class DrumStretch:
+    """The whole grid of one 4/4 (or 2/2) stretch of a file: hits, velocities and offsets (bars * 16, 9)."""
+
+    hits: np.ndarray
+    velocity: np.ndarray
+    offset: np.ndarray
+    start_tick: int
+
+    @property
+    def bars(self) -> int:
+        return len(self.hits) // STEPS_PER_BAR
+
+
+def drum_stretches(midi: MidiData, *, taps: bool = False) -> list[DrumStretch]:
+    """Every 16-step-bar stretch of a parsed file that has drums, gridded whole (empty bars included);
+    `NoDrumsError` says why there are none.
+
+    With `taps` every note of every track counts, drum or not, each onset a hit of the first class: the
+    file's rhythm (GrooVAE's tap input, music/drums/groove/views.py)."""
+    tracks = [t for t in midi.tracks if taps or t.is_drum]
+    if not tracks:
         has = "no notes" if not midi.tracks else "no drum track (MIDI channel 10)"
         raise NoDrumsError(midi.path, has, kind="no-notes" if not midi.tracks else "no-drums")
-    ticks = np.concatenate([t.start for t in drums])
-    pitches = np.concatenate([t.pitch for t in drums]).astype(np.int64)
+    ticks = np.concatenate([t.start for t in tracks])
+    pitches = np.concatenate([t.pitch for t in tracks]).astype(np.int64)
     velocities = np.concatenate([t.velocity if t.velocity is not None else np.full(len(t.start), 100)
-                                 for t in drums]).astype(np.int64)
+                                 for t in tracks]).astype(np.int64)
+    if taps:
+        pitches = np.full(len(pitches), DRUM_PITCHES[0][0])
     known = (PITCH_TO_DRUM[pitches] >= 0) & (velocities > 0)
     if not known.any():
         raise NoDrumsError(midi.path, f"no drum of the 9 classes (its drum pitches: "
@@ -87,23 +107,33 @@ def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWin
     if not any(bar_steps(n, d) == STEPS_PER_BAR for _, _, n, d in spans):
         names = sorted({f"{n}/{d}" for _, _, n, d in spans})
         raise NoDrumsError(midi.path, f"no stretch in 4/4 or 2/2 (only {', '.join(names)})", kind="unsupported-meter")
-    found_hits, found_vel, found_off, found_ticks = [], [], [], []
+    found = []
     for a, b, n, d in spans:
         inside = (ticks >= a) & (ticks < b)
         if bar_steps(n, d) != STEPS_PER_BAR or not inside.any():
             continue
         last_step = int(np.floor((ticks[inside].max() - a) / tick_per_step + 0.5))
         bars = min(last_step // STEPS_PER_BAR + 1, MAX_BARS)
-        hits, vel, off = _stretch_grid(ticks[inside], pitches[inside], velocities[inside], a, tick_per_step,
-                                       bars * STEPS_PER_BAR)
-        busy = hits.reshape(bars, STEPS_PER_BAR, NUM_DRUMS).any(axis=(1, 2))  # (bars,) a hit in the bar
-        for k in range(bars - cfg.bars + 1):
+        found.append(DrumStretch(*_stretch_grid(ticks[inside], pitches[inside], velocities[inside], a, tick_per_step,
+                                                bars * STEPS_PER_BAR), a))
+    if not found:
+        raise NoDrumsError(midi.path, "no drums in its 4/4 or 2/2 stretches", kind="unsupported-meter")
+    return found
+
+
+def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWindows:
+    """The drum windows of a parsed file; `NoDrumsError` says why there are none."""
+    tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
+    found_hits, found_vel, found_off, found_ticks = [], [], [], []
+    for stretch in drum_stretches(midi):
+        busy = stretch.hits.reshape(stretch.bars, STEPS_PER_BAR, NUM_DRUMS).any(axis=(1, 2))  # a hit in the bar
+        for k in range(stretch.bars - cfg.bars + 1):
             if busy[k:k + cfg.bars].all():
                 window = slice(k * STEPS_PER_BAR, k * STEPS_PER_BAR + cfg.steps)
-                found_hits.append(hits[window])
-                found_vel.append(vel[window])
-                found_off.append(off[window])
-                found_ticks.append(a + round(k * STEPS_PER_BAR * tick_per_step))
+                found_hits.append(stretch.hits[window])
+                found_vel.append(stretch.velocity[window])
+                found_off.append(stretch.offset[window])
+                found_ticks.append(stretch.start_tick + round(k * STEPS_PER_BAR * tick_per_step))
     if not found_hits:
         raise NoDrumsError(midi.path, f"no {cfg.bars} bars in a row with drums in each", kind="too-short")
     return DrumWindows(np.stack(found_hits), np.stack(found_vel), np.stack(found_off),

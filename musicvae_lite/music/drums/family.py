@@ -1,8 +1,10 @@
-"""The drums family: MusicVAE's 2-bar drum VAE (Roberts et al. 2018; magenta's `cat-drums_2bar_small`) behind
-the family contract (core/family.py) — presets, data build (the Groove MIDI Dataset's official split when
-the folder has its info.csv), training tasks, loading, evaluation and the generation verbs, each writing
-General MIDI drums, a WAV of the drum kit and a drum-grid PNG (outputs.py). GrooVAE (groove, drumify) is
-next. Imports no torch at the top."""
+"""The drums family: MusicVAE's 2-bar drum VAE (Roberts et al. 2018; magenta's `cat-drums_2bar_small`) and
+GrooVAE (Gillick et al. 2019: humanize, drumify; groove/) behind the family contract (core/family.py) —
+presets, data build (the Groove MIDI Dataset's official split when the folder has its info.csv), training
+tasks, loading, evaluation and the generation verbs, each writing General MIDI drums, a WAV of the drum
+kit and a drum-grid PNG (outputs.py). Both kinds of model train on the same datasets; a checkpoint's model
+config says which it holds (a GrooVAE's has a `view`), and a GrooVAE's requests go to groove/verbs.py.
+Imports no torch at the top."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Any, ClassVar
 from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Evaluation, Family, Output, Request
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.groove.presets import PRESETS as GROOVE_PRESETS
+from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.presets import PRESETS
 
 FAMILY = "drums"  # the `task.family` of these checkpoints
@@ -31,20 +35,29 @@ class DrumFamily(Family):
         "reconstruct": ("window", *_GENERATE),
         "encode": ("window",),
         "decode": _GENERATE,
+        "convert": ("as_view", *_GENERATE),  # GrooVAEs only
         "build_data": ("bars", "workers", "eval_fraction", "seed", "progress"),
         "windows": ("bars",),
     }
     EVAL_OPTIONS = ("batch_size", "limit")
 
     def presets(self) -> Mapping[str, Preset]:
-        return PRESETS
+        return {**PRESETS, **GROOVE_PRESETS}
 
     def describe_preset(self, preset: Preset) -> str:
         m, t = preset.model, preset.train
+        if isinstance(m, GrooveModelConfig):
+            return (f"GrooVAE {m.view}: {m.bars} bars, z {m.z_size}, enc {list(m.encoder_sizes)}, "
+                    f"dec {list(m.decoder_sizes)}, free bits {m.free_bits:g}, max beta {m.max_beta:g}, "
+                    f"batch {t.batch_size}, {t.steps} steps")
         return (f"{m.bars} bars, 512 classes, z {m.z_size}, enc {list(m.encoder_sizes)}, dec {list(m.decoder_sizes)}, "
                 f"free bits {m.free_bits:g}, max beta {m.max_beta:g}, batch {t.batch_size}, {t.steps} steps")
 
     def model_config_from_dict(self, d: dict):
+        if "view" in d:
+            from musicvae_lite.music.drums.groove.model import model_config_from_dict as groove_config
+
+            return groove_config(d)
         from musicvae_lite.music.drums.model import model_config_from_dict
 
         return model_config_from_dict(d)
@@ -58,7 +71,12 @@ class DrumFamily(Family):
         train = load_drum_split(data, "train", preset.model.bars)
         if not len(train):
             raise MvaeError(f"{data} has no training windows (train.npz)")
-        return DrumTask(preset.model, train, load_drum_split(data, "eval", preset.model.bars), str(data), preset.name)
+        held_out = load_drum_split(data, "eval", preset.model.bars)
+        if isinstance(preset.model, GrooveModelConfig):
+            from musicvae_lite.music.drums.groove.task import GrooveTask
+
+            return GrooveTask(preset.model, train, held_out, str(data), preset.name)
+        return DrumTask(preset.model, train, held_out, str(data), preset.name)
 
     def build_data(self, request: Request) -> Output:
         from musicvae_lite.music.drums.dataset import build_drum_dataset
@@ -90,11 +108,17 @@ class DrumFamily(Family):
     # -- trained models ---------------------------------------------------------------------------
 
     def load(self, checkpoint, name: str):
+        if "view" in checkpoint.config["task"]["model"]:
+            from musicvae_lite.music.drums.groove.generate import model_from_checkpoint as groove_model
+
+            return groove_model(checkpoint, name)
         from musicvae_lite.music.drums.generate import model_from_checkpoint
 
         return model_from_checkpoint(checkpoint, name)
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
+        if _groove(model):
+            return _groove(model).evaluate(model, data, device=device, progress=progress, options=options)
         from musicvae_lite.core.device import pick_device
         from musicvae_lite.music.drums.dataset import load_drum_split
         from musicvae_lite.music.drums.encoding import NUM_CLASSES
@@ -146,6 +170,8 @@ class DrumFamily(Family):
         return Output(paths, lines or [], drum_items(windows, titles=titles))
 
     def sample(self, model, request: Request) -> Output:
+        if _groove(model):
+            return _groove(model).sample(model, request)
         from musicvae_lite.music.drums import generate as g
 
         if request.inputs:
@@ -154,6 +180,8 @@ class DrumFamily(Family):
         return self._write("sample", beats, request)
 
     def interpolate(self, model, request: Request) -> Output:
+        if _groove(model):
+            return _groove(model).interpolate(model, request)
         from musicvae_lite.music.drums import generate as g
 
         a, b = self._beats(model, request, (2,), "two MIDI files with drums (or four for a grid)")
@@ -163,6 +191,9 @@ class DrumFamily(Family):
         return self._write("interpolation", steps, request, titles=titles)
 
     def grid(self, model, request: Request) -> Output:
+        if _groove(model):
+            raise MvaeError(f"{model.name} is a GrooVAE ({model.view}); 4-corner grids are for the drum VAE "
+                            "(--model drums)")
         from musicvae_lite.music.drums import generate as g
 
         corners = self._beats(model, request, (4,), "four MIDI files with drums, the grid's corners")
@@ -172,6 +203,8 @@ class DrumFamily(Family):
         return self._write("grid", cells, request, titles=titles, ncols=n)
 
     def reconstruct(self, model, request: Request) -> Output:
+        if _groove(model):
+            return _groove(model).reconstruct(model, request)
         import numpy as np
 
         from musicvae_lite.music.drums import generate as g
@@ -185,6 +218,8 @@ class DrumFamily(Family):
                            titles=["input", "reconstruction"])
 
     def encode(self, model, request: Request) -> Output:
+        if _groove(model):
+            return _groove(model).encode(model, request)
         import numpy as np
 
         from musicvae_lite.files import atomic_write
@@ -198,6 +233,8 @@ class DrumFamily(Family):
         return Output([], [f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})"])
 
     def decode(self, model, request: Request) -> Output:
+        if _groove(model):
+            return _groove(model).decode(model, request)
         from musicvae_lite.core.latent import read_codes
         from musicvae_lite.music.drums import generate as g
 
@@ -206,3 +243,22 @@ class DrumFamily(Family):
         beats = g.decode(model, read_codes(request.inputs[0]), temperature=request.get("temperature", 0.0),
                          seed=request.get("seed"))
         return self._write("decoded", beats, request)
+
+    def convert(self, model, request: Request) -> Output:
+        if not _groove(model):
+            from musicvae_lite.music.drums.groove.verbs import COMMAND
+
+            command = COMMAND.get(request.get("as_view"), "groove")
+            raise MvaeError(f"{model.name} is a drum VAE; `mvae {command}` needs a GrooVAE (--model {command})")
+        return _groove(model).convert(model, request)
+
+
+def _groove(model):
+    """The GrooVAE verbs when `model` is a GrooVAE, else None."""
+    from musicvae_lite.music.drums.groove.generate import GrooveModel
+
+    if isinstance(model, GrooveModel):
+        from musicvae_lite.music.drums.groove.verbs import GrooveVerbs
+
+        return GrooveVerbs()
+    return None

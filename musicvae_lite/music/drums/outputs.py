@@ -21,17 +21,28 @@ GAP_STEPS = 8  # half a bar of rest between windows in the stitched files, as fo
 FORMATS = frozenset({"mid", "wav", "png"})
 
 
-def write_drum_set(out_dir: str | Path, stem: str, windows: np.ndarray, *, titles: Sequence[str] | None = None,
+def as_windows(windows) -> list:
+    """What render.py and plots.py take, one entry a window: 512-class windows (n, steps) become hits
+    (steps, 9); a performance, the tuple (hits, velocities, offsets) of (n, steps, 9) arrays (GrooVAE's,
+    music/drums/groove), becomes (hits, velocity, offset) tuples of (steps, 9) arrays."""
+    if isinstance(windows, tuple):
+        hits, vel, off = (np.asarray(a) for a in windows)
+        return list(zip(hits, vel, off))
+    return list(classes_to_hits(np.asarray(windows)))
+
+
+def write_drum_set(out_dir: str | Path, stem: str, windows, *, titles: Sequence[str] | None = None,
                    ncols: int = 1, qpm: float | None = None, overwrite: bool = False,
-                   formats: frozenset[str] | None = None) -> list[Path]:
-    """Write 512-class windows (n, steps) as `<stem>_<i>.mid`, `<stem>.mid`, `<stem>.wav`, `<stem>.png`."""
+                   formats: frozenset[str] | None = None, gap_steps: int = GAP_STEPS) -> list[Path]:
+    """Write windows (512 classes (n, steps), or a performance: see `as_windows`) as `<stem>_<i>.mid`,
+    `<stem>.mid`, `<stem>.wav`, `<stem>.png`; `gap_steps` of rest between them in the stitched files."""
     formats = FORMATS if formats is None else frozenset(formats)
     if not formats or not formats <= FORMATS:
         raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise MvaeError(f"{out} exists and is not a folder")
-    hits = classes_to_hits(np.asarray(windows))  # (n, steps, 9)
+    hits = as_windows(windows)  # per window: hits (steps, 9), or (hits, velocity, offset)
     targets = ([out / f"{stem}_{i + 1:02d}.mid" for i in range(len(hits))] if "mid" in formats else []) + \
         [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
     clashes = [p for p in targets if p.exists()]
@@ -44,13 +55,13 @@ def write_drum_set(out_dir: str | Path, stem: str, windows: np.ndarray, *, title
         for path, h in zip(targets, hits):
             data = drum_midi_bytes([h], qpm=qpm)
             written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
-        stitched = drum_midi_bytes(list(hits), qpm=qpm, gap_steps=GAP_STEPS)
+        stitched = drum_midi_bytes(hits, qpm=qpm, gap_steps=gap_steps)
         written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
     if "wav" in formats:
-        audio = synthesize_drums(list(hits), qpm=qpm or DEFAULT_QPM, gap_steps=GAP_STEPS)
+        audio = synthesize_drums(hits, qpm=qpm or DEFAULT_QPM, gap_steps=gap_steps)
         written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
     if "png" in formats:
-        written.append(plot_drum_grid(list(hits), out / f"{stem}.png", titles=titles, ncols=ncols, overwrite=True))
+        written.append(plot_drum_grid(hits, out / f"{stem}.png", titles=titles, ncols=ncols, overwrite=True))
     return written
 
 

@@ -86,20 +86,27 @@ class GrooveLstmDecoder(Decoder):
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
-                 generator: torch.Generator | None = None) -> Tensor:
-        """z (B, Z) -> steps (B, T, 27) of hits (0/1), velocities and offsets (0 where not hit)."""
+                 generator: torch.Generator | None = None, hits: Tensor | None = None) -> Tensor:
+        """z (B, Z) -> steps (B, T, 27) of hits (0/1), velocities and offsets (0 where not hit).
+
+        With `hits` (B, T, 9) the hits are given rather than drawn (humanizing keeps the input's hits and
+        decodes only how they are played); the decoder reads them back as it would its own."""
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         B = z.shape[0]  # batch
-        steps = self.max_steps if steps is None else steps
+        steps = (self.max_steps if hits is None else hits.shape[1]) if steps is None else steps
+        if hits is not None and tuple(hits.shape) != (B, steps, NUM_DRUMS):
+            raise ValueError(f"given hits must be ({B}, {steps}, {NUM_DRUMS}), got {tuple(hits.shape)}")
         state = self.rnn.initial_state(z)
         prev = torch.zeros(B, 1, STEP_SIZE, device=z.device)  # (B, 1, 27)
         out_steps = []
-        for _ in range(steps):
+        for t in range(steps):
             out, state = self.rnn(self._inputs(prev, z), state)
             raw = self.output(out)  # (B, 1, 27)
             p_hit, vel, off = split_step(self.values(raw))
-            if temperature == 0:
+            if hits is not None:
+                hit = hits[:, t:t + 1].to(p_hit.dtype)
+            elif temperature == 0:
                 hit = (p_hit > 0.5).float()
             else:
                 logits = torch.logit(p_hit.clamp(1e-6, 1 - 1e-6)) / temperature

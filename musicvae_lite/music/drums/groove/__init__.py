@@ -1,0 +1,1 @@
+"""GrooVAE: drum performances (hits, velocities, timing offsets) from quantized beats or tapped rhythms."""

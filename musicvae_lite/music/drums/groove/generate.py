@@ -1,0 +1,196 @@
+"""The GrooVAE generation API the groove family's verbs are thin shells over: a trained GrooVAE, the
+windows and whole-file grids of a MIDI file in its view, and encode / decode / humanize / drumify /
+interpolate / sample.
+
+A performance here is the tuple (hits bool, velocities, offsets) of (n, T, 9) arrays (one window: (T, 9)),
+the form render.py, plots.py and the drum outputs take. Codes are posterior means. Decoding is greedy at
+temperature 0 (a hit where its probability passes 1/2) and samples each hit otherwise; velocities and
+offsets are the decoder's outputs, kept where a drum is hit. Humanizing decodes with the input's hits
+given (decoder.py), so only how they are played changes (the paper's humanization: "the same hits with
+a drummer's timing and dynamics")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from musicvae_lite.core.latent import interpolate as interpolate_codes
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.encoding import NUM_DRUMS
+from musicvae_lite.music.errors import NoDrumsError
+from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
+from musicvae_lite.music.drums.groove.views import encoder_view, split_performance
+from musicvae_lite.music.sequence_generate import prior_codes
+
+Performance = tuple[np.ndarray, np.ndarray, np.ndarray]  # hits bool, velocities, offsets: (n, T, 9) each
+
+
+@dataclass
+class GrooveModel:
+    """A trained GrooVAE ready to use (CPU, eval mode)."""
+
+    vae: VAE
+    config: GrooveModelConfig
+    step: int
+    name: str
+
+    @property
+    def steps(self) -> int:
+        return self.config.steps
+
+    @property
+    def z_size(self) -> int:
+        return self.config.z_size
+
+    @property
+    def view(self) -> str:
+        return self.config.view
+
+
+def model_from_checkpoint(state, name: str) -> GrooveModel:
+    from musicvae_lite.music.drums.groove.model import (
+        build_groove_vae,
+        model_config_from_dict,
+    )
+
+    cfg = model_config_from_dict(state.config["task"]["model"])
+    vae = build_groove_vae(cfg)
+    vae.load_state_dict(state.model)
+    vae.eval()
+    return GrooveModel(vae, cfg, state.step, name)
+
+
+def _no_beat(model: GrooveModel, e: NoDrumsError) -> MvaeError:
+    if model.view == "drumify":
+        return MvaeError(f"no rhythm in {e.path}: {e.reason}")
+    hint = ("; to make a beat from a melody's rhythm use `mvae drumify`, for melodies a melody model "
+            "(--model default)") if e.kind == "no-drums" else ""
+    return MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}")
+
+
+def window_from_file(model: GrooveModel, path: str | Path, window: int = 0) -> Performance:
+    """Window `window` of a file as a performance of (T, 9) arrays: one of its drum windows (`mvae windows
+    --family drums` lists them) for humanize and full models; for drumify models, one of the consecutive
+    windows of its rhythm (any notes, `whole_file`)."""
+    from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+
+    if model.view == "drumify":
+        hits, vel, off = whole_file(model, path)[0]
+    else:
+        try:
+            found = extract_drum_file(path, DrumConfig(bars=model.config.bars))
+        except NoDrumsError as e:
+            raise _no_beat(model, e) from None
+        hits, vel, off = found.hits, found.velocity, found.offset
+    if not 0 <= window < len(hits):
+        raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(hits) - 1}")
+    return hits[window], vel[window], off[window]
+
+
+def whole_file(model: GrooveModel, path: str | Path, *, midi=None) -> tuple[Performance, float | None]:
+    """All of a file, cut into consecutive windows of the model's length ((n, T, 9) arrays; the last
+    padded with silence), and its tempo: its drums for humanize and full models, the onsets of all its
+    notes for drumify models. Its 4/4 stretches follow one another (another meter between them is left out)."""
+    from musicvae_lite.music.drums.extract import drum_stretches
+    from musicvae_lite.music.midi_read import read_midi
+
+    midi = read_midi(path) if midi is None else midi
+    try:
+        stretches = drum_stretches(midi, taps=model.view == "drumify")
+    except NoDrumsError as e:
+        raise _no_beat(model, e) from None
+    arrays = [np.concatenate([getattr(s, k) for s in stretches]) for k in ("hits", "velocity", "offset")]
+    pad = -len(arrays[0]) % model.steps
+    arrays = [np.concatenate([a, np.zeros((pad, NUM_DRUMS), a.dtype)]).reshape(-1, model.steps, NUM_DRUMS)
+              for a in arrays]
+    return (arrays[0], arrays[1], arrays[2]), midi.first_qpm
+
+
+def _stacked(model: GrooveModel, perf: Performance) -> Performance:
+    hits, vel, off = (np.asarray(a) for a in perf)
+    if hits.ndim == 2:
+        hits, vel, off = hits[None], vel[None], off[None]
+    if hits.ndim != 3 or hits.shape[1:] != (model.steps, NUM_DRUMS):
+        raise MvaeError(f"a performance must be ({model.steps}, {NUM_DRUMS}) or (n, {model.steps}, {NUM_DRUMS}) "
+                        f"arrays, got {hits.shape}")
+    return hits.astype(bool), vel.astype(np.float32), off.astype(np.float32)
+
+
+@torch.no_grad()
+def encode(model: GrooveModel, perf: Performance) -> np.ndarray:
+    """Posterior means (n, Z) float32 of performances (their view is what the encoder reads)."""
+    view = encoder_view(model.view, *_stacked(model, perf))
+    return model.vae.encoder(torch.from_numpy(view)).mu.numpy().astype(np.float32)
+
+
+def _codes(model: GrooveModel, codes) -> torch.Tensor:
+    z = torch.as_tensor(np.asarray(codes, np.float32))
+    z = z[None] if z.ndim == 1 else z
+    if z.ndim != 2 or z.shape[1] != model.z_size:
+        raise MvaeError(f"codes must be (n, {model.z_size}) for this model, got shape {tuple(z.shape)}")
+    return z
+
+
+@torch.no_grad()
+def decode(model: GrooveModel, codes, *, temperature: float = 0.0, seed: int | None = None,
+           hits: np.ndarray | None = None) -> Performance:
+    """Performances from codes (Z,) or (n, Z); with `hits` (n, T, 9) those hits are kept and only their
+    velocities and offsets decoded."""
+    if temperature < 0:
+        raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
+    z = _codes(model, codes)
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    given = None if hits is None else torch.from_numpy(np.asarray(hits, np.float32))
+    out = model.vae.decoder.generate(z, temperature=temperature, generator=gen, hits=given).numpy()
+    return split_performance(out)
+
+
+def humanize(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:
+    """The same hits, played: velocities and offsets decoded from the code of the hits' view."""
+    hits, vel, off = _stacked(model, perf)
+    return decode(model, encode(model, (hits, vel, off)), temperature=temperature, seed=seed, hits=hits)
+
+
+def drumify(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:
+    """A beat decoded freely from the code of a rhythm (the tap view of `perf`)."""
+    return decode(model, encode(model, perf), temperature=temperature, seed=seed)
+
+
+def convert(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:
+    """What the model is for: humanize models keep the hits, the others decode freely."""
+    return (humanize if model.view == "humanize" else drumify)(model, perf, temperature=temperature, seed=seed)
+
+
+def interpolate(model: GrooveModel, a: Performance, b: Performance, n: int = 7, *, temperature: float = 0.0,
+                seed: int | None = None) -> Performance:
+    """n performances from a to b through latent space (spherical), both ends included."""
+    if n < 2:
+        raise MvaeError(f"an interpolation needs at least 2 steps, got {n}")
+    za, zb = encode(model, tuple(np.stack([x, y]) for x, y in zip(a, b)))
+    path = interpolate_codes(torch.from_numpy(za), torch.from_numpy(zb), n)
+    return decode(model, np.asarray(path), temperature=temperature, seed=seed)
+
+
+def sample(model: GrooveModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> Performance:
+    """n performances from z ~ N(0, I)."""
+    return decode(model, prior_codes(model.z_size, n, seed), temperature=temperature,
+                  seed=None if seed is None else seed + 1)
+
+
+def played_errors(a: Performance, b: Performance) -> tuple[float, float]:
+    """Mean absolute offset (steps) and velocity (0-127) differences of b from a, over a's hits."""
+    hits = np.asarray(a[0], bool)
+    if not hits.any():
+        return 0.0, 0.0
+    return (float(np.abs(np.asarray(b[2]) - a[2])[hits].mean()),
+            float(np.abs(np.asarray(b[1]) - a[1])[hits].mean() * 127))
+
+
+def join(perf: Performance) -> Performance:
+    """(n, T, 9) windows -> one (n * T, 9) performance, played in turn without gaps."""
+    return tuple(np.asarray(a).reshape(-1, NUM_DRUMS) for a in perf)
+

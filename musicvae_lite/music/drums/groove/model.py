@@ -1,0 +1,29 @@
+"""A GrooVAE from its config, and its config back from a checkpoint: MusicVAE's bidirectional LSTM encoder
+(lstm_encoder.py) over the model's view of a window (views.py) and GrooVAE's decoder of hits, velocities
+and offsets (decoder.py)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.vae import VAE
+from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
+from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
+from musicvae_lite.music.drums.groove.views import VIEW_SIZES
+from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+
+
+def build_groove_vae(cfg: GrooveModelConfig) -> VAE:
+    """The VAE `cfg` describes, freshly initialized."""
+    encoder = BidirectionalLstmEncoder(VIEW_SIZES[cfg.view], cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
+    decoder = GrooveLstmDecoder(cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout)
+    return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+
+
+def model_config_to_dict(cfg: GrooveModelConfig) -> dict:
+    return asdict(cfg)
+
+
+def model_config_from_dict(d: dict) -> GrooveModelConfig:
+    return config_from_dict(GrooveModelConfig, d)

@@ -1,0 +1,83 @@
+"""Named GrooVAE presets, as plain reviewable code (cf. magenta's music_vae/configs.py CONFIG_MAP).
+
+A GrooVAE (Gillick et al. 2019) decodes a drum performance, per step and drum a hit, a velocity and a
+timing offset (decoder.py), from a code its encoder reads off one *view* of the same window (views.py):
+
+    humanize  the quantized hits alone (no velocity, no timing): magenta's `groovae_2bar_humanize`,
+              Magenta Studio's Groove. The model learns how a drummer plays a programmed beat.
+    drumify   the rhythm alone: every hit of the step collapsed to one tap, keeping the earliest one's
+              timing, velocity dropped (magenta's `groovae_2bar_tap_fixed_velocity`, "tap2drum";
+              Magenta Studio's Drumify). Any rhythm becomes a full beat.
+    full      hits, velocities and offsets (magenta's `groovae_2bar`/`groovae_4bar` autoencoders).
+
+magenta's 2-bar GrooVAE settings (configs.py): z 256, encoder [512], decoder [256, 256], free bits 48, max
+beta 0.2, batch 512, dropout keep probability 0.3. The `_cpu` presets keep the decoder and shrink the
+encoder and code so that one CPU core trains one in about an hour; `groove_2bar_tiny` is for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from musicvae_lite.core.config import Preset, TrainConfig
+from musicvae_lite.music.grid import STEPS_PER_BAR
+
+VIEWS = ("humanize", "drumify", "full")
+
+
+@dataclass(frozen=True)
+class GrooveModelConfig:
+    """A GrooVAE: a bidirectional LSTM encoder over one view of a window, an LSTM decoder of hits,
+    velocities and offsets."""
+
+    bars: int = 2  # window length in 16-step bars
+    view: str = "humanize"  # what the encoder reads: humanize, drumify or full (views.py)
+    z_size: int = 256  # latent code size
+    encoder_sizes: tuple[int, ...] = (512,)  # bidirectional LSTM layers (units per direction)
+    decoder_sizes: tuple[int, ...] = (256, 256)  # decoder LSTM layers
+    free_bits: float = 48.0  # KL budget per window, in bits, not penalized
+    max_beta: float = 0.2  # final KL weight
+    beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
+    dropout: float = 0.0  # on the LSTMs' outputs while training
+
+    def __post_init__(self):
+        if self.view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
+
+    @property
+    def steps(self) -> int:
+        return STEPS_PER_BAR * self.bars
+
+
+PRESETS: dict[str, Preset] = {}
+
+
+def _add(preset: Preset) -> None:
+    PRESETS[preset.name] = preset
+
+
+_MAGENTA = {"z_size": 256, "encoder_sizes": (512,), "decoder_sizes": (256, 256), "free_bits": 48.0,
+            "max_beta": 0.2, "dropout": 0.7}  # magenta keeps 0.3 of each LSTM cell's inputs; ours drops outputs
+_CPU = {"z_size": 128, "encoder_sizes": (256,), "decoder_sizes": (256, 256), "free_bits": 48.0, "max_beta": 0.2,
+        "beta_rate": 0.9995, "dropout": 0.2}
+_CPU_TRAIN = {"steps": 5000, "batch_size": 128, "eval_every": 500, "eval_examples": 2048, "checkpoint_every": 500,
+              "precision": "auto"}
+
+_add(Preset("groove_2bar_humanize", "magenta's groovae_2bar_humanize: quantized hits in, a drummer's "
+            "velocities and timing out (z 256, encoder [512], decoder [256, 256])",
+            GrooveModelConfig(view="humanize", **_MAGENTA), TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset("groove_2bar_drumify", "magenta's groovae_2bar_tap_fixed_velocity (tap2drum): a tapped rhythm in, "
+            "a full beat out",
+            GrooveModelConfig(view="drumify", **_MAGENTA), TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset("groove_2bar", "a 2-bar groove autoencoder: hits, velocities and offsets in and out",
+            GrooveModelConfig(view="full", **_MAGENTA), TrainConfig(steps=50_000, batch_size=512)))
+_add(Preset("groove_2bar_humanize_cpu", "humanize sized for one CPU core: z 128, encoder [256], decoder [256, 256]",
+            GrooveModelConfig(view="humanize", **_CPU), TrainConfig(**_CPU_TRAIN)))
+_add(Preset("groove_2bar_drumify_cpu", "drumify sized for one CPU core: z 128, encoder [256], decoder [256, 256]",
+            GrooveModelConfig(view="drumify", **_CPU), TrainConfig(**_CPU_TRAIN)))
+_add(Preset("groove_2bar_tiny", "A tiny 2-bar humanize model for tests (--set view=drumify for tap2drum): z 16, "
+            "one 32-unit layer each way, no KL weight",
+            GrooveModelConfig(view="humanize", z_size=16, encoder_sizes=(32,), decoder_sizes=(32,), free_bits=0.0,
+                              max_beta=0.0, beta_rate=0.0),
+            TrainConfig(steps=100, batch_size=8, learning_rate=1e-2, decay_rate=0.99, min_learning_rate=1e-3,
+                        log_every=10, eval_every=50, checkpoint_every=50, precision="fp32")))

@@ -1,0 +1,97 @@
+"""GrooVAE's views of a drum window, its held-out figures and their baselines, on constructed windows whose
+answers are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from musicvae_lite.music.drums.dataset import DrumSplit
+from musicvae_lite.music.drums.encoding import hits_to_classes
+from musicvae_lite.music.drums.groove.evaluate import drumify_baselines, humanize_baselines, onset_f1, timing_errors
+from musicvae_lite.music.drums.groove.views import VIEW_SIZES, encoder_view, performance, split_performance, taps
+
+
+def window(T: int = 32, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    hits = rng.random((T, 9)) < 0.2
+    vel = np.where(hits, rng.uniform(0.2, 1.0, (T, 9)), 0).astype(np.float32)
+    off = np.where(hits, rng.uniform(-0.5, 0.49, (T, 9)), 0).astype(np.float32)
+    return hits, vel, off
+
+
+def split_of(hits, vel, off, qpm=120.0) -> DrumSplit:
+    n = len(hits)
+    return DrumSplit(hits_to_classes(hits).astype(np.int64), vel.astype(np.float32), off.astype(np.float32),
+                     np.zeros(n, np.int32), np.array(["x.mid"]), np.array([qpm], np.float32))
+
+
+def test_performance_round_trips_and_zeroes_what_is_not_hit():
+    hits, vel, off = window()
+    noisy_vel = vel + (~hits) * 0.5  # values where no drum is hit must not leak into the target
+    perf = performance(hits, noisy_vel, off)
+    assert perf.shape == (32, 27)
+    h, v, o = split_performance(perf)
+    assert (h == hits).all() and np.allclose(v, vel) and np.allclose(o, off)
+
+
+def test_views_read_what_each_model_may_see():
+    hits, vel, off = window()
+    assert {k: encoder_view(k, hits, vel, off).shape[-1] for k in VIEW_SIZES} == VIEW_SIZES
+    hum = encoder_view("humanize", hits, vel, off)
+    assert (hum == hits).all()  # no velocity, no timing
+    tap = encoder_view("drumify", hits, vel, off)
+    assert (tap[:, 0] == hits.any(axis=1)).all()
+    step = int(np.flatnonzero(hits.sum(axis=1) >= 2)[0])  # a step where two drums are hit
+    assert tap[step, 1] == pytest.approx(off[step][hits[step]].min())  # the earliest onset of the step
+    with pytest.raises(ValueError, match="unknown view"):
+        encoder_view("drums", hits, vel, off)
+
+
+def test_taps_are_empty_where_nothing_is_hit():
+    hits = np.zeros((4, 9), bool)
+    hits[1, [0, 2]] = True
+    off = np.zeros((4, 9), np.float32)
+    off[1, 0], off[1, 2] = 0.1, -0.2
+    tap, tap_off = taps(hits, off)
+    assert tap.tolist() == [False, True, False, False] and tap_off.tolist() == pytest.approx([0, -0.2, 0, 0])
+
+
+def test_timing_errors_are_in_milliseconds_at_the_files_tempo():
+    hits, vel, off = (np.stack([a]) for a in window())
+    held = split_of(hits, vel, off, qpm=100.0)  # a 16th lasts 150 ms
+    errs = timing_errors(held, vel, off + 0.1)
+    assert errs.timing_ms == pytest.approx(15.0, rel=1e-4) and errs.velocity == pytest.approx(0.0, abs=1e-4)
+    assert timing_errors(held, vel + 10 / 127, off).velocity == pytest.approx(10.0, rel=1e-4)
+
+
+def test_the_groove_template_is_exact_when_every_window_is_played_alike_and_the_mean_is_not():
+    hits, vel, off = window()
+    stack = [np.stack([a] * 5) for a in (hits, vel, off)]
+    train = held = split_of(*stack)
+    base = humanize_baselines(train, held)
+    assert base["groove_template"].timing_ms == pytest.approx(0.0, abs=1e-3)
+    assert base["groove_template"].velocity == pytest.approx(0.0, abs=1e-3)
+    assert base["quantized_mean_velocity"].timing_ms > 10 and base["quantized_mean_velocity"].velocity > 5
+
+
+def test_onset_f1_counts_kick_snare_and_either_hi_hat():
+    t = np.zeros((1, 4, 9), bool)
+    t[0, 0, 0] = t[0, 1, 1] = t[0, 2, 2] = True  # kick, snare, closed hat
+    p = t.copy()
+    p[0, 2, 2], p[0, 2, 3] = False, True  # the open hat where the closed one was: still a hi-hat onset
+    assert onset_f1(t, p) == {"kick": 1.0, "snare": 1.0, "hi-hat": 1.0, "mean": 1.0}
+    p[0, 1, 1] = False  # the snare missed
+    p[0, 3, 0] = True  # a kick too many: precision 1/2, recall 1
+    f = onset_f1(t, p)
+    assert f["snare"] == 0.0 and f["kick"] == pytest.approx(2 / 3) and f["mean"] == pytest.approx((2 / 3 + 1) / 3)
+
+
+def test_drumify_baselines_place_training_patterns_on_the_taps():
+    hits = np.zeros((6, 32, 9), bool)
+    hits[:, ::4, 0] = True  # every training window: a kick on each beat
+    vel = off = np.zeros(hits.shape, np.float32)
+    train = held = split_of(hits, vel, off)
+    base = drumify_baselines(train, held)
+    assert all(b["kick"] == 1.0 for b in base.values())  # the taps fall on the kicks, every baseline puts one
+    assert all(b["snare"] == 1.0 for b in base.values())  # no snare anywhere: nothing to miss
