@@ -1,4 +1,5 @@
-"""Our melody-window pipeline (compat mode) against the magenta reference: speed and agreement.
+"""Our melody-window (or, with --drums, drum-window) pipeline in compat mode against the magenta
+reference: speed and agreement.
 
 For each MIDI folder given, and for all of them together, prints each side's files/s and
 windows/s, the speed-up (ours / reference, in files/s), and the share of files whose set of
@@ -6,6 +7,8 @@ windows is identical, then lists up to 10 differing files per folder with a shor
 
   python benchmarks/bench_pipeline.py corpora/essen corpora/bach [--limit N] [--json]
   python benchmarks/bench_pipeline.py --fuzz 400        # adds a corpus of fuzz files (fuzz_midi.py)
+  python benchmarks/bench_pipeline.py --drums ../shared/data/groove-midi-v1 --fuzz 200
+                                     # drums: magenta's DrumsConverter (512-class windows) against ours
 
 How each side is run, as a user would run it:
   reference  magenta_reference.reference_pipeline_file, one process, this one (note-seq's own
@@ -75,9 +78,18 @@ def import_reference():
     return magenta_reference, time.perf_counter() - t0
 
 
-def import_ours():
+def import_ours(drums: bool = False):
     """Our pipeline's entry points, or a clear exit when the module is not there yet."""
     sys.path.insert(0, str(REPO))
+    if drums:
+        from musicvae_lite.music.drums.dataset import _extract_chunk
+        from musicvae_lite.music.drums.extract import DrumConfig
+        from musicvae_lite.music.sources import map_files
+
+        def extract_many(paths, config, workers=None, progress=False):
+            return map_files(_extract_chunk, paths, config, workers=workers, progress=progress)
+
+        return (lambda bars, compat: DrumConfig(bars=bars, compat=compat)), extract_many
     try:
         from musicvae_lite.music.melody.dataset import extract_many
         from musicvae_lite.music.melody.extract import ExtractConfig
@@ -90,11 +102,12 @@ def import_ours():
     return ExtractConfig, extract_many
 
 
-def run_reference(reference, paths: Sequence[Path], bars: int) -> SideRun:
+def run_reference(reference, paths: Sequence[Path], bars: int, drums: bool = False) -> SideRun:
     windows, reasons = [], []
+    pipeline = reference.reference_drum_file if drums else reference.reference_pipeline_file
     t0 = time.perf_counter()
     for path in paths:
-        result = reference.reference_pipeline_file(path, bars=bars)
+        result = pipeline(path, bars=bars)
         windows.append(result.windows)
         reasons.append(result.reason)
     return SideRun(time.perf_counter() - t0, windows, reasons)
@@ -113,6 +126,10 @@ def run_ours(ours, paths: Sequence[Path], bars: int, workers: int | None, repeat
     seconds = sorted(times)[len(times) // 2]
     windows, reasons = [], []
     for r in results:
+        if hasattr(r, "windows"):  # a drum result: its 512-class windows
+            from musicvae_lite.music.drums.encoding import hits_to_classes
+
+            r.events = None if r.windows is None else hits_to_classes(r.windows.hits)
         empty = r.events is None or len(r.events) == 0
         windows.append(frozenset() if empty else frozenset(map(tuple, r.events.tolist())))
         reasons.append(f"{r.kind}: {r.reason}" if r.reason else ("no windows" if empty else None))
@@ -214,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     sides.add_argument("--ours-only", action="store_true", help="run only our pipeline")
     parser.add_argument("--repeat", type=int, default=3,
                         help="time our side this many times and report the median (default 3)")
+    parser.add_argument("--drums", action="store_true",
+                        help="drum windows (magenta's DrumsConverter) instead of melody windows")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = parser.parse_args(argv)
     if not args.folders and not args.fuzz:
@@ -223,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     # magenta); it warns about each such file, which would bury the table.
     warnings.filterwarnings("ignore", message="Tempo, Key or Time signature change events")
 
-    ours = None if args.reference_only else import_ours()
+    ours = None if args.reference_only else import_ours(args.drums)
     reference, import_s = (None, 0.0) if args.ours_only else import_reference()
     if reference is not None:
         print(f"reference: note-seq import took {import_s:.2f} s (not counted below)")
@@ -235,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
 
         scratch = tempfile.TemporaryDirectory(prefix="mvae_fuzz_")
         folders.append(Path(scratch.name) / "fuzz")
-        write_fuzz_corpus(folders[-1], args.fuzz)
+        write_fuzz_corpus(folders[-1], args.fuzz, drums=args.drums)
     for folder in folders:
         run = CorpusRun(folder.name or str(folder), midi_files(folder, args.limit))
         if not run.paths:
@@ -243,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         if ours is not None:
             run.ours = run_ours(ours, run.paths, args.bars, args.workers, args.repeat)
         if reference is not None:
-            run.reference = run_reference(reference, run.paths, args.bars)
+            run.reference = run_reference(reference, run.paths, args.bars, args.drums)
         if run.ours is not None and run.reference is not None:
             compare(run)
         runs.append(run)
@@ -277,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ntargets: identical files {share:.2f}% (>= 99.5%: {'met' if share >= 99.5 else 'NOT met'}); "
               f"files/s ours/reference {speedup:.1f}x (>= 25x: {'met' if speedup >= 25 else 'NOT met'})")
     if args.json:
-        print(json.dumps({"bars": args.bars, "corpora": corpus_figs, "total": total}))
+        print(json.dumps({"bars": args.bars, "drums": args.drums, "corpora": corpus_figs, "total": total}))
     return 0
 
 

@@ -2,7 +2,7 @@
 pipeline benchmark (`bench_pipeline.py --fuzz N`): our compat mode must give exactly note-seq's windows
 on every one of them.
 
-Two kinds of file:
+Three kinds of file (`drum_file` for the drums' compat mode, the other two for melodies):
 * `random_file`: several tracks (one maybe drums or off-program), chords, overlapping notes, gaps, tempo
   and meter changes, and resolutions where notes fall off the 16th grid; every note-on has its note-off;
 * `overlap_file`: the raw event patterns where MIDI readers disagree on what the notes are: a pitch
@@ -137,10 +137,43 @@ def overlap_file(path: Path, rng: np.random.Generator) -> Path:
     return path
 
 
-def write_fuzz_corpus(folder: Path, n: int, seed: int = 0) -> list[Path]:
-    """n files in `folder`, alternating the two kinds."""
+def drum_file(path: Path, rng: np.random.Generator) -> Path:
+    """One or two drum tracks (channel 10) of a performed beat: hits on and off the 16th grid, pitches in
+    and outside the 9 drum classes, simultaneous hits, gaps of about a bar and longer, tempo and meter
+    changes, sometimes a melodic track too."""
+    tpq = int(rng.choice([96, 220, 480]))
+    step = tpq // 4
+    mid = mido.MidiFile(type=1, ticks_per_beat=tpq)
+    mid.tracks.append(_track(_conductor(rng, step)))
+    pitches = [36, 38, 42, 46, 45, 48, 50, 49, 51, 35, 40, 44, 22, 26, 39, 25, 90]  # 25, 90: no class
+    for _ in range(int(rng.integers(1, 3))):
+        events = []
+        t = int(rng.integers(0, 20)) * step
+        for _ in range(int(rng.integers(10, 120))):
+            jitter = int(rng.normal(0, step / 5)) if rng.random() < 0.6 else 0
+            for pitch in rng.choice(pitches, size=int(rng.integers(1, 4)), replace=False):
+                on = max(0, t + jitter + int(rng.integers(-1, 2)))
+                events.append((on, 2, mido.Message("note_on", channel=9, note=int(pitch),
+                                                     velocity=int(rng.integers(1, 128)))))
+                events.append((on + int(rng.integers(1, 3 * step)), 1, mido.Message("note_off", channel=9,
+                                                                                     note=int(pitch), velocity=0)))
+            gap = rng.random()
+            t += step * (int(rng.integers(15, 40)) if gap < 0.05 else int(rng.choice([1, 2, 2, 3, 4])))
+        mid.tracks.append(_track(events))
+    if rng.random() < 0.3:
+        melody = [(s * step, 2, mido.Message("note_on", note=60 + s % 12, velocity=80)) for s in range(0, 64, 4)]
+        melody += [((s + 3) * step, 1, mido.Message("note_off", note=60 + s % 12, velocity=0)) for s in range(0, 64, 4)]
+        mid.tracks.append(_track(melody))
+    mid.save(str(path))
+    return path
+
+
+def write_fuzz_corpus(folder: Path, n: int, seed: int = 0, drums: bool = False) -> list[Path]:
+    """n files in `folder`, alternating the two melodic kinds, or (`drums`) drum files."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    if drums:
+        return [drum_file(folder / f"drums{i:04d}.mid", rng) for i in range(n)]
     return [(overlap_file if i % 2 else random_file)(folder / f"fuzz{i:04d}.mid", rng) for i in range(n)]
 
 

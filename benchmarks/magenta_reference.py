@@ -206,6 +206,69 @@ def reference_pipeline_file(path: str | Path, bars: int = 2) -> ReferenceResult:
     return ReferenceResult(frozenset(), "; ".join(dict.fromkeys(reasons)) or "no windows")
 
 
+# -- drums ---------------------------------------------------------------------------------------
+
+
+def _drum_section_windows(section, bars: int) -> tuple[list[Window], str | None]:
+    """The deduplicated 512-class drum windows of one time section, as magenta's `DrumsConverter` (the
+    `cat-drums_2bar_small` configs: 9 classes, slice_bars 2, gap_bars 1, pad_end, min_bars 1) makes them,
+    with note-seq's own pitch classes and `DrumTrack` and our rendering of magenta's `extract_drum_tracks`
+    loop (note-seq does not ship it), and why it gave none."""
+    from note_seq import drums_encoder_decoder
+
+    classes = {p: i for i, pitches in enumerate(drums_encoder_decoder.DEFAULT_DRUM_TYPE_PITCHES) for p in pitches}
+    try:
+        quantized = sequences_lib.quantize_note_sequence(section, 4)
+        steps_per_bar = int(sequences_lib.steps_per_bar_in_quantized_sequence(quantized))
+        if steps_per_bar != 16:
+            ts = quantized.time_signatures[0]
+            return [], f"{ts.numerator}/{ts.denominator} gives {steps_per_bar:g} steps per bar"
+    except _SECTION_ERRORS as e:
+        return [], f"{type(e).__name__}: {e}"
+    kept = []
+    for n in quantized.notes:
+        if n.is_drum and n.pitch in classes:
+            n.pitch = classes[n.pitch]
+            kept.append(n)
+    del quantized.notes[:]
+    quantized.notes.extend(kept)
+    n_classes = len(drums_encoder_decoder.DEFAULT_DRUM_TYPE_PITCHES)  # 9
+    encoding = note_seq.MultiDrumOneHotEncoding(drum_type_pitches=[(i,) for i in range(n_classes)])
+    tracks, search = [], 0
+    while True:
+        track = note_seq.DrumTrack()
+        track.from_quantized_sequence(quantized, search_start_step=search, gap_bars=1, pad_end=True)
+        search = track.end_step + (search - track.end_step) % steps_per_bar
+        if not track:
+            break
+        if len(track) >= steps_per_bar:  # min_bars 1
+            tracks.append([encoding.encode_event(e) for e in track])
+    window = bars * steps_per_bar
+    windows = {tuple(t[end - window:end]) for t in tracks for end in range(window, len(t) + 1, steps_per_bar)}
+    if not windows:
+        return [], "no drums of the 9 classes" if not kept else f"no {bars} bars of drums"
+    return sorted(windows), None
+
+
+def reference_drum_file(path: str | Path, bars: int = 2) -> ReferenceResult:
+    """The 512-class drum windows magenta's drums converter yields for one MIDI file, as a set (each
+    window a tuple of `bars` * 16 ints in 0..511), with a reason when there are none."""
+    try:
+        ns = midi_io.midi_file_to_note_sequence(str(path))
+        sections = sequences_lib.split_note_sequence_on_time_changes(ns)
+        windows, reasons = [], []
+        for section in sections:
+            found, reason = _drum_section_windows(section, bars)
+            windows.extend(found)
+            if reason is not None:
+                reasons.append(reason)
+    except Exception as e:  # noqa: BLE001 - as reference_pipeline_file
+        return ReferenceResult(frozenset(), f"{type(e).__name__}: {' '.join(str(e).split())[:200]}")
+    if windows:
+        return ReferenceResult(frozenset(windows), None)
+    return ReferenceResult(frozenset(), "; ".join(dict.fromkeys(reasons)) or "no notes")
+
+
 def format_window(window: Window, min_pitch: int = 21) -> str:
     """A window as readable steps: pitch numbers, '-' for no event (hold or rest), '.' for note-off."""
     return " ".join("-" if e == 0 else "." if e == 1 else str(e - 2 + min_pitch) for e in window)

@@ -21,7 +21,7 @@ def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for train.npz, eval.npz, skipped.tsv, summary.json.")],
     family: Annotated[str, typer.Option("--family", help="Which kind of model the data is for (see `mvae presets`).")] = "melody",
     bars: Annotated[Optional[int], typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones (default 2).")] = None,
-    compat: Annotated[Optional[bool], typer.Option("--compat", help="Reproduce magenta's OneHotMelodyConverter exactly (4/4 only, split at tempo changes).")] = None,
+    compat: Annotated[Optional[bool], typer.Option("--compat", help="Reproduce magenta's converter exactly: OneHotMelodyConverter, or DrumsConverter with --family drums (16-step bars only, split at tempo changes).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     eval_fraction: Annotated[Optional[float], typer.Option(help="Share of files held out for evaluation (split by file; default 0.1).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the train/eval split (default 0).")] = None,

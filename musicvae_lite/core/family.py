@@ -102,6 +102,7 @@ class Family(ABC):
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # verb -> the options it takes
     EVAL_OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `evaluate` takes besides device/progress
     web: ClassVar[bool] = False  # its generation verbs return `Output.items` the web page draws and plays
+    not_on_web: ClassVar[frozenset[str]] = frozenset()  # bundled models the page does not offer
 
     # -- presets and training ---------------------------------------------------------------------
 

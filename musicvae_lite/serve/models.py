@@ -44,7 +44,7 @@ class ModelPool:
             for family in families.FAMILIES.values():
                 if family.web:
                     for name, stem in family.bundled.items():
-                        if (FOLDER / f"{stem}.pt").exists():  # this installation has it
+                        if (FOLDER / f"{stem}.pt").exists() and name not in family.not_on_web:
                             self._served[name] = Served(name, name)
         for name, spec in (extra or {}).items():
             self._served[name] = Served(name, str(spec))

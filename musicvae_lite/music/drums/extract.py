@@ -13,7 +13,7 @@ duplicate: two performances of one pattern differ in their grooves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS, PITCH_TO
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.midi_read import MidiData, read_midi
-from musicvae_lite.music.sections import bar_of_tick, bar_steps, meter_spans
+from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, meter_spans
 
 MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd files
 
@@ -31,6 +31,7 @@ class DrumConfig:
     """How MIDI becomes drum windows."""
 
     bars: int = 2  # window length in 16-step bars (MusicVAE's drums_2bar and GrooVAE's groove_2bar)
+    compat: bool = False  # True: exactly the windows of magenta's DrumsConverter (hits only; see below)
 
     @property
     def steps(self) -> int:
@@ -140,6 +141,82 @@ def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWin
                        bar_of_tick(midi, np.array(found_ticks)).astype(np.int32), midi.first_qpm)
 
 
+def extract_drum_compat(midi: MidiData, cfg: DrumConfig = DrumConfig(compat=True)) -> DrumWindows:
+    """The windows magenta's `DrumsConverter` (music_vae/data.py, drums_2bar configs) gives, by its
+    rules on note-seq 0.0.5's reading (facts; the code is ours): notes as pretty_midi pairs them; the
+    file split at every time change and each section quantized on its own (sections.compat_sections,
+    shared with the melodies' compat mode); sections that are not 16 steps a bar give nothing; drum notes
+    of the 9 classes only; drum tracks read left to right as note-seq's `DrumTrack` does (a track starts on
+    the bar of its first hit and ends where 16 or more steps pass after a hit's step without another; it
+    is padded to whole bars; the next search starts where it ended); windows of `bars` bars on a one-bar
+    hop; a window repeated within a section kept once. Only hits: velocities are the default, offsets 0."""
+    if midi.pairing != "pretty_midi":
+        raise ValueError("compat mode needs the notes read as pretty_midi pairs them: "
+                         "read_midi(path, pairing='pretty_midi')")
+    drums = [t for t in midi.tracks if t.is_drum]
+    if not drums:
+        has = "no notes" if not midi.tracks else "no drum track (MIDI channel 10)"
+        raise NoDrumsError(midi.path, has, kind="no-notes" if not midi.tracks else "no-drums")
+    known = [replace(t, start=t.start[k], end=t.end[k], pitch=t.pitch[k]) for t in drums
+             if (k := PITCH_TO_DRUM[t.pitch.astype(np.int64)] >= 0).any()]
+    if not known:
+        pitches = sorted({int(p) for t in drums for p in t.pitch})
+        raise NoDrumsError(midi.path, f"no drum of the 9 classes (its drum pitches: "
+                           f"{', '.join(map(str, pitches[:12]))})", kind="unknown-drums")
+    end_tick = max(int(t.end.max(initial=0)) for t in midi.tracks)
+    sections = compat_sections(midi, known, end_tick, lambda steps: steps == STEPS_PER_BAR)
+    if not any(s.notes for s in sections):
+        names = sorted({f"{s.numerator}/{s.denominator}" for s in sections})
+        raise NoDrumsError(midi.path, f"no drums in a 16-step bar (only {', '.join(names)})", kind="unsupported-meter")
+    tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
+    found, found_ticks = [], []
+    for section in sections:
+        if not section.notes:
+            continue
+        starts = np.concatenate([st for st, _, _ in section.notes])
+        drum = PITCH_TO_DRUM[np.concatenate([p for _, _, p in section.notes]).astype(np.int64)]
+        windows, firsts = [], []
+        for first, track in _drum_tracks(starts, drum):
+            for k in range(0, len(track) - cfg.steps + 1, STEPS_PER_BAR):
+                windows.append(track[k:k + cfg.steps])
+                firsts.append(first + k)
+        seen = set()
+        for w, first in zip(windows, firsts):
+            key = w.tobytes()
+            if key not in seen:
+                seen.add(key)
+                found.append(w)
+                found_ticks.append(section.start_tick + round(first * tick_per_step))
+    if not found:
+        raise NoDrumsError(midi.path, f"no {cfg.bars} bars of drums without a gap of a bar", kind="too-short")
+    hits = np.stack(found)
+    return DrumWindows(hits, hits * np.float32(100 / 127), np.zeros(hits.shape, np.float32),
+                       bar_of_tick(midi, np.array(found_ticks)).astype(np.int32), midi.first_qpm)
+
+
+def _drum_tracks(starts: np.ndarray, drum: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """note-seq's drum tracks of one section's hits (onset steps and drum classes): (first step, hits
+    (steps, 9) padded to whole bars) each, in order."""
+    steps = np.unique(starts)
+    grid = np.zeros((int(steps.max()) + 1, NUM_DRUMS), bool)
+    grid[starts, drum] = True
+    tracks, search = [], 0
+    while True:
+        ahead = steps[steps >= search]
+        if not len(ahead):
+            return tracks
+        begin = int(ahead[0] - (ahead[0] - search) % STEPS_PER_BAR)
+        gaps = np.flatnonzero(np.diff(ahead) - 1 >= STEPS_PER_BAR)  # 16+ empty steps after a hit
+        last = int(ahead[gaps[0]] if len(gaps) else ahead[-1])
+        length = -(-(last + 1 - begin) // STEPS_PER_BAR) * STEPS_PER_BAR
+        track = np.zeros((length, NUM_DRUMS), bool)
+        track[:last + 1 - begin] = grid[begin:last + 1]
+        tracks.append((begin, track))
+        search = begin + length
+
+
 def extract_drum_file(path, cfg: DrumConfig = DrumConfig()) -> DrumWindows:
     """Read `path` and return its drum windows; a `MusicDataError` (one-line reason) when there are none."""
+    if cfg.compat:
+        return extract_drum_compat(read_midi(path, pairing="pretty_midi"), cfg)
     return extract_drum_midi(read_midi(path), cfg)

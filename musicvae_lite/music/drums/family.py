@@ -28,6 +28,7 @@ class DrumFamily(Family):
     description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
     bundled: ClassVar[dict[str, str]] = {"drums": "drums_2bar_groove"}  # name -> checkpoint stem in bundled/
     web = True  # `mvae serve` draws drum grids and plays the drum kit (serve/static/synth.js)
+    not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         "sample": ("n", *_GENERATE),
         "interpolate": ("n", "window", "windows", *_GENERATE),
@@ -36,8 +37,8 @@ class DrumFamily(Family):
         "encode": ("window",),
         "decode": _GENERATE,
         "convert": ("as_view", *_GENERATE),  # GrooVAEs only
-        "build_data": ("bars", "workers", "eval_fraction", "seed", "progress"),
-        "windows": ("bars",),
+        "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "progress"),
+        "windows": ("bars", "compat"),
     }
     EVAL_OPTIONS = ("batch_size", "limit")
 
@@ -85,7 +86,8 @@ class DrumFamily(Family):
         bars = request.get("bars", 2)
         if bars < 1:
             raise MvaeError(f"--bars must be at least 1, got {bars}")
-        summary = build_drum_dataset(list(request.inputs), request.out, DrumConfig(bars=bars),
+        summary = build_drum_dataset(list(request.inputs), request.out,
+                                     DrumConfig(bars=bars, compat=bool(request.get("compat", False))),
                                      eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                                      workers=request.get("workers"), force=request.force,
                                      progress=request.get("progress", False))
@@ -98,7 +100,7 @@ class DrumFamily(Family):
         from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
 
         (file,) = request.inputs
-        found = extract_drum_file(file, DrumConfig(bars=request.get("bars", 2)))
+        found = extract_drum_file(file, DrumConfig(bars=request.get("bars", 2), compat=bool(request.get("compat", False))))
         lines = [f"{len(found)} drum windows of {request.get('bars', 2)} bars in {file}", "index  bar  hits  drums"]
         for i, (hits, bar) in enumerate(zip(found.hits, found.start_bar)):
             used = [DRUM_NAMES[d] for d in np.flatnonzero(hits.any(axis=0))]
