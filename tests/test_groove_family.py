@@ -127,3 +127,14 @@ def test_window_verbs(trained):
     assert r.exit_code == 0 and np.load(d / "z.npy").shape == (2, 16), r.output
     r = run("decode", d / "z.npy", "--model", d / "humanize", "-o", d / "dec")
     assert r.exit_code == 0 and (d / "dec" / "decoded.mid").exists(), r.output
+
+
+def test_a_missing_soundfont_is_a_one_line_error(trained, tmp_path):
+    d = trained
+    r = run("groove", d / "programmed.mid", "--model", d / "humanize", "-o", tmp_path / "o", "--soundfont",
+            tmp_path / "kit.sf2")
+    assert r.exit_code == 2 and "SoundFont" in r.output and "not found" in r.output, r.output
+    assert len(r.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()  # nothing half-written
+    r = run("sample", d / "humanize", "-n", "1", "-o", tmp_path / "s", "--soundfont", tmp_path / "kit.sf2")
+    assert r.exit_code == 2 and "not found" in r.output, r.output

@@ -20,8 +20,8 @@ Model = Annotated[Optional[str], typer.Option(
     "(default: the bundled `default` melody model). A run may also come first among the arguments.")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite files already there.")]
 Seed = Annotated[Optional[int], typer.Option(help="Random seed: the same seed gives the same output.")]
-SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Melodies: render the WAV with FluidSynth "
-                                                   "and this .sf2 file.")]
+SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Render the WAV with FluidSynth and this "
+                                                   ".sf2 file (drums: its percussion kit).")]
 ImageData = Annotated[Optional[Path], typer.Option("--data", help="Image runs: the MNIST-format folder for "
                                                    "test-set indices (default: the one the run was trained on).")]
 Threads = Annotated[Optional[str], typer.Option(

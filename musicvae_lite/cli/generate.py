@@ -60,13 +60,14 @@ def groove(
     model: Model = None,
     temperature: GrooveTemperature = None,
     seed: Seed = None,
+    soundfont: SoundFont = None,
     force: Force = False,
 ) -> None:
     """Humanize beats (GrooVAE): the same hits with a drummer's timing and dynamics, as MIDI, WAV and a
     drum-grid picture (default model: the bundled `groove`)."""
     with user_errors():
         _run("convert", files, model, out, force, default="groove", as_view="humanize", temperature=temperature,
-             seed=seed)
+             seed=seed, soundfont=soundfont)
 
 
 def drumify(
@@ -77,13 +78,14 @@ def drumify(
     model: Model = None,
     temperature: GrooveTemperature = None,
     seed: Seed = None,
+    soundfont: SoundFont = None,
     force: Force = False,
 ) -> None:
     """A drum beat from the rhythm of any MIDI file (GrooVAE tap2drum), as MIDI, WAV and a drum-grid
     picture (default model: the bundled `drumify`)."""
     with user_errors():
         _run("convert", files, model, out, force, default="drumify", as_view="drumify", temperature=temperature,
-             seed=seed)
+             seed=seed, soundfont=soundfont)
 
 
 def sample(

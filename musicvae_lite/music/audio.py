@@ -143,7 +143,7 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, *, overwrit
                         overwrite=overwrite)
 
 
-def _check_soundfont(soundfont: Path) -> None:
+def check_soundfont(soundfont: Path) -> None:
     """A one-line MvaeError unless `soundfont` is a readable SoundFont 2 file (RIFF 'sfbk')."""
     if not soundfont.is_file():
         raise MvaeError(f"SoundFont {soundfont} not found")
@@ -250,7 +250,7 @@ def render_with_soundfont(midi_path: str | Path, wav_path: str | Path, soundfont
     _check_rate(DEFAULT_QPM, sample_rate)
     if not overwrite and wav_path.exists():  # before the slow part; atomic_write checks again
         raise OverwriteError(wav_path)
-    _check_soundfont(soundfont)
+    check_soundfont(soundfont)
     if not midi_path.is_file():
         raise MvaeError(f"MIDI file {midi_path} not found")
     score = _read_midi_seconds(midi_path)  # fluidsynth itself renders silence from a corrupt file

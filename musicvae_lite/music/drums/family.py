@@ -20,7 +20,7 @@ from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.presets import PRESETS
 
 FAMILY = "drums"  # the `task.family` of these checkpoints
-_GENERATE = ("temperature", "seed")
+_GENERATE = ("temperature", "seed", "soundfont")
 
 
 class DrumFamily(Family):
@@ -168,7 +168,7 @@ class DrumFamily(Family):
         from musicvae_lite.music.drums.outputs import drum_items, write_drum_set
 
         paths = write_drum_set(request.out, stem, windows, titles=titles, ncols=ncols, overwrite=request.force,
-                               formats=request.formats)
+                               formats=request.formats, soundfont=request.get("soundfont"))
         return Output(paths, lines or [], drum_items(windows, titles=titles))
 
     def sample(self, model, request: Request) -> Output:

@@ -11,7 +11,13 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
-from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, write_wav
+from musicvae_lite.music.audio import (
+    DEFAULT_QPM,
+    DEFAULT_SAMPLE_RATE,
+    check_soundfont,
+    render_with_soundfont,
+    write_wav,
+)
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, classes_to_hits
 from musicvae_lite.music.drums.plots import plot_drum_grid
 from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
@@ -33,12 +39,17 @@ def as_windows(windows) -> list:
 
 def write_drum_set(out_dir: str | Path, stem: str, windows, *, titles: Sequence[str] | None = None,
                    ncols: int = 1, qpm: float | None = None, overwrite: bool = False,
-                   formats: frozenset[str] | None = None, gap_steps: int = GAP_STEPS) -> list[Path]:
+                   formats: frozenset[str] | None = None, gap_steps: int = GAP_STEPS,
+                   soundfont: str | Path | None = None) -> list[Path]:
     """Write windows (512 classes (n, steps), or a performance: see `as_windows`) as `<stem>_<i>.mid`,
-    `<stem>.mid`, `<stem>.wav`, `<stem>.png`; `gap_steps` of rest between them in the stitched files."""
+    `<stem>.mid`, `<stem>.wav` (the drum kit of render.py, or FluidSynth with `soundfont`), `<stem>.png`;
+    `gap_steps` of rest between them in the stitched files."""
     formats = FORMATS if formats is None else frozenset(formats)
     if not formats or not formats <= FORMATS:
         raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
+    if soundfont is not None and "wav" in formats:
+        check_soundfont(Path(soundfont))  # before anything is written
+        formats |= {"mid"}  # FluidSynth renders the stitched MIDI file
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise MvaeError(f"{out} exists and is not a folder")
@@ -57,7 +68,9 @@ def write_drum_set(out_dir: str | Path, stem: str, windows, *, titles: Sequence[
             written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
         stitched = drum_midi_bytes(hits, qpm=qpm, gap_steps=gap_steps)
         written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
-    if "wav" in formats:
+    if "wav" in formats and soundfont is not None:
+        written.append(render_with_soundfont(out / f"{stem}.mid", out / f"{stem}.wav", soundfont, overwrite=True))
+    elif "wav" in formats:
         audio = synthesize_drums(hits, qpm=qpm or DEFAULT_QPM, gap_steps=gap_steps)
         written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
     if "png" in formats:

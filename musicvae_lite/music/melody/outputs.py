@@ -16,6 +16,7 @@ from musicvae_lite.files import atomic_write
 from musicvae_lite.music.audio import (
     DEFAULT_QPM,
     DEFAULT_SAMPLE_RATE,
+    check_soundfont,
     render_with_soundfont,
     write_wav,
 )
@@ -38,6 +39,7 @@ def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, ti
     if not formats or not formats <= FORMATS:
         raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
     if soundfont is not None and "wav" in formats:
+        check_soundfont(Path(soundfont))  # before anything is written
         formats |= {"mid"}  # FluidSynth renders the stitched MIDI file
     out = Path(out_dir)
     if out.exists() and not out.is_dir():

@@ -54,7 +54,7 @@ class GrooveVerbs:
         from musicvae_lite.music.drums.outputs import write_drum_set
 
         paths = write_drum_set(request.out, stem, perf, titles=titles, qpm=qpm, overwrite=request.force,
-                               formats=request.formats)
+                               formats=request.formats, soundfont=request.get("soundfont"))
         return Output(paths, lines or [])
 
     def sample(self, model, request: Request) -> Output:
@@ -158,13 +158,23 @@ class GrooveVerbs:
     def _write_whole(self, stem: str, given, made, qpm: float | None, request: Request, what: str) -> list[Path]:
         from musicvae_lite.errors import OverwriteError
         from musicvae_lite.files import atomic_write
-        from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, write_wav
+        from musicvae_lite.music.audio import (
+            DEFAULT_QPM,
+            DEFAULT_SAMPLE_RATE,
+            check_soundfont,
+            render_with_soundfont,
+            write_wav,
+        )
         from musicvae_lite.music.drums.plots import plot_drum_grid
         from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
         from musicvae_lite.music.drums.groove import generate as g
         from musicvae_lite.music.grid import STEPS_PER_BAR
 
         formats = request.formats or frozenset({"mid", "wav", "png"})
+        soundfont = request.get("soundfont")
+        if soundfont is not None and "wav" in formats:
+            check_soundfont(Path(soundfont))  # before anything is written
+            formats |= {"mid"}  # FluidSynth renders the MIDI file
         out = Path(request.out)
         targets = [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
         clash = [p for p in targets if p.exists()]
@@ -176,7 +186,9 @@ class GrooveVerbs:
         if "mid" in formats:
             data = drum_midi_bytes([whole], qpm=qpm)
             written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(data), overwrite=True))
-        if "wav" in formats:
+        if "wav" in formats and soundfont is not None:
+            written.append(render_with_soundfont(out / f"{stem}.mid", out / f"{stem}.wav", soundfont, overwrite=True))
+        elif "wav" in formats:
             audio = synthesize_drums([whole], qpm=qpm or DEFAULT_QPM)
             written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
         if "png" in formats:
