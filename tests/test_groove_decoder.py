@@ -72,3 +72,32 @@ def test_generation_keeps_values_only_where_hit():
     assert vel.max() <= 1 and off.abs().max() <= 0.5
     again = dec.generate(torch.randn(3, 8), temperature=0.0)
     assert set(split_step(again)[0].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_masked_scores_velocity_and_offset_only_where_hit():
+    torch.manual_seed(0)
+    z, x = torch.randn(3, 8), grooves(3)
+    for masked in (False, True):
+        dec = GrooveLstmDecoder((16,), z_size=8, masked=masked)
+        out = dec(z, x)
+        base, _ = dec.reconstruction(out, x)
+        y = x.clone()
+        y[..., 9:18] = torch.where(x[..., :9] > 0.5, y[..., 9:18], torch.full_like(y[..., 9:18], 0.9))
+        moved, _ = dec.reconstruction(out, y)  # velocities changed only where nothing is hit
+        assert torch.allclose(base, moved) == masked
+
+
+def test_a_controlled_decoder_reads_each_steps_control_and_needs_it_to_generate():
+    torch.manual_seed(0)
+    dec = GrooveLstmDecoder((16,), z_size=8, control_size=2).eval()
+    z, x = torch.randn(2, 8), grooves(2)
+    control = torch.zeros(2, 32, 2)
+    a = dec(z, torch.cat([x, control], dim=-1))
+    control[:, 10, 0] = 1.0
+    b = dec(z, torch.cat([x, control], dim=-1))
+    assert torch.allclose(a[:, :10], b[:, :10]) and not torch.allclose(a[:, 10], b[:, 10])  # step 10 reads it
+    with pytest.raises(ValueError, match="targets must be"):
+        dec(z, x)
+    with pytest.raises(ValueError, match="give `control`"):
+        dec.generate(z)
+    assert dec.generate(z, control=control).shape == (2, 32, STEP_SIZE)

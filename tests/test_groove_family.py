@@ -45,9 +45,10 @@ def trained(tmp_path_factory):
     write_midi(d / "tune.mid", [scale(bars=3)])
     r = run("data", "build", "--family", "drums", d / "src", "-o", d / "ds", "--eval-fraction", "0.3", "--quiet")
     assert r.exit_code == 0, r.output
-    for view in ("humanize", "drumify"):
-        r = run("train", "groove_2bar_tiny", "--data", d / "ds", "-o", d / view, "--steps", "40", "--threads", "1",
-                "--set", f"view={view}", "-q")
+    for view, control in (("humanize", "false"), ("drumify", "true"), ("humanize", "true")):
+        out = d / (view if control == "false" or view == "drumify" else "humanize_control")
+        r = run("train", "groove_2bar_tiny", "--data", d / "ds", "-o", out, "--steps", "40", "--threads", "1",
+                "--set", f"view={view}", "--set", f"control={control}", "--set", f"masked={control}", "-q")
         assert r.exit_code == 0, r.output
     return d
 
@@ -66,19 +67,21 @@ def test_eval_reports_the_view_and_its_baselines(trained):
                                          "most_frequent_window"}
 
 
-def test_groove_plays_the_same_hits_over_the_whole_file(trained):
+@pytest.mark.parametrize("run_name", ["humanize", "humanize_control"])
+def test_groove_plays_the_same_hits_over_the_whole_file(trained, run_name):
     from musicvae_lite.music.drums.extract import drum_stretches
     from musicvae_lite.music.midi_read import read_midi
 
     d = trained
-    r = run("groove", d / "programmed.mid", "--model", d / "humanize", "-o", d / "g")
+    out = d / f"g_{run_name}"
+    r = run("groove", d / "programmed.mid", "--model", d / run_name, "-o", out)
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in (d / "g").iterdir()) == [f"programmed_humanize.{k}" for k in ("mid", "png", "wav")]
+    assert sorted(p.name for p in out.iterdir()) == [f"programmed_humanize.{k}" for k in ("mid", "png", "wav")]
     (given,) = drum_stretches(read_midi(d / "programmed.mid"))
-    (played,) = drum_stretches(read_midi(d / "g" / "programmed_humanize.mid"))
+    (played,) = drum_stretches(read_midi(out / "programmed_humanize.mid"))
     assert played.bars == given.bars == 3  # all of it, not one window
     assert (played.hits == given.hits).all()  # the same hits, whatever the model learnt
-    r = run("groove", d / "programmed.mid", "--model", d / "humanize", "-o", d / "g")
+    r = run("groove", d / "programmed.mid", "--model", d / run_name, "-o", out)
     assert r.exit_code == 2 and "already exists" in r.output  # nothing is overwritten without --force
 
 
@@ -112,6 +115,8 @@ def test_errors_name_the_command_or_model_to_use(trained):
     assert r.exit_code == 2 and "is a drumify model" in r.output
     r = run("train", "groove_2bar_tiny", "--data", d / "ds", "-o", d / "y", "--set", "view=piano")
     assert r.exit_code == 2 and "view must be one of" in r.output
+    r = run("sample", d / "drumify", "-o", d / "z")  # its decoder needs the taps of an input
+    assert r.exit_code == 2 and "cannot decode from codes alone" in r.output and "mvae drumify" in r.output
 
 
 def test_window_verbs(trained):

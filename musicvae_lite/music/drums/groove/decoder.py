@@ -10,6 +10,16 @@ pass through a sigmoid (hits, velocities) and 0.5 * tanh (offsets). Squared erro
 step, zeros included, as magenta's loss does, so a silent drum is pushed towards velocity and offset 0.
 Generation samples each hit from its Bernoulli (at `temperature`; 0 thresholds at 1/2) and keeps
 velocities and offsets only where a drum is hit.
+
+Two options depart from magenta's decoder, each measured against it (README, model cards):
+- `masked` scores velocities and offsets only where the target has a hit, so they are "how this hit is
+  played" rather than that times the chance of a hit; unmasked, a drum the decoder is unsure of gets a
+  velocity shrunk towards 0 even where the hit is given.
+- `control_size` > 0 feeds each step's control (what the encoder read at that step: the quantized hits
+  for humanize, the tap for drumify) to the decoder with the previous step, as magenta's
+  `groovae_2bar_hits_control` feeds the hits: the decoder then knows where the onsets are and decodes
+  how they are played (humanize) or which drums play them (drumify). Training targets then carry the
+  control after the 27 values (B, T, 27 + C); generation needs it (`control`).
 """
 
 from __future__ import annotations
@@ -41,24 +51,32 @@ class GrooveLstmDecoder(Decoder):
         z_size: int = 256,  # size of the code z (GrooVAE: 256)
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars
         dropout: float = 0.0,  # on each LSTM layer's outputs while training
+        masked: bool = False,  # velocity and offset errors only where the target has a hit (magenta: False)
+        control_size: int = 0,  # per-step control inputs (0: none, as magenta's humanize and tap models)
     ):
         super().__init__()
         self.z_size = z_size
         self.max_steps = max_steps
-        self.rnn = LstmStack(STEP_SIZE + z_size, hidden_sizes, z_size, dropout)
+        self.masked = masked
+        self.control_size = control_size
+        self.rnn = LstmStack(STEP_SIZE + control_size + z_size, hidden_sizes, z_size, dropout)
         self.output = nn.Linear(self.rnn.output_size, STEP_SIZE)
 
-    def _inputs(self, prev: Tensor, z: Tensor) -> Tensor:
+    def _inputs(self, prev: Tensor, z: Tensor, control: Tensor | None) -> Tensor:
         B, T, _ = prev.shape  # batch, time, 27
-        return torch.cat([prev, z.unsqueeze(1).expand(B, T, z.shape[-1])], dim=-1)  # (B, T, 27 + Z)
+        parts = [prev] + ([control] if self.control_size else []) + [z.unsqueeze(1).expand(B, T, z.shape[-1])]
+        return torch.cat(parts, dim=-1)  # (B, T, 27 + C + Z)
 
     def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0) -> Tensor:
-        """Teacher forcing: step t reads target step t-1 (zeros before the first). Scheduled sampling is
-        not offered for continuous outputs."""
+        """Teacher forcing: step t reads target step t-1 (zeros before the first) and its own control.
+        Scheduled sampling is not offered for continuous outputs."""
         if sampling_prob:
             raise ValueError("the groove decoder trains with teacher forcing only (sampling_prob 0)")
-        prev = F.pad(target[:, :-1], (0, 0, 1, 0))  # (B, T, 27): zeros, then the target shifted right
-        out, _ = self.rnn(self._inputs(prev, z), self.rnn.initial_state(z))
+        if target.shape[-1] != STEP_SIZE + self.control_size:
+            raise ValueError(f"targets must be (B, T, {STEP_SIZE + self.control_size}), got {tuple(target.shape)}")
+        steps, control = target[..., :STEP_SIZE], target[..., STEP_SIZE:]
+        prev = F.pad(steps[:, :-1], (0, 0, 1, 0))  # (B, T, 27): zeros, then the target shifted right
+        out, _ = self.rnn(self._inputs(prev, z, control), self.rnn.initial_state(z))
         return self.output(out)  # (B, T, 27)
 
     @staticmethod
@@ -72,12 +90,13 @@ class GrooveLstmDecoder(Decoder):
         and drums; metrics: hit accuracy (threshold 1/2), mean squared errors of velocity and offset
         (where hit)."""
         hits, vel, off = split_step(outputs.float())
-        t_hits, t_vel, t_off = split_step(target.float())
+        t_hits, t_vel, t_off = split_step(target[..., :STEP_SIZE].float())
         bce = F.binary_cross_entropy_with_logits(hits, t_hits, reduction="none").sum(dim=(1, 2))  # (B,)
         v_err = (torch.sigmoid(vel) - t_vel).pow(2)  # (B, T, 9)
         o_err = (0.5 * torch.tanh(off) - t_off).pow(2)
-        loss = bce + v_err.sum(dim=(1, 2)) + o_err.sum(dim=(1, 2))
         hit_mask = t_hits > 0.5
+        scored = hit_mask if self.masked else torch.ones_like(hit_mask)
+        loss = bce + (v_err * scored).sum(dim=(1, 2)) + (o_err * scored).sum(dim=(1, 2))
         n_hits = hit_mask.sum().clamp(min=1)
         metrics = {"accuracy": ((hits > 0) == hit_mask).float().mean().detach(),
                    "velocity_mse": (v_err * hit_mask).sum().detach() / n_hits,
@@ -86,22 +105,30 @@ class GrooveLstmDecoder(Decoder):
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
-                 generator: torch.Generator | None = None, hits: Tensor | None = None) -> Tensor:
+                 generator: torch.Generator | None = None, hits: Tensor | None = None,
+                 control: Tensor | None = None) -> Tensor:
         """z (B, Z) -> steps (B, T, 27) of hits (0/1), velocities and offsets (0 where not hit).
 
         With `hits` (B, T, 9) the hits are given rather than drawn (humanizing keeps the input's hits and
-        decodes only how they are played); the decoder reads them back as it would its own."""
+        decodes only how they are played); the decoder reads them back as it would its own. A decoder
+        with control inputs needs `control` (B, T, C), which also sets the length."""
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         B = z.shape[0]  # batch
-        steps = (self.max_steps if hits is None else hits.shape[1]) if steps is None else steps
+        if self.control_size and control is None:
+            raise ValueError("this decoder decodes under a control: give `control`")
+        if steps is None:
+            steps = hits.shape[1] if hits is not None else control.shape[1] if self.control_size else self.max_steps
+        if self.control_size and tuple(control.shape) != (B, steps, self.control_size):
+            raise ValueError(f"control must be ({B}, {steps}, {self.control_size}), got {tuple(control.shape)}")
         if hits is not None and tuple(hits.shape) != (B, steps, NUM_DRUMS):
             raise ValueError(f"given hits must be ({B}, {steps}, {NUM_DRUMS}), got {tuple(hits.shape)}")
         state = self.rnn.initial_state(z)
         prev = torch.zeros(B, 1, STEP_SIZE, device=z.device)  # (B, 1, 27)
         out_steps = []
         for t in range(steps):
-            out, state = self.rnn(self._inputs(prev, z), state)
+            here = control[:, t:t + 1].to(prev.dtype) if self.control_size else None
+            out, state = self.rnn(self._inputs(prev, z, here), state)
             raw = self.output(out)  # (B, 1, 27)
             p_hit, vel, off = split_step(self.values(raw))
             if hits is not None:

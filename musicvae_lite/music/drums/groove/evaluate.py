@@ -28,7 +28,7 @@ from musicvae_lite.core.vae import kl_bits
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
-from musicvae_lite.music.drums.groove.generate import GrooveModel, decode, encode
+from musicvae_lite.music.drums.groove.generate import GrooveModel, control_of, decode, encode
 from musicvae_lite.music.drums.groove.views import encoder_view, performance
 
 DEFAULT_QPM = 120.0  # for a file that sets no tempo
@@ -107,12 +107,14 @@ def drumify_baselines(train: DrumSplit, held: DrumSplit) -> dict[str, dict[str, 
 def teacher_forced(model: GrooveModel, held: DrumSplit, batch_size: int) -> dict[str, float]:
     """Hit accuracy (threshold 1/2) with teacher forcing from the posterior mean, and the mean KL in bits."""
     hits = held.hits
-    x = torch.from_numpy(encoder_view(model.view, hits, held.velocity, held.offset))
-    y = torch.from_numpy(performance(hits, held.velocity, held.offset))
+    view = encoder_view(model.view, hits, held.velocity, held.offset)
+    x = torch.from_numpy(view)
+    y = performance(hits, held.velocity, held.offset)
+    y = torch.from_numpy(np.concatenate([y, view], axis=-1) if model.config.control else y)
     correct, kl = 0.0, 0.0
     for i in range(0, len(x), batch_size):
         post = model.vae.encoder(x[i:i + batch_size])
-        out = model.vae.decoder(post.mu, y[i:i + batch_size])
+        out = model.vae.decoder(post.mu, y[i:i + batch_size])  # teacher-forced, under the control if any
         correct += float(((out[..., :NUM_DRUMS] > 0) == (y[i:i + batch_size, :, :NUM_DRUMS] > 0.5)).float().sum())
         kl += float(kl_bits(post.kl()).sum())
     return {"hit_accuracy": correct / max(1, y[..., :NUM_DRUMS].numel()), "kl_bits": kl / max(1, len(x))}
@@ -131,15 +133,20 @@ def evaluate_groove(model: GrooveModel, train: DrumSplit, held: DrumSplit, *, ba
     perf = (hits, held.velocity, held.offset)
     codes = np.concatenate([encode(model, tuple(a[i:i + batch_size] for a in perf))
                             for i in range(0, len(held), batch_size)])
+    control = control_of(model, perf)  # None unless the decoder takes one
+
+    def ctrl(s: slice):
+        return None if control is None else control[s]
+
     if model.view == "drumify":
-        greedy = _batched(lambda s: decode(model, codes[s]), len(held), batch_size)
-        sampled = _batched(lambda s: decode(model, codes[s], temperature=1.0, seed=seed + s.start), len(held),
-                           batch_size)
+        greedy = _batched(lambda s: decode(model, codes[s], control=ctrl(s)), len(held), batch_size)
+        sampled = _batched(lambda s: decode(model, codes[s], temperature=1.0, seed=seed + s.start, control=ctrl(s)),
+                           len(held), batch_size)
         figures["onset_f1"] = onset_f1(hits, greedy[0])
         figures["onset_f1_t1"] = onset_f1(hits, sampled[0])
         figures["baselines"] = drumify_baselines(train, held)
     else:
-        played = _batched(lambda s: decode(model, codes[s], hits=hits[s]), len(held), batch_size)
+        played = _batched(lambda s: decode(model, codes[s], hits=hits[s], control=ctrl(s)), len(held), batch_size)
         figures["humanize"] = timing_errors(held, played[1], played[2]).to_json()
         figures["baselines"] = {k: v.to_json() for k, v in humanize_baselines(train, held).items()}
     return figures

@@ -135,29 +135,42 @@ def _codes(model: GrooveModel, codes) -> torch.Tensor:
     return z
 
 
+def control_of(model: GrooveModel, perf: Performance) -> np.ndarray | None:
+    """What a model whose decoder takes a control reads at each step of `perf` (its view), else None."""
+    return encoder_view(model.view, *_stacked(model, perf)) if model.config.control else None
+
+
 @torch.no_grad()
 def decode(model: GrooveModel, codes, *, temperature: float = 0.0, seed: int | None = None,
-           hits: np.ndarray | None = None) -> Performance:
+           hits: np.ndarray | None = None, control: np.ndarray | None = None) -> Performance:
     """Performances from codes (Z,) or (n, Z); with `hits` (n, T, 9) those hits are kept and only their
-    velocities and offsets decoded."""
+    velocities and offsets decoded. A model whose decoder takes a control (presets.py) needs `control`
+    (n, T, C): the view of an input (`control_of`)."""
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     z = _codes(model, codes)
+    if model.config.control and control is None:
+        command = {"humanize": "groove", "drumify": "drumify"}[model.view]
+        raise MvaeError(f"{model.name} decodes under the {'hits' if model.view == 'humanize' else 'rhythm'} of an "
+                        f"input, so it cannot decode from codes alone (sample, interpolate, decode); use `mvae "
+                        f"{command}` or `reconstruct`, or the drum VAE (--model drums)")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     given = None if hits is None else torch.from_numpy(np.asarray(hits, np.float32))
-    out = model.vae.decoder.generate(z, temperature=temperature, generator=gen, hits=given).numpy()
+    ctrl = None if control is None or not model.config.control else torch.from_numpy(np.asarray(control, np.float32))
+    out = model.vae.decoder.generate(z, temperature=temperature, generator=gen, hits=given, control=ctrl).numpy()
     return split_performance(out)
 
 
 def humanize(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:
     """The same hits, played: velocities and offsets decoded from the code of the hits' view."""
     hits, vel, off = _stacked(model, perf)
-    return decode(model, encode(model, (hits, vel, off)), temperature=temperature, seed=seed, hits=hits)
+    return decode(model, encode(model, (hits, vel, off)), temperature=temperature, seed=seed, hits=hits,
+                  control=control_of(model, (hits, vel, off)))
 
 
 def drumify(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:
     """A beat decoded freely from the code of a rhythm (the tap view of `perf`)."""
-    return decode(model, encode(model, perf), temperature=temperature, seed=seed)
+    return decode(model, encode(model, perf), temperature=temperature, seed=seed, control=control_of(model, perf))
 
 
 def convert(model: GrooveModel, perf: Performance, *, temperature: float = 0.0, seed: int | None = None) -> Performance:

@@ -17,7 +17,8 @@ from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
 def build_groove_vae(cfg: GrooveModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
     encoder = BidirectionalLstmEncoder(VIEW_SIZES[cfg.view], cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
-    decoder = GrooveLstmDecoder(cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout)
+    decoder = GrooveLstmDecoder(cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout,
+                                masked=cfg.masked, control_size=VIEW_SIZES[cfg.view] if cfg.control else 0)
     return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -20,10 +21,14 @@ FAMILY = "drums"  # GrooVAEs belong to the drum family: its data, outputs and ch
 
 
 def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:
-    """(encoder inputs (N, T, F), targets (N, T, 27)) float32 of a split."""
+    """(encoder inputs (N, T, F), targets (N, T, 27), or (N, T, 27 + F) with the view as the decoder's
+    control) float32 of a split."""
     hits = split.hits
-    return (torch.from_numpy(encoder_view(cfg.view, hits, split.velocity, split.offset)),
-            torch.from_numpy(performance(hits, split.velocity, split.offset)))
+    view = encoder_view(cfg.view, hits, split.velocity, split.offset)
+    target = performance(hits, split.velocity, split.offset)
+    if cfg.control:
+        target = np.concatenate([target, view], axis=-1)
+    return torch.from_numpy(view), torch.from_numpy(target)
 
 
 class GrooveTask:
