@@ -8,6 +8,8 @@ interpolation, Beat Blender's grid) and codes drawn from the prior. A family giv
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -19,6 +21,38 @@ from musicvae_lite.errors import MvaeError
 
 Encode = Callable[[np.ndarray], np.ndarray]  # windows (n, steps) -> codes (n, Z) float32
 Decode = Callable[[np.ndarray], np.ndarray]  # codes (n, Z) -> windows (n, steps)
+M = TypeVar("M", bound="TrainedSequenceModel")
+
+
+@dataclass
+class TrainedSequenceModel:
+    """A trained sequence VAE ready to use (CPU, eval mode); each family subclasses it with its config type
+    (melody/generate.py, drums/generate.py, drums/groove/generate.py)."""
+
+    vae: VAE
+    config: Any  # the family's model config: `steps` and `z_size` at least
+    step: int  # training steps behind it
+    name: str  # bundled name or path
+
+    @property
+    def steps(self) -> int:
+        """Events per window."""
+        return self.config.steps
+
+    @property
+    def z_size(self) -> int:
+        return self.config.z_size
+
+
+def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Callable[[dict], Any],
+                            build: Callable[[Any], VAE]) -> M:
+    """`cls` around the VAE in an already loaded `Checkpoint` (core/checkpoint.py): its config rebuilt from
+    the checkpoint's `task.model`, the model built from it, the weights loaded, eval mode, CPU."""
+    cfg = config_from_dict(state.config["task"]["model"])
+    vae = build(cfg)
+    vae.load_state_dict(state.model)
+    vae.eval()
+    return cls(vae, cfg, state.step, name)
 
 
 @torch.no_grad()

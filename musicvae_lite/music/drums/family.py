@@ -100,7 +100,8 @@ class DrumFamily(Family):
         from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
 
         (file,) = request.inputs
-        found = extract_drum_file(file, DrumConfig(bars=request.get("bars", 2), compat=bool(request.get("compat", False))))
+        cfg = DrumConfig(bars=request.get("bars", 2), compat=bool(request.get("compat", False)))
+        found = extract_drum_file(file, cfg)
         lines = [f"{len(found)} drum windows of {request.get('bars', 2)} bars in {file}", "index  bar  hits  drums"]
         for i, (hits, bar) in enumerate(zip(found.hits, found.start_bar)):
             used = [DRUM_NAMES[d] for d in np.flatnonzero(hits.any(axis=0))]

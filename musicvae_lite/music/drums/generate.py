@@ -11,45 +11,31 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_CLASSES, hits_to_classes
 from musicvae_lite.music.drums.presets import DrumModelConfig
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.sequence_generate import (
+    TrainedSequenceModel,
     decode_codes,
     grid_between,
     interpolate_between,
     prior_codes,
+    trained_from_checkpoint,
 )
 
 
 @dataclass
-class DrumModel:
+class DrumModel(TrainedSequenceModel):
     """A trained drum VAE ready to use (CPU, eval mode)."""
 
-    vae: VAE
     config: DrumModelConfig
-    step: int
-    name: str
-
-    @property
-    def steps(self) -> int:
-        return self.config.steps
-
-    @property
-    def z_size(self) -> int:
-        return self.config.z_size
 
 
 def model_from_checkpoint(state, name: str) -> DrumModel:
     from musicvae_lite.music.drums.model import build_drum_vae, model_config_from_dict
 
-    cfg = model_config_from_dict(state.config["task"]["model"])
-    vae = build_drum_vae(cfg)
-    vae.load_state_dict(state.model)
-    vae.eval()
-    return DrumModel(vae, cfg, state.step, name)
+    return trained_from_checkpoint(DrumModel, state, name, model_config_from_dict, build_drum_vae)
 
 
 def drums_from_file(model: DrumModel, path: str | Path, window: int = 0) -> np.ndarray:

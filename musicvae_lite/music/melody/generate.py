@@ -19,36 +19,25 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.melody.encoding import check_events
 from musicvae_lite.music.melody.presets import MelodyModelConfig
 from musicvae_lite.music.sequence_generate import (
+    TrainedSequenceModel,
     decode_codes,
     grid_between,
     interpolate_between,
     prior_codes,
+    trained_from_checkpoint,
 )
 
 
 @dataclass
-class MelodyModel:
+class MelodyModel(TrainedSequenceModel):
     """A trained melody VAE ready to use (CPU, eval mode)."""
 
-    vae: VAE
     config: MelodyModelConfig
-    step: int  # training steps behind it
-    name: str  # bundled name or path
-
-    @property
-    def steps(self) -> int:
-        """Events per window."""
-        return self.config.steps
-
-    @property
-    def z_size(self) -> int:
-        return self.config.z_size
 
 
 def load_model(name_or_path: str | Path = "default") -> MelodyModel:
@@ -75,11 +64,7 @@ def model_from_checkpoint(state, name: str) -> MelodyModel:
         model_config_from_dict,
     )
 
-    cfg = model_config_from_dict(state.config["task"]["model"])
-    vae = build_melody_vae(cfg)
-    vae.load_state_dict(state.model)
-    vae.eval()
-    return MelodyModel(vae, cfg, state.step, name)
+    return trained_from_checkpoint(MelodyModel, state, name, model_config_from_dict, build_melody_vae)
 
 
 def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, compat: bool = False) -> np.ndarray:

@@ -155,7 +155,8 @@ def evaluate_groove(model: GrooveModel, train: DrumSplit, held: DrumSplit, *, ba
 def report(model: GrooveModel, figures: dict, where: str) -> list[str]:
     """The figures as lines for the terminal."""
     lines = [f"{model.name} ({model.view}, step {model.step}) on {figures['windows']} {where}",
-             f"  teacher-forced hit accuracy {figures['hit_accuracy']:.4f}; KL {figures['kl_bits']:.1f} bits per window"]
+             f"  teacher-forced hit accuracy {figures['hit_accuracy']:.4f}; "
+             f"KL {figures['kl_bits']:.1f} bits per window"]
     if "humanize" in figures:
         lines.append("  humanize: mean absolute error over the drummer's hits    timing (ms)  velocity (0-127)")
         rows = [("model", figures["humanize"])] + list(figures["baselines"].items())

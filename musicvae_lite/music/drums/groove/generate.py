@@ -18,33 +18,21 @@ import numpy as np
 import torch
 
 from musicvae_lite.core.latent import interpolate as interpolate_codes
-from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import encoder_view, split_performance
-from musicvae_lite.music.sequence_generate import prior_codes
+from musicvae_lite.music.sequence_generate import TrainedSequenceModel, prior_codes, trained_from_checkpoint
 
 Performance = tuple[np.ndarray, np.ndarray, np.ndarray]  # hits bool, velocities, offsets: (n, T, 9) each
 
 
 @dataclass
-class GrooveModel:
+class GrooveModel(TrainedSequenceModel):
     """A trained GrooVAE ready to use (CPU, eval mode)."""
 
-    vae: VAE
     config: GrooveModelConfig
-    step: int
-    name: str
-
-    @property
-    def steps(self) -> int:
-        return self.config.steps
-
-    @property
-    def z_size(self) -> int:
-        return self.config.z_size
 
     @property
     def view(self) -> str:
@@ -57,11 +45,7 @@ def model_from_checkpoint(state, name: str) -> GrooveModel:
         model_config_from_dict,
     )
 
-    cfg = model_config_from_dict(state.config["task"]["model"])
-    vae = build_groove_vae(cfg)
-    vae.load_state_dict(state.model)
-    vae.eval()
-    return GrooveModel(vae, cfg, state.step, name)
+    return trained_from_checkpoint(GrooveModel, state, name, model_config_from_dict, build_groove_vae)
 
 
 def _no_beat(model: GrooveModel, e: NoDrumsError) -> MvaeError:
