@@ -69,3 +69,18 @@ def test_nothing_usable_is_one_line(tmp_path):
     write_midi(tmp_path / "m.mid", [scale()])
     with pytest.raises(DatasetError, match=r"none of 1 files gave a drum window \(no-drums 1\)"):
         build_drum_dataset([str(tmp_path / "m.mid")], tmp_path / "ds", workers=1)
+
+
+def test_compat_build_dedupes_repeated_windows_and_says_so(groove_like, tmp_path):
+    from typer.testing import CliRunner
+
+    from musicvae_lite.cli import app
+
+    r = CliRunner().invoke(app, ["data", "build", "--family", "drums", "--compat", str(groove_like), "-o",
+                                 str(tmp_path / "c"), "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((tmp_path / "c" / "summary.json").read_text())
+    assert summary["config"] == {"bars": 2, "compat": True}
+    train = load_drum_split(tmp_path / "c", "train", bars=2)
+    assert len(train) == 3  # each file's one repeated beat pattern, once (magenta dedupes); default mode: 9
+    assert (train.offset == 0).all()  # compat windows are hits only
