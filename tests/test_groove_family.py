@@ -143,3 +143,18 @@ def test_a_missing_soundfont_is_a_one_line_error(trained, tmp_path):
     assert not (tmp_path / "o").exists()  # nothing half-written
     r = run("sample", d / "humanize", "-n", "1", "-o", tmp_path / "s", "--soundfont", tmp_path / "kit.sf2")
     assert r.exit_code == 2 and "not found" in r.output, r.output
+
+
+def test_export_keeps_weights_and_takes_a_tuned_threshold(trained, tmp_path):
+    from musicvae_lite import families
+    from musicvae_lite.core.bundled import export_bundled
+    from musicvae_lite.music.drums.dataset import load_drum_split
+    from musicvae_lite.music.drums.groove.evaluate import tune_hit_threshold
+
+    d = trained
+    model = families.load(d / "drumify").model
+    best, scores = tune_hit_threshold(model, load_drum_split(d / "ds", "eval", 2), candidates=(0.5, 0.3))
+    assert best in (0.5, 0.3) and scores[best] == max(scores.values())
+    out = export_bundled(d / "drumify", tmp_path / "drumify.pt", model_settings={"hit_threshold": best})
+    again = families.load(out).model
+    assert again.config.hit_threshold == best and again.config.view == "drumify"

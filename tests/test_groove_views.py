@@ -95,3 +95,19 @@ def test_drumify_baselines_place_training_patterns_on_the_taps():
     base = drumify_baselines(train, held)
     assert all(b["kick"] == 1.0 for b in base.values())  # the taps fall on the kicks, every baseline puts one
     assert all(b["snare"] == 1.0 for b in base.values())  # no snare anywhere: nothing to miss
+
+
+def test_a_lower_hit_threshold_hits_more_drums_and_is_checked():
+    import torch
+
+    from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
+    from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
+
+    torch.manual_seed(0)
+    dec = GrooveLstmDecoder((16,), z_size=8).eval()
+    z = torch.randn(4, 8)
+    few = dec.generate(z, temperature=0.0, threshold=0.9)[..., :9].sum()
+    many = dec.generate(z, temperature=0.0, threshold=0.1)[..., :9].sum()
+    assert many > few
+    with pytest.raises(ValueError, match="hit_threshold"):
+        GrooveModelConfig(hit_threshold=1.0)

@@ -35,8 +35,11 @@ def model_card(stem: str) -> Path | None:
     return card if card.exists() else None
 
 
-def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False) -> Path:
-    """Write a run's best (else newest) checkpoint as a bundled model: fp16 weights, config, step, metrics."""
+def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False,
+                   model_settings: dict | None = None) -> Path:
+    """Write a run's best (else newest) checkpoint as a bundled model: fp16 weights, config, step, metrics.
+    `model_settings` changes settings of the model config that do not touch the weights (a GrooVAE's
+    decoding threshold, chosen after training on the validation split); the card says so."""
     import torch
 
     from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint, save_checkpoint
@@ -45,8 +48,12 @@ def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False)
     source = (CheckpointManager(run).best() if run.is_dir() else None) or resolve_checkpoint(run)
     state = load_checkpoint(source)
     weights = {k: v.half() if v.is_floating_point() else v for k, v in state.model.items()}
+    config = state.config
+    if model_settings:
+        # a setting the family's config does not know fails when the model is loaded (config_from_dict)
+        config = {**config, "task": {**config["task"], "model": {**config["task"]["model"], **model_settings}}}
     out = Path(out)
     if out.exists() and not overwrite:
         raise OverwriteError(out)
-    return save_checkpoint(out, config=state.config, model=weights, step=state.step,
+    return save_checkpoint(out, config=config, model=weights, step=state.step,
                            metrics=state.metrics or {}, extra={"source": str(source), "torch": str(torch.__version__)})

@@ -106,12 +106,13 @@ class GrooveLstmDecoder(Decoder):
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
                  generator: torch.Generator | None = None, hits: Tensor | None = None,
-                 control: Tensor | None = None) -> Tensor:
+                 control: Tensor | None = None, threshold: float = 0.5) -> Tensor:
         """z (B, Z) -> steps (B, T, 27) of hits (0/1), velocities and offsets (0 where not hit).
 
         With `hits` (B, T, 9) the hits are given rather than drawn (humanizing keeps the input's hits and
         decodes only how they are played); the decoder reads them back as it would its own. A decoder
-        with control inputs needs `control` (B, T, C), which also sets the length."""
+        with control inputs needs `control` (B, T, C), which also sets the length. At temperature 0 a drum
+        is hit where its probability passes `threshold`."""
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         B = z.shape[0]  # batch
@@ -134,7 +135,7 @@ class GrooveLstmDecoder(Decoder):
             if hits is not None:
                 hit = hits[:, t:t + 1].to(p_hit.dtype)
             elif temperature == 0:
-                hit = (p_hit > 0.5).float()
+                hit = (p_hit > threshold).float()
             else:
                 logits = torch.logit(p_hit.clamp(1e-6, 1 - 1e-6)) / temperature
                 hit = torch.bernoulli(torch.sigmoid(logits), generator=generator)

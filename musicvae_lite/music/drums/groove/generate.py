@@ -128,7 +128,8 @@ def control_of(model: GrooveModel, perf: Performance) -> np.ndarray | None:
 def decode(model: GrooveModel, codes, *, temperature: float = 0.0, seed: int | None = None,
            hits: np.ndarray | None = None, control: np.ndarray | None = None) -> Performance:
     """Performances from codes (Z,) or (n, Z); with `hits` (n, T, 9) those hits are kept and only their
-    velocities and offsets decoded. A model whose decoder takes a control (presets.py) needs `control`
+    velocities and offsets decoded. At temperature 0 a drum is hit where its probability passes the
+    model's `hit_threshold`. A model whose decoder takes a control (presets.py) needs `control`
     (n, T, C): the view of an input (`control_of`)."""
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
@@ -141,7 +142,8 @@ def decode(model: GrooveModel, codes, *, temperature: float = 0.0, seed: int | N
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     given = None if hits is None else torch.from_numpy(np.asarray(hits, np.float32))
     ctrl = None if control is None or not model.config.control else torch.from_numpy(np.asarray(control, np.float32))
-    out = model.vae.decoder.generate(z, temperature=temperature, generator=gen, hits=given, control=ctrl).numpy()
+    out = model.vae.decoder.generate(z, temperature=temperature, generator=gen, hits=given, control=ctrl,
+                                     threshold=model.config.hit_threshold).numpy()
     return split_performance(out)
 
 

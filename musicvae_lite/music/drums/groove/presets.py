@@ -43,10 +43,14 @@ class GrooveModelConfig:
     dropout: float = 0.0  # on the LSTMs' outputs while training
     masked: bool = False  # score velocities and offsets only where a drum is hit (decoder.py; magenta: False)
     control: bool = False  # feed the decoder each step's view too (decoder.py; magenta's hits_control)
+    hit_threshold: float = 0.5  # greedy decoding hits a drum where its probability passes this; a bundled
+    # drumify model's is chosen on the validation split after training (evaluate.tune_hit_threshold)
 
     def __post_init__(self):
         if self.view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
+        if not 0.0 < self.hit_threshold < 1.0:
+            raise ValueError(f"hit_threshold must lie strictly between 0 and 1, got {self.hit_threshold}")
         if self.control and self.view == "full":
             raise ValueError("a full-view model cannot take its view as control: the decoder would read the answer")
 
