@@ -26,7 +26,8 @@ _GENERATE = ("temperature", "seed", "soundfont")
 class DrumFamily(Family):
     name = FAMILY
     description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
-    bundled: ClassVar[dict[str, str]] = {"drums": "drums_2bar_groove"}  # name -> checkpoint stem in bundled/
+    bundled: ClassVar[dict[str, str]] = {  # name -> checkpoint stem in bundled/
+        "drums": "drums_2bar_groove", "groove": "groove_2bar_humanize", "drumify": "groove_2bar_drumify"}
     web = True  # `mvae serve` draws drum grids and plays the drum kit (serve/static/synth.js)
     not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {

@@ -173,18 +173,22 @@ def report(model: GrooveModel, figures: dict, where: str) -> list[str]:
 
 
 def tune_hit_threshold(model: GrooveModel, held: DrumSplit, *, candidates=(0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15),
-                       batch_size: int = 256) -> tuple[float, dict[float, float]]:
-    """The greedy decoding threshold that gives a drumify model the best mean onset F1 on `held` (the
-    validation split, never the test split), and the F1 of each candidate."""
+                       batch_size: int = 256) -> tuple[float, dict[float, dict[str, float]]]:
+    """The greedy decoding threshold for a drumify model whose beats on `held` (the validation split, never
+    the test split) play as many hits as the drummers did, and each candidate's mean hits per window and
+    mean onset F1. Density, not F1, chooses: F1 keeps rising as the threshold falls, by playing every drum
+    the model half-believes in (at 0.15, twice the drummers' hits, kick and snare together on most taps)."""
     from dataclasses import replace
 
     perf = (held.hits, held.velocity, held.offset)
     codes = encode(model, perf)
     control = control_of(model, perf)
+    target = float(held.hits.sum(axis=(1, 2)).mean())
     scores = {}
     for t in candidates:
         trial = replace(model, config=replace(model.config, hit_threshold=t))
         hits = _batched(lambda s, m=trial: decode(m, codes[s], control=None if control is None else control[s]),
                         len(held), batch_size)[0]
-        scores[t] = onset_f1(held.hits, hits)["mean"]
-    return max(scores, key=scores.get), scores
+        scores[t] = {"hits_per_window": float(hits.sum(axis=(1, 2)).mean()), "f1": onset_f1(held.hits, hits)["mean"]}
+    best = min(scores, key=lambda t: abs(scores[t]["hits_per_window"] - target))
+    return best, {"drummers_hits_per_window": target, **scores}
