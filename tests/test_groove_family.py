@@ -4,6 +4,8 @@ drumify` over whole files, the window verbs, and the one-line errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from midifiles import scale, write_midi
@@ -161,3 +163,28 @@ def test_export_keeps_weights_and_takes_a_tuned_threshold(trained, tmp_path):
     out = export_bundled(d / "drumify", tmp_path / "drumify.pt", model_settings={"hit_threshold": best})
     again = families.load(out).model
     assert again.config.hit_threshold == best and again.config.view == "drumify"
+
+
+@pytest.mark.parametrize("name, command, example, phrases", [
+    ("groove", "groove", "drums/funk.mid", ("groove_2bar_humanize_cpu", "timing (ms)")),
+    ("drumify", "drumify", "melody/morning.mid", ("groove_2bar_drumify_cpu", "onset F1", "threshold"))])
+def test_bundled_groove_models(tmp_path, name, command, example, phrases):
+    from musicvae_lite.core.bundled import EXAMPLES
+    from musicvae_lite.families import list_bundled
+    from musicvae_lite.music.drums.extract import drum_stretches
+    from musicvae_lite.music.midi_read import read_midi
+
+    found = {n: (path, card) for n, path, card in list_bundled()}
+    path, card = found[name]
+    assert path.stat().st_size <= 20 * 2**20
+    text = card.read_text()
+    for phrase in ("Groove MIDI Dataset", "CC BY 4.0", "Gillick", "test split", "mvae train", *phrases):
+        assert phrase in text, phrase
+    r = run(command, EXAMPLES / example, "-o", tmp_path)  # the bundled model is the default
+    assert r.exit_code == 0, r.output
+    (made,) = drum_stretches(read_midi(tmp_path / f"{Path(example).stem}_{'humanize' if name == 'groove' else name}.mid"))
+    if name == "groove":
+        (given,) = drum_stretches(read_midi(EXAMPLES / example))
+        assert (made.hits == given.hits).all() and np.ptp(made.velocity[made.hits]) > 0.1  # played, not flat
+    else:
+        assert made.hits.any(axis=1).mean() > 0.2  # a beat, not silence

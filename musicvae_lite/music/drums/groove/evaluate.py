@@ -165,7 +165,8 @@ def report(model: GrooveModel, figures: dict, where: str) -> list[str]:
     if "onset_f1" in figures:
         names = "  ".join(f"{k:>7}" for k in [*F1_DRUMS, "mean"])
         lines.append(f"  drumify: onset F1 against the drummer's beat{'':>9}{names}")
-        rows = [("model, greedy", figures["onset_f1"]), ("model, T = 1", figures["onset_f1_t1"])] + \
+        greedy = f"model, greedy (hit where p > {model.config.hit_threshold:g})"
+        rows = [(greedy, figures["onset_f1"]), ("model, T = 1", figures["onset_f1_t1"])] + \
             list(figures["baselines"].items())
         for name, r in rows:
             lines.append(f"    {name:<52} " + "  ".join(f"{r[k]:>7.3f}" for k in [*F1_DRUMS, "mean"]))

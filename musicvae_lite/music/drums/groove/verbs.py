@@ -34,7 +34,8 @@ class GrooveVerbs:
             raise MvaeError(f"{data} has no {split} windows")
         train = load_drum_split(data, "train", model.config.bars)
         figures = evaluate_groove(model, train, held, batch_size=options.get("batch_size") or 256)
-        figures = {"model": model.name, "step": model.step, "view": model.view, "split": split, **figures}
+        figures = {"model": model.name, "step": model.step, "view": model.view, "split": split,
+                   "hit_threshold": model.config.hit_threshold, **figures}
         return Evaluation(figures, report(model, figures, f"{split} windows of {data}"))
 
     # -- generation -------------------------------------------------------------------------------
