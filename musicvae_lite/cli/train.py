@@ -24,6 +24,7 @@ def train(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its newest checkpoint.")] = False,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a setting: key=value (repeatable).")] = None,
     init_from: Annotated[Optional[str], typer.Option("--init-from", help="Start from this model's weights and settings (a run, checkpoint or bundled model's name): fine-tuning. --set still applies.")] = None,
+    warm_start: Annotated[Optional[str], typer.Option("--warm-start", help="Start a new model from the weights of another that fit it, by name and shape (a hierarchical model's bar decoder takes a flat model's decoder); the rest freshly initialized, the preset's settings kept.")] = None,
     threads: Threads = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -36,10 +37,13 @@ def train(
         family, preset = families.find_preset(config)
         request = RunRequest(out, data, steps, batch_size, device, precision, seed, resume, tuple(set_ or ()),
                              families.checkpoint_path(init_from) if init_from is not None else None,
+                             families.checkpoint_path(warm_start) if warm_start is not None else None,
                              requested_threads(threads), progress=not quiet)
         result = train_run(family, preset, request)
         if not result.main_process:
             return
+        for note in result.notes:
+            typer.echo(note)
         if result.interrupted:
             typer.echo(f"interrupted at step {result.step}; saved {result.checkpoint}; "
                        f"continue with --resume", err=True)

@@ -1,6 +1,7 @@
 """Composing a training run from a family's preset and what the user asked for: a fresh run, a run
-resumed from its newest checkpoint (its own settings win over the preset's), or a run started from
-another model's weights (`--init-from`: fine-tuning, or a second stage with new loss settings).
+resumed from its newest checkpoint (its own settings win over the preset's), a run started from
+another model's weights (`--init-from`: fine-tuning, or a second stage with new loss settings), or a
+new model warm-started from the weights of another that fit it (`--warm-start`: `warm_weights`).
 
 The family is given, never looked up here: `core` imports no family (the registry in
 musicvae_lite/families.py does that for the command line).
@@ -31,6 +32,7 @@ class RunRequest:
     resume: bool = False
     assignments: tuple[str, ...] = ()  # --set key=value
     init_from: Path | None = None  # a checkpoint file or run folder to take weights and model settings from
+    warm_start: Path | None = None  # a checkpoint file or run folder to take the weights that fit from
     threads: str | int | None = "auto"  # see core/threads.py
     progress: bool = True
 
@@ -49,14 +51,62 @@ def train_run(family: Family, preset: Preset, request: RunRequest):
     if at_step is not None and at_step[0] >= train.steps:
         return TrainResult(at_step[0], at_step[1], start_step=at_step[0])
     task = family.task(preset, request.data)
-    return Trainer(task, train, request.out, resume=request.resume, progress=request.progress,
-                   init_weights=weights, threads=request.threads).fit()
+    notes = []
+    if request.warm_start is not None and not request.resume:
+        weights, note = _warm_weights(family, task, train.seed, request.warm_start)
+        notes.append(note)
+    result = Trainer(task, train, request.out, resume=request.resume, progress=request.progress,
+                     init_weights=weights, threads=request.threads).fit()
+    result.notes = notes + result.notes
+    return result
+
+
+def warm_weights(target: dict[str, Any], source: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The tensors of `target` (a fresh model's state dict) replaced by those of `source` that fit: the same
+    name and shape, or the same shape under the name with one inner part left out, so that a module nested
+    one level deeper takes its flat twin's weights (a hierarchical decoder's bar decoder, `decoder.core.*`,
+    takes a flat model's `decoder.*`). Returns the state dict to load and the names taken."""
+    out, taken = dict(target), []
+    for name, tensor in target.items():
+        parts = name.split(".")
+        candidates = [name] + [".".join(parts[:i] + parts[i + 1:]) for i in range(1, len(parts) - 1)]
+        for cand in candidates:
+            if cand in source and tuple(source[cand].shape) == tuple(tensor.shape):
+                out[name] = source[cand].to(tensor.dtype)
+                taken.append(name)
+                break
+    return out, taken
+
+
+def _warm_weights(family: Family, task, seed: int, path: Path) -> tuple[dict[str, Any], str]:
+    """A fresh model's weights with those of the model at `path` that fit (`warm_weights`), and a line
+    saying how much was taken."""
+    import torch
+
+    from musicvae_lite.core.checkpoint import load_family_checkpoint
+
+    try:
+        state, _ = load_family_checkpoint(path, family.name, f"a {family.name} model, which a {family.name} preset needs")
+    except MvaeError as e:
+        raise MvaeError(f"--warm-start: {e}") from None
+    torch.manual_seed(seed)
+    fresh = task.build_model().state_dict()
+    weights, taken = warm_weights(fresh, state.model)
+    if not taken:
+        raise MvaeError(f"--warm-start: no weight of {path} fits this model (names and shapes differ)")
+    n_taken = sum(fresh[k].numel() for k in taken)
+    n_all = sum(t.numel() for t in fresh.values())
+    return weights, (f"warm start from {path}: {len(taken)} of {len(fresh)} tensors, {n_taken:,} of {n_all:,} "
+                     f"parameters ({100 * n_taken / n_all:.0f}%); the rest freshly initialized")
 
 
 def _compose(family: Family, preset: Preset, request: RunRequest) -> tuple[Preset, Any, tuple[int, Path] | None]:
     """The preset to train, the weights to start from (None: a fresh initialization) and, on --resume,
     (the step, the checkpoint) it resumes from."""
     weights = None
+    if request.init_from is not None and request.warm_start is not None:
+        raise MvaeError("give --init-from (fine-tuning the same model) or --warm-start (another model's weights "
+                        "that fit), not both")
     if request.init_from is not None and not request.resume:
         from musicvae_lite.core.checkpoint import load_family_checkpoint
 

@@ -86,6 +86,12 @@ _add(Preset(
     "(2.80M parameters); about 4.5 s a step on one CPU core (2.5 h for the 2,000 steps), far less on a GPU",
     MelodyModelConfig(**_16BAR, decoder_sizes=(256, 256), conductor_sizes=(256,)), _16BAR_TRAIN))
 _add(Preset(
+    "hier_mel_16bar_warm",
+    "16 bars, hierarchical, shaped to be warm-started from a 2-bar model with z 128 and decoder [256, 256] "
+    "(the bundled `default`): `--warm-start default` gives its bar decoder that model's decoder and its "
+    "encoder that model's LSTM; the conductor [256, 128] learns to speak the 2-bar model's codes",
+    MelodyModelConfig(**_16BAR, decoder_sizes=(256, 256), conductor_sizes=(256, 128), dropout=0.1), _16BAR_TRAIN))
+_add(Preset(
     "flat_mel_16bar_cpu",
     "16 bars, flat baseline for hier_mel_16bar_cpu: the same encoder and code, one LSTM decoder [300, 300] "
     "over all 256 steps (2.81M parameters), the same budget",
