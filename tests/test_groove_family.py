@@ -134,6 +134,8 @@ def test_window_verbs(trained):
     assert r.exit_code == 0 and np.load(d / "z.npy").shape == (2, 16), r.output
     r = run("decode", d / "z.npy", "--model", d / "humanize", "-o", d / "dec")
     assert r.exit_code == 0 and (d / "dec" / "decoded.mid").exists(), r.output
+    r = run("reconstruct", d / "tune.mid", "--model", d / "drumify", "-o", d / "rd")
+    assert r.exit_code == 0 and "of the rhythm's" in r.output, r.output
 
 
 def test_a_missing_soundfont_is_a_one_line_error(trained, tmp_path):

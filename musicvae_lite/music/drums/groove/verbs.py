@@ -95,10 +95,15 @@ class GrooveVerbs:
             err = g.played_errors(original, again)
             lines.append(f"the drummer's {int(hits.sum())} hits: timing {err[0]:.3f} of a step and velocity "
                          f"{err[1]:.1f} (0-127) from the input's, on average")
+        elif model.view == "drumify":  # the input is a rhythm: its taps, all in one row
+            taps, played = hits.any(axis=1), again[0].any(axis=1)
+            lines.append(f"the beat plays {int((taps & played).sum())} of the rhythm's {int(taps.sum())} taps, and "
+                         f"{int((played & ~taps).sum())} steps besides")
         else:
             lines.append(f"{float((again[0] == hits).mean()):.1%} of the {hits.size} step-drum cells match the input")
+        titles = ["rhythm" if model.view == "drumify" else "input", "reconstruction"]
         return self._write("reconstruction", tuple(np.stack([x, y]) for x, y in zip(original, again)), request, lines,
-                           titles=["input", "reconstruction"])
+                           titles=titles)
 
     def encode(self, model, request: Request) -> Output:
         import numpy as np
