@@ -71,6 +71,16 @@ class Request:
         value = self.options.get(name)
         return default if value is None else value
 
+    def file_windows(self, count: tuple[int, ...], what: str) -> list[tuple[str, int]]:
+        """The input files with the window of each (`windows`, one per file, else `window` for all, else 0),
+        checked: `count` says how many files the verb takes, `what` names them in the error."""
+        if len(self.inputs) not in count:
+            raise FamilyError(f"give {what}, got {len(self.inputs)} file(s)")
+        windows = self.get("windows") or [self.get("window", 0)] * len(self.inputs)
+        if len(windows) != len(self.inputs):
+            raise FamilyError(f"give one window per file: {len(windows)} for {len(self.inputs)} file(s)")
+        return list(zip(self.inputs, windows))
+
 
 @dataclass
 class Output:

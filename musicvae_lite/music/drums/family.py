@@ -158,12 +158,7 @@ class DrumFamily(Family):
     def _beats(self, model, request: Request, count: tuple[int, ...], what: str) -> list:
         from musicvae_lite.music.drums import generate as g
 
-        if len(request.inputs) not in count:
-            raise MvaeError(f"give {what}, got {len(request.inputs)} file(s)")
-        windows = request.get("windows") or [request.get("window", 0)] * len(request.inputs)
-        if len(windows) != len(request.inputs):
-            raise MvaeError(f"give one window per file: {len(windows)} for {len(request.inputs)} file(s)")
-        return [g.drums_from_file(model, f, w) for f, w in zip(request.inputs, windows)]
+        return [g.drums_from_file(model, f, w) for f, w in request.file_windows(count, what)]
 
     def _write(self, stem: str, windows, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, ncols: int = 1) -> Output:

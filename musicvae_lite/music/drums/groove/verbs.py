@@ -43,12 +43,7 @@ class GrooveVerbs:
     def _windows(self, model, request: Request, count: int, what: str) -> list:
         from musicvae_lite.music.drums.groove import generate as g
 
-        if len(request.inputs) != count:
-            raise MvaeError(f"give {what}, got {len(request.inputs)} file(s)")
-        windows = request.get("windows") or [request.get("window", 0)] * len(request.inputs)
-        if len(windows) != len(request.inputs):
-            raise MvaeError(f"give one window per file: {len(windows)} for {len(request.inputs)} file(s)")
-        return [g.window_from_file(model, f, w) for f, w in zip(request.inputs, windows)]
+        return [g.window_from_file(model, f, w) for f, w in request.file_windows((count,), what)]
 
     def _write(self, stem: str, perf, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, qpm: float | None = None) -> Output:
