@@ -39,11 +39,9 @@ def train(
                              families.checkpoint_path(init_from) if init_from is not None else None,
                              families.checkpoint_path(warm_start) if warm_start is not None else None,
                              requested_threads(threads), progress=not quiet)
-        result = train_run(family, preset, request)
+        result = train_run(family, preset, request, say=typer.echo)
         if not result.main_process:
             return
-        for note in result.notes:
-            typer.echo(note)
         if result.interrupted:
             typer.echo(f"interrupted at step {result.step}; saved {result.checkpoint}; "
                        f"continue with --resume", err=True)

@@ -9,6 +9,7 @@ musicvae_lite/families.py does that for the command line).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,10 @@ class RunRequest:
     progress: bool = True
 
 
-def train_run(family: Family, preset: Preset, request: RunRequest):
+def train_run(family: Family, preset: Preset, request: RunRequest, say: Callable[[str], None] | None = None):
     """Train `preset` of `family` as `request` says with the one trainer; returns its `TrainResult`.
-    A resumed run already at or past its steps trains nothing (the result's `trained` is 0)."""
+    A resumed run already at or past its steps trains nothing (the result's `trained` is 0). `say` gets
+    lines for the user before training starts (how much a warm start took)."""
     from musicvae_lite.core.trainer import Trainer, TrainResult
 
     preset, weights, at_step = _compose(family, preset, request)
@@ -51,14 +53,12 @@ def train_run(family: Family, preset: Preset, request: RunRequest):
     if at_step is not None and at_step[0] >= train.steps:
         return TrainResult(at_step[0], at_step[1], start_step=at_step[0])
     task = family.task(preset, request.data)
-    notes = []
     if request.warm_start is not None and not request.resume:
         weights, note = _warm_weights(family, task, train.seed, request.warm_start)
-        notes.append(note)
-    result = Trainer(task, train, request.out, resume=request.resume, progress=request.progress,
-                     init_weights=weights, threads=request.threads).fit()
-    result.notes = notes + result.notes
-    return result
+        if say is not None:
+            say(note)
+    return Trainer(task, train, request.out, resume=request.resume, progress=request.progress,
+                   init_weights=weights, threads=request.threads).fit()
 
 
 def warm_weights(target: dict[str, Any], source: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

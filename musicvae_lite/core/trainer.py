@@ -76,7 +76,6 @@ class TrainResult:
     seconds: float = 0.0
     start_step: int = 0  # the step this call started from (a resumed run's checkpoint step)
     main_process: bool = True  # False on the other ranks of a data-parallel run
-    notes: list[str] = field(default_factory=list)  # lines for the user about how the run started
 
     @property
     def trained(self) -> int:
