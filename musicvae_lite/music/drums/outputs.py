@@ -9,12 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.audio import (
     DEFAULT_QPM,
     DEFAULT_SAMPLE_RATE,
-    check_soundfont,
     render_with_soundfont,
     write_wav,
 )
@@ -22,9 +20,9 @@ from musicvae_lite.music.drums.encoding import DRUM_PITCHES, classes_to_hits
 from musicvae_lite.music.drums.plots import plot_drum_grid
 from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
 from musicvae_lite.music.grid import items_in_turn
+from musicvae_lite.music.output_files import prepare_set
 
 GAP_STEPS = 8  # half a bar of rest between windows in the stitched files, as for melodies
-FORMATS = frozenset({"mid", "wav", "png"})
 
 
 def as_windows(windows) -> list:
@@ -44,28 +42,13 @@ def write_drum_set(out_dir: str | Path, stem: str, windows, *, titles: Sequence[
     """Write windows (512 classes (n, steps), or a performance: see `as_windows`) as `<stem>_<i>.mid`,
     `<stem>.mid`, `<stem>.wav` (the drum kit of render.py, or FluidSynth with `soundfont`), `<stem>.png`;
     `gap_steps` of rest between them in the stitched files."""
-    formats = FORMATS if formats is None else frozenset(formats)
-    if not formats or not formats <= FORMATS:
-        raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
-    if soundfont is not None and "wav" in formats:
-        check_soundfont(Path(soundfont))  # before anything is written
-        formats |= {"mid"}  # FluidSynth renders the stitched MIDI file
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise MvaeError(f"{out} exists and is not a folder")
     hits = as_windows(windows)  # per window: hits (steps, 9), or (hits, velocity, offset)
-    targets = ([out / f"{stem}_{i + 1:02d}.mid" for i in range(len(hits))] if "mid" in formats else []) + \
-        [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
-    clashes = [p for p in targets if p.exists()]
-    if clashes and not overwrite:
-        raise OverwriteError(clashes[0], detail=f" ({len(clashes)} of the files to write do)",
-                             hint=", or write to another folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out, formats = prepare_set(out_dir, stem, len(hits), formats, soundfont=soundfont, overwrite=overwrite)
     written = []
     if "mid" in formats:
-        for path, h in zip(targets, hits):
+        for i, h in enumerate(hits):
             data = drum_midi_bytes([h], qpm=qpm)
-            written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
+            written.append(atomic_write(out / f"{stem}_{i + 1:02d}.mid", lambda f, d=data: f.write(d), overwrite=True))
         stitched = drum_midi_bytes(hits, qpm=qpm, gap_steps=gap_steps)
         written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
     if "wav" in formats and soundfont is not None:

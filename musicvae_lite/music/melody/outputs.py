@@ -11,12 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.audio import (
     DEFAULT_QPM,
     DEFAULT_SAMPLE_RATE,
-    check_soundfont,
     render_with_soundfont,
     write_wav,
 )
@@ -24,9 +22,9 @@ from musicvae_lite.music.grid import items_in_turn
 from musicvae_lite.music.melody.encoding import events_to_notes
 from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
 from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
+from musicvae_lite.music.output_files import prepare_set
 
 GAP_STEPS = 8  # half a bar of rest between melodies in the stitched files
-FORMATS = frozenset({"mid", "wav", "png"})
 
 
 def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, titles: Sequence[str] | None = None,
@@ -35,29 +33,16 @@ def write_melody_set(out_dir: str | Path, stem: str, melodies: np.ndarray, *, ti
     """Write `melodies` (n, steps) as `<stem>_<i>.mid` (when `each`), `<stem>.mid` (all in turn),
     `<stem>.wav` and `<stem>.png` (a grid of rows x cols panels when `grid` is given); `formats` (a
     subset of "mid", "wav", "png"; default all) says which of those to write."""
-    formats = FORMATS if formats is None else frozenset(formats)
-    if not formats or not formats <= FORMATS:
-        raise MvaeError(f"formats must be a non-empty subset of {', '.join(sorted(FORMATS))}, got {sorted(formats)}")
-    if soundfont is not None and "wav" in formats:
-        check_soundfont(Path(soundfont))  # before anything is written
-        formats |= {"mid"}  # FluidSynth renders the stitched MIDI file
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise MvaeError(f"{out} exists and is not a folder")
     melodies = np.asarray(melodies)
-    targets = ([out / f"{stem}_{i + 1:02d}.mid" for i in range(len(melodies))] if each and "mid" in formats else []) + \
-        [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
-    clashes = [p for p in targets if p.exists()]
-    if clashes and not overwrite:  # check everything first: never leave a half-written set
-        raise OverwriteError(clashes[0], detail=f" ({len(clashes)} of the files to write do)",
-                             hint=", or write to another folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out, formats = prepare_set(out_dir, stem, len(melodies) if each else 0, formats, soundfont=soundfont,
+                               overwrite=overwrite)
     written = []
     if "mid" in formats:
         if each:
-            for path, melody in zip(targets, melodies):
+            for i, melody in enumerate(melodies):
                 data = melody_midi_bytes(melody, qpm=qpm)
-                written.append(atomic_write(path, lambda f, d=data: f.write(d), overwrite=True))
+                written.append(atomic_write(out / f"{stem}_{i + 1:02d}.mid", lambda f, d=data: f.write(d),
+                                            overwrite=True))
         stitched = melody_midi_bytes(list(melodies), qpm=qpm, gap_steps=GAP_STEPS)
         written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(stitched), overwrite=True))
     if "wav" in formats:

@@ -157,31 +157,21 @@ class GrooveVerbs:
         return out
 
     def _write_whole(self, stem: str, given, made, qpm: float | None, request: Request, what: str) -> list[Path]:
-        from musicvae_lite.errors import OverwriteError
         from musicvae_lite.files import atomic_write
         from musicvae_lite.music.audio import (
             DEFAULT_QPM,
             DEFAULT_SAMPLE_RATE,
-            check_soundfont,
             render_with_soundfont,
             write_wav,
         )
+        from musicvae_lite.music.drums.groove import generate as g
         from musicvae_lite.music.drums.plots import plot_drum_grid
         from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
-        from musicvae_lite.music.drums.groove import generate as g
         from musicvae_lite.music.grid import STEPS_PER_BAR
+        from musicvae_lite.music.output_files import prepare_set
 
-        formats = request.formats or frozenset({"mid", "wav", "png"})
         soundfont = request.get("soundfont")
-        if soundfont is not None and "wav" in formats:
-            check_soundfont(Path(soundfont))  # before anything is written
-            formats |= {"mid"}  # FluidSynth renders the MIDI file
-        out = Path(request.out)
-        targets = [out / f"{stem}.{kind}" for kind in ("mid", "wav", "png") if kind in formats]
-        clash = [p for p in targets if p.exists()]
-        if clash and not request.force:
-            raise OverwriteError(clash[0], hint=", or write to another folder")
-        out.mkdir(parents=True, exist_ok=True)
+        out, formats = prepare_set(request.out, stem, 0, request.formats, soundfont=soundfont, overwrite=request.force)
         whole = g.join(made)
         written = []
         if "mid" in formats:
