@@ -45,6 +45,36 @@ def test_flat_baseline_matches_the_hierarchical_preset_in_size_and_budget():
     assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k not in ("decoder_sizes", "conductor_sizes")}
 
 
+def test_warm_flat_baseline_is_at_least_the_hierarchical_size_and_shares_its_budget():
+    hier, flat = PRESETS["hier_mel_16bar_warm"], PRESETS["flat_mel_16bar_warm"]
+    assert hier.model.hierarchical and not flat.model.hierarchical and hier.train == flat.train
+    assert 1.0 <= params(flat.model) / params(hier.model) < 1.1  # any size advantage is the baseline's
+    decoder = ("decoder_sizes", "conductor_sizes")
+    same = {k: v for k, v in model_config_to_dict(hier.model).items() if k not in decoder}
+    assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k not in decoder}
+
+
+def test_eval_unseen_by_leaves_out_the_files_another_dataset_trained_on(tiny16, tmp_path):
+    files = [str(tune(tmp_path / f"t{i}.mid", 17 + i, 10 + i)) for i in range(6)]
+    held = build_dataset(files, tmp_path / "d16", ExtractConfig(bars=16), eval_fraction=0.5, workers=1)
+    assert held.windows["eval"] > 0
+    with np.load(tmp_path / "d16" / "eval.npz") as e:
+        eval_files = np.asarray(e["files"]).astype(str)[e["file_index"]]
+    seen = sorted(set(eval_files.tolist()))[:1]  # one held-out file that the other dataset trains on
+    build_dataset(seen + [f for f in files if f not in eval_files], tmp_path / "d2", ExtractConfig(bars=2),
+                  eval_fraction=0.0, workers=1)
+    family = MelodyFamily()
+    whole = family.evaluate(tiny16, tmp_path / "d16", device="cpu", progress=False, options={})
+    unseen = family.evaluate(tiny16, tmp_path / "d16", device="cpu", progress=False,
+                             options={"unseen_by": tmp_path / "d2"})
+    left_out = int((eval_files == seen[0]).sum())
+    assert unseen.figures["left_out_seen"] == left_out > 0 and whole.figures["left_out_seen"] is None
+    assert unseen.figures["windows"] == whole.figures["windows"] - left_out
+    assert f"{left_out} left out" in unseen.lines[0]
+    with pytest.raises(MvaeError, match="no train.npz"):
+        family.evaluate(tiny16, tmp_path / "d16", device="cpu", progress=False, options={"unseen_by": tmp_path})
+
+
 def test_windows_per_file_are_capped_evenly(tmp_path):
     long, short = tune(tmp_path / "long.mid", 40, 1), tune(tmp_path / "short.mid", 18, 2)
     plain = build_dataset([str(long), str(short)], tmp_path / "plain", ExtractConfig(bars=16), eval_fraction=0.0,

@@ -66,6 +66,8 @@ def evaluate(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     iwae_k: Annotated[Optional[int], typer.Option("--iwae-k", help="Image VAEs: also the IWAE bound with this many importance samples per image (100 is the usual figure; about 12 minutes for the 10,000 Fashion-MNIST test images on a CPU, where the default evaluation takes under a minute). Default: skip it.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Only the first N held-out windows or test images.")] = None,
+    unseen_by: Annotated[Optional[Path], typer.Option("--unseen-by", help="Melodies: leave out held-out windows from files in this dataset's "
+                                                  "training split (what the model a warm start took weights from learned).")] = None,
     threads: Threads = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line instead of a report.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -77,7 +79,7 @@ def evaluate(
         from musicvae_lite import families
         from musicvae_lite.core.threads import requested_threads, use_threads
 
-        options = {"batch_size": batch_size, "iwae_k": iwae_k, "limit": limit}
+        options = {"batch_size": batch_size, "iwae_k": iwae_k, "limit": limit, "unseen_by": unseen_by}
         wanted = requested_threads(threads)
         loaded = families.load(model)
         loaded.family.check_eval(options)

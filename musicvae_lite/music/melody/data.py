@@ -28,6 +28,7 @@ class MelodyData:
     eval: np.ndarray
     source: str  # where they came from, for messages
     eval_collections: np.ndarray | None = None  # (N_eval,) str: the collection each held-out window is from
+    eval_files: np.ndarray | None = None  # (N_eval,) str: the source file of each held-out window, where known
 
 
     @property
@@ -65,6 +66,35 @@ def _collections(path: Path) -> np.ndarray | None:
     return labels if len(set(labels.tolist())) > 1 else None
 
 
+def window_files(path: Path) -> np.ndarray | None:
+    """The source file of each window of a dataset split (.npz from `mvae data build`), None where it does
+    not say."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return np.asarray(data["files"]).astype(str)[data["file_index"]]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+
+
+def unseen_by(data: MelodyData, other: str | Path) -> tuple[MelodyData, int]:
+    """`data` without the held-out windows whose source file is in the training split of the dataset
+    `other` (the files a model started from another's weights has already learned from: a warm start's
+    source), and how many windows were left out. Files are matched by path, as `mvae data build` records
+    them."""
+    train = Path(other) / "train.npz"
+    if not train.is_file():
+        raise MvaeError(f"{other}: not a dataset folder (no train.npz)")
+    seen = window_files(train)
+    if seen is None:
+        raise MvaeError(f"{train} does not record its source files; rebuild it with `mvae data build`")
+    if data.eval_files is None:
+        raise MvaeError(f"{data.source} does not record the source files of its held-out windows")
+    keep = ~np.isin(data.eval_files, np.unique(seen))
+    collections = data.eval_collections[keep] if data.eval_collections is not None else None
+    return (MelodyData(data.train, data.eval[keep], data.source, collections, data.eval_files[keep]),
+            int((~keep).sum()))
+
+
 def load_melody_data(source: str | Path, bars: int) -> MelodyData:
     """A dataset folder (train.npz + eval.npz), one .npz file (all used for eval), or MIDI files and
     folders (extracted now, all used for eval); windows must be `bars` bars long."""
@@ -72,7 +102,8 @@ def load_melody_data(source: str | Path, bars: int) -> MelodyData:
     if (src / "train.npz").exists() or (src / "eval.npz").exists():
         train = _load_split(src / "train.npz") if (src / "train.npz").exists() else np.zeros((0, bars * 16), np.uint8)
         evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else np.zeros((0, bars * 16), np.uint8)
-        data = MelodyData(train, evals, str(src), _collections(src / "eval.npz") if len(evals) else None)
+        data = MelodyData(train, evals, str(src), _collections(src / "eval.npz") if len(evals) else None,
+                          window_files(src / "eval.npz") if len(evals) else None)
     elif src.suffix == ".npz" and src.is_file():
         data = MelodyData(np.zeros((0, bars * 16), np.uint8), _load_split(src), str(src))
     elif src.exists():

@@ -40,7 +40,7 @@ class MelodyFamily(Family):
                        "max_windows_per_file", "progress"),
         "windows": ("bars", "compat"),
     }
-    EVAL_OPTIONS = ("batch_size", "limit")
+    EVAL_OPTIONS = ("batch_size", "limit", "unseen_by")
 
     # -- presets and training ---------------------------------------------------------------------
 
@@ -106,11 +106,14 @@ class MelodyFamily(Family):
         import numpy as np
 
         from musicvae_lite.core.device import pick_device
-        from musicvae_lite.music.melody.data import load_melody_data
+        from musicvae_lite.music.melody.data import load_melody_data, unseen_by
         from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
         from musicvae_lite.music.sources import spread_indices
 
         melodies = load_melody_data(data, model.config.bars)
+        left_out = None
+        if options.get("unseen_by") is not None:
+            melodies, left_out = unseen_by(melodies, options["unseen_by"])
         chosen = spread_indices(len(melodies.eval), options.get("limit"))  # evenly through the collections
         windows = melodies.eval[chosen]
         collections = melodies.eval_collections
@@ -123,7 +126,9 @@ class MelodyFamily(Family):
         groups = result.group_accuracy()
         subsets = accuracy_by(result, windows, collections)
         baselines = baseline_accuracies(melodies.train, windows)
-        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}",
+        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}"
+                 + (f" ({left_out} left out: their files are in {options['unseen_by']}'s training split)"
+                    if left_out is not None else ""),
                  f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
                  f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
                  f"  sampled accuracy, T = 1   {result.sampled_accuracy_t1:.4f}  (sampling from mu at temperature 1, "
@@ -141,7 +146,7 @@ class MelodyFamily(Family):
                       f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f})"
                       for name, f in subsets.items()]
         return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets,
-                           "baselines": baselines}, lines)
+                           "baselines": baselines, "left_out_seen": left_out}, lines)
 
     # -- generation -------------------------------------------------------------------------------
 

@@ -97,6 +97,12 @@ _add(Preset(
     "over all 256 steps (2.81M parameters), the same budget",
     MelodyModelConfig(**_16BAR, decoder_sizes=(300, 300)), _16BAR_TRAIN))
 _add(Preset(
+    "flat_mel_16bar_warm",
+    "16 bars, flat baseline for hier_mel_16bar_warm: the same encoder and code, one LSTM decoder [256, 256, 256] "
+    "over all 256 steps (3.06M parameters, 9% more than the hierarchical one); `--warm-start default` gives it "
+    "the encoder LSTM, the decoder's second layer and output layer, the same budget",
+    MelodyModelConfig(**_16BAR, decoder_sizes=(256, 256, 256), dropout=0.1), _16BAR_TRAIN))
+_add(Preset(
     "mel_2bar_tiny", "A tiny 2-bar model for tests: z 16, one 64-unit layer each way, no KL weight",
     MelodyModelConfig(bars=2, z_size=16, encoder_sizes=(64,), decoder_sizes=(64,), max_beta=0.0, beta_rate=0.0,
                       sampling_schedule="constant", sampling_rate=0.0, transpose=0),
