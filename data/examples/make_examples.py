@@ -3,8 +3,10 @@ and `musicvae_lite/examples/drums/` (original tunes and patterns, written for mu
 
     python data/examples/make_examples.py [--force]
 
-Each tune is 8 bars of 4/4 in one piano track, a list of (pitch, length in 16th notes); pitch 0 is
-a rest. They give 7 two-bar windows each with `mvae windows`. `mvae serve` offers them as the ends of an
+Each tune is 4/4 in one piano track, a list of (pitch, length in 16th notes); pitch 0 is a rest. The
+first four are 8 bars (7 two-bar windows each with `mvae windows`); `sunrise` and `harbour` are 16 bars
+with the repeats songs have (sunrise A A' B A, harbour with a bar sequence a tone down), the ends of the
+README's 16-bar interpolation (`--model melody_16bar`). `mvae serve` offers them as the ends of an
 interpolation and the corners of the blender. Files already there are left alone without --force.
 """
 
@@ -47,6 +49,24 @@ LULLABY = [
     (67, 12), (0, 4), (72, 6), (70, 2), (69, 4), (67, 4), (65, 8), (62, 4), (64, 4), (65, 4), (67, 4),
     (64, 4), (60, 4), (65, 12), (0, 4),
 ]
+# 16 bars in C major, 100 qpm, in the form A A' B A (bars 1-3 come back twice).
+_SUN_A = [(60, 4), (64, 4), (67, 4), (64, 4), (65, 4), (69, 4), (67, 8), (64, 4), (62, 4), (60, 4), (64, 4)]
+SUNRISE = (
+    _SUN_A + [(62, 12), (0, 4)] + _SUN_A + [(60, 12), (0, 4)]
+    + [(69, 4), (67, 2), (65, 2), (64, 4), (65, 4), (67, 4), (72, 4), (71, 8), (69, 4), (67, 2), (65, 2), (64, 4),
+       (62, 4), (64, 4), (67, 4), (62, 8)]
+    + _SUN_A + [(60, 12), (0, 4)]
+)
+# 16 bars in A minor, 120 qpm, in eighths: a two-bar phrase, the same a whole tone down, the phrase again
+# with a cadence, a rising middle, the opening to end.
+_HARBOUR_1 = [(69, 2), (72, 2), (76, 2), (72, 2), (69, 4), (67, 4), (65, 2), (67, 2), (69, 4), (64, 8)]
+_HARBOUR_CADENCE = [(65, 2), (64, 2), (62, 2), (64, 2), (65, 4), (67, 4), (69, 12), (0, 4)]
+HARBOUR = (
+    _HARBOUR_1 + [(p - 2, n) for p, n in _HARBOUR_1] + _HARBOUR_1 + _HARBOUR_CADENCE
+    + [(72, 4), (71, 4), (69, 4), (67, 4), (65, 4), (67, 4), (69, 8), (72, 4), (74, 4), (76, 4), (74, 4),
+       (72, 4), (71, 4), (69, 8)]
+    + _HARBOUR_1 + _HARBOUR_CADENCE
+)
 # Four programmed 2-bar drum patterns (original, public domain), as (drum class, steps) per pattern, two
 # bars each; classes as in musicvae_lite/music/drums/encoding.py: 0 kick, 1 snare, 2 closed hi-hat,
 # 3 open hi-hat, 4-6 toms, 7 crash, 8 ride. Written twice over (4 bars) at the tempo given.
@@ -58,7 +78,7 @@ BEATS = {
                       2: list(range(0, 32, 2)), 6: [30]}),
 }
 TUNES = (("morning", MORNING, 112.0), ("evening", EVENING, 84.0), ("dance", DANCE, 132.0),
-         ("lullaby", LULLABY, 72.0))
+         ("lullaby", LULLABY, 72.0), ("sunrise", SUNRISE, 100.0), ("harbour", HARBOUR, 120.0))
 
 
 def events(tune: list[tuple[int, int]]) -> np.ndarray:

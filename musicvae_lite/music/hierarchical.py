@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
 from musicvae_lite.music.grid import STEPS_PER_BAR
@@ -55,15 +55,22 @@ class HierarchicalDecoder(Decoder):
         num_bars: int = 16,  # conductor steps: one embedding per bar (hierdec-mel_16bar)
         steps_per_bar: int = STEPS_PER_BAR,  # events per bar: 16 sixteenth notes of a 4/4 bar
         dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
+        code_size: int = 0,  # > 0: a linear layer maps the conductor's outputs to codes of this size
+        independent_bars: bool = False,  # each bar's decoder starts from START, not the last bar's event
     ):
         super().__init__()
         self.num_classes = num_classes
         self.z_size = z_size
         self.num_bars = num_bars
         self.steps_per_bar = steps_per_bar
+        self.independent_bars = independent_bars
         self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size, dropout)
+        # With code_size, a bar's embedding is a code of a shorter model's latent space (unbounded, where
+        # an LSTM's outputs lie in (-1, 1)), which that model's decoder, warm-started here, can read.
+        self.to_code = nn.Linear(self.conductor.output_size, code_size) if code_size else None
+        embedding_size = code_size or self.conductor.output_size
         # The bar embedding plays the part of z for the bar decoder: its initial state and every input.
-        self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, self.conductor.output_size,
+        self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, embedding_size,
                                            max_steps=steps_per_bar, dropout=dropout)
 
     @property
@@ -76,7 +83,7 @@ class HierarchicalDecoder(Decoder):
         B = z.shape[0]  # batch
         zeros = z.new_zeros(B, self.num_bars, CONDUCTOR_INPUT_SIZE)  # (B, U, 1)
         embeddings, _ = self.conductor(zeros, self.conductor.initial_state(z))  # (B, U, E)
-        return embeddings
+        return self.to_code(embeddings) if self.to_code is not None else embeddings
 
     def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0) -> Tensor:
         """z (B, Z), target (B, num_bars * steps_per_bar) int64 -> logits (B, T, C): teacher forcing on
@@ -91,7 +98,11 @@ class HierarchicalDecoder(Decoder):
             logits = self.core.decode(embeddings, prev_tokens.reshape(B * U, S))  # (B*U, S, C)
             return logits.reshape(B, T, -1)
 
-        return parallel_scheduled_sampling(run, shift_right(target), sampling_prob)
+        if self.independent_bars:  # each bar's inputs: START, then its own events
+            prev = shift_right(target.reshape(B * U, S)).reshape(B, T)
+        else:  # the whole target shifted: a bar's first input is the previous bar's last event
+            prev = shift_right(target)
+        return parallel_scheduled_sampling(run, prev, sampling_prob)
 
     def reconstruction(self, outputs: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """(cross-entropy summed over the whole sequence per example in nats (B,), {"accuracy"})."""
@@ -112,5 +123,6 @@ class HierarchicalDecoder(Decoder):
                                                   self.steps_per_bar, temperature=temperature,
                                                   generator=generator)  # (B, S)
             bars.append(bar)
-            prev = bar[:, -1]  # (B,)
+            if not self.independent_bars:
+                prev = bar[:, -1]  # (B,)
         return torch.cat(bars, dim=1)  # (B, U*S)

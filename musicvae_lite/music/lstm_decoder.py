@@ -89,6 +89,7 @@ def parallel_scheduled_sampling(run: Callable[[Tensor], Tensor], prev_tokens: Te
     with torch.no_grad():
         predictions = sample_tokens(run(prev_tokens)[:, :-1], 1.0)  # (B, T-1): a guess of steps 0..T-2
     replace = torch.rand(B, T - 1, device=prev_tokens.device) < sampling_prob  # (B, T-1)
+    replace &= prev_tokens[:, 1:] != START  # a START inside (a bar that restarts) stays
     mixed = prev_tokens.clone()  # (B, T)
     mixed[:, 1:] = torch.where(replace, predictions, prev_tokens[:, 1:])  # input t is step t-1's token
     return run(mixed)

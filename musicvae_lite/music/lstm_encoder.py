@@ -48,12 +48,7 @@ class BidirectionalLstmEncoder(Encoder):
         self.num_classes = num_classes
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
         self.z_size = z_size
-        layers = []
-        input_size = num_classes
-        for size in self.hidden_sizes:
-            layers.append(nn.LSTM(input_size, size, batch_first=True, bidirectional=True))
-            input_size = 2 * size  # the next layer reads both directions
-        self.layers = nn.ModuleList(layers)
+        self.layers = bidirectional_layers(num_classes, self.hidden_sizes)
         code_size = 2 * self.hidden_sizes[-1]
         self.mu = nn.Linear(code_size, z_size)
         self.logvar = nn.Linear(code_size, z_size)
@@ -63,19 +58,34 @@ class BidirectionalLstmEncoder(Encoder):
 
     def code(self, x: Tensor) -> Tensor:
         """The final forward and backward hidden states of the last layer, concatenated: (B, 2H)."""
-        B, T = x.shape[:2]  # batch, time
         if x.is_floating_point():  # already feature vectors (B, T, C), e.g. the drums' 9-hit roll
             h = x.to(self.mu.weight.dtype)
         else:
             h = F.one_hot(x, self.num_classes).to(self.mu.weight.dtype)  # (B, T, C)
-        h_n = None
-        for layer in self.layers:
-            h, (h_n, _) = layer(h)  # h: (B, T, 2H); h_n: (2, B, H), forward then backward
-            h = self.dropout(h)
-        # The backward direction ends at t = 0: its final state has read the whole sequence.
-        return self.dropout(h_n.transpose(0, 1).reshape(B, -1))  # (B, 2H): [h_fw, h_bw]
+        return read_both_ways(self.layers, h, self.dropout)
 
     def forward(self, x: Tensor) -> Posterior:
         """x: int64 events (B, T) -> Posterior(mu, logvar), each (B, z_size)."""
         code = self.code(x)  # (B, 2H)
         return Posterior(mu=self.mu(code), logvar=self.logvar(code))
+
+
+def bidirectional_layers(input_size: int, hidden_sizes: Sequence[int]) -> nn.ModuleList:
+    """Bidirectional LSTM layers, each reading both directions' outputs of the one before."""
+    layers = []
+    for size in hidden_sizes:
+        layers.append(nn.LSTM(input_size, size, batch_first=True, bidirectional=True))
+        input_size = 2 * size
+    return nn.ModuleList(layers)
+
+
+def read_both_ways(layers: nn.ModuleList, h: Tensor, dropout: nn.Module) -> Tensor:
+    """Features (B, T, C) through bidirectional `layers` -> the last layer's final forward and backward
+    hidden states, concatenated: (B, 2H)."""
+    B = h.shape[0]  # batch
+    h_n = None
+    for layer in layers:
+        h, (h_n, _) = layer(h)  # h: (B, T, 2H); h_n: (2, B, H), forward then backward
+        h = dropout(h)
+    # The backward direction ends at t = 0: its final state has read the whole sequence.
+    return dropout(h_n.transpose(0, 1).reshape(B, -1))  # (B, 2H): [h_fw, h_bw]

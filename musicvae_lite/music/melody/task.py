@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
+from musicvae_lite.music.code_training import code_loss
 from musicvae_lite.music.melody.data import MelodyData, transpose
 from musicvae_lite.music.melody.family import FAMILY
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
@@ -55,7 +56,10 @@ class MelodyTask:
         cfg = self.model_cfg
         p = sampling_probability(step, cfg.sampling_rate, cfg.sampling_schedule) if train else 0.0
         x = batch["events"]
-        terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
+        if cfg.train_on_codes:
+            terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"))
+        else:
+            terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
         if train:
             terms["sampling_prob"] = torch.tensor(p)
         return terms
