@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 from melodies import random_windows, write_dataset
 from typer.testing import CliRunner
 
 from musicvae_lite.cli import app
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.core.runs import warm_weights
 from musicvae_lite.music.code_training import code_loss
 from musicvae_lite.music.lstm_decoder import START
@@ -58,6 +60,19 @@ def test_segments_are_the_short_models_codes_and_its_decoder_reads_them():
     generated = long.decoder.generate(z, temperature=0.0)
     again = torch.cat([short.decoder.generate(codes[:, u], temperature=0.0) for u in range(4)], dim=1)
     assert torch.equal(generated, again)  # every bar restarts from START, as the short model was trained
+
+
+def test_dense_levels_carry_the_codes_the_same_way():
+    torch.manual_seed(0)
+    cfg = replace(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=(20,))
+    long = build_melody_vae(cfg).eval()
+    x = long_windows(2)
+    post = long.encoder(x)
+    assert post.mu.shape == (2, 10) and long.decoder.bar_embeddings(post.mu).shape == (2, 4, 8)
+    assert long.decoder.generate(post.mu, temperature=0.0).shape == (2, 128)
+    assert long.decoder(post.mu, x).shape == (2, 128, long.decoder.num_classes)
+    with pytest.raises(MvaeError, match="segment codes"):
+        build_melody_vae(replace(SHORT, dense_codes=True))
 
 
 def test_scheduled_sampling_keeps_the_restarts():

@@ -43,6 +43,26 @@ from musicvae_lite.music.lstm_decoder import (
 CONDUCTOR_INPUT_SIZE = 1  # magenta feeds the non-autoregressive conductor zeros of width 1
 
 
+class DenseConductor(nn.Module):
+    """z (B, Z) -> (B, num_bars, out_size) at once: tanh hidden layers, then one linear map to every bar's
+    embedding. The conductor of a code-sequence model (music/code_training.py), where an LSTM conductor
+    driven by its initial state alone learned the 2-bar codes several times slower (the README's levers)."""
+
+    def __init__(self, z_size: int, hidden_sizes: Sequence[int], num_bars: int, out_size: int, dropout: float = 0.0):
+        super().__init__()
+        layers: list[nn.Module] = []
+        size = z_size
+        for hidden in hidden_sizes:
+            layers += [nn.Linear(size, hidden), nn.Tanh(), nn.Dropout(dropout)]
+            size = hidden
+        layers.append(nn.Linear(size, num_bars * out_size))
+        self.net = nn.Sequential(*layers)
+        self.num_bars, self.output_size = num_bars, out_size
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z).reshape(z.shape[0], self.num_bars, self.output_size)
+
+
 class HierarchicalDecoder(Decoder):
     """z (B, Z) -> logits (B, num_bars * steps_per_bar, C) through a conductor and a bar decoder."""
 
@@ -57,6 +77,7 @@ class HierarchicalDecoder(Decoder):
         dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
         code_size: int = 0,  # > 0: a linear layer maps the conductor's outputs to codes of this size
         independent_bars: bool = False,  # each bar's decoder starts from START, not the last bar's event
+        dense_conductor: bool = False,  # a DenseConductor (conductor_sizes: its hidden layers) writes the codes
     ):
         super().__init__()
         self.num_classes = num_classes
@@ -64,10 +85,16 @@ class HierarchicalDecoder(Decoder):
         self.num_bars = num_bars
         self.steps_per_bar = steps_per_bar
         self.independent_bars = independent_bars
-        self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size, dropout)
-        # With code_size, a bar's embedding is a code of a shorter model's latent space (unbounded, where
-        # an LSTM's outputs lie in (-1, 1)), which that model's decoder, warm-started here, can read.
-        self.to_code = nn.Linear(self.conductor.output_size, code_size) if code_size else None
+        if dense_conductor:
+            if not code_size:
+                raise ValueError("a dense conductor writes codes: give code_size")
+            self.conductor = DenseConductor(z_size, conductor_sizes, num_bars, code_size, dropout)
+            self.to_code = None
+        else:
+            self.conductor = LstmStack(CONDUCTOR_INPUT_SIZE, conductor_sizes, z_size, dropout)
+            # With code_size, a bar's embedding is a code of a shorter model's latent space (unbounded, where
+            # an LSTM's outputs lie in (-1, 1)), which that model's decoder, warm-started here, can read.
+            self.to_code = nn.Linear(self.conductor.output_size, code_size) if code_size else None
         embedding_size = code_size or self.conductor.output_size
         # The bar embedding plays the part of z for the bar decoder: its initial state and every input.
         self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, embedding_size,
@@ -80,6 +107,8 @@ class HierarchicalDecoder(Decoder):
 
     def bar_embeddings(self, z: Tensor) -> Tensor:
         """The conductor: z (B, Z) -> one embedding per bar (B, num_bars, E)."""
+        if isinstance(self.conductor, DenseConductor):
+            return self.conductor(z)
         B = z.shape[0]  # batch
         zeros = z.new_zeros(B, self.num_bars, CONDUCTOR_INPUT_SIZE)  # (B, U, 1)
         embeddings, _ = self.conductor(zeros, self.conductor.initial_state(z))  # (B, U, E)

@@ -10,7 +10,8 @@ encoder is flat).
 
 One departure: magenta's upper level reads each segment's final LSTM states; here the segment level is
 a whole short-window encoder (music/lstm_encoder.py, with its own posterior) and the upper level reads
-its codes (the posterior means). With 2-bar segments that level has exactly a 2-bar model's shape, so
+its codes (the posterior means), with a bidirectional LSTM as magenta's does or, `dense`, with dense layers
+over all segments' codes at once (for a code-sequence model; see music/code_training.py). With 2-bar segments that level has exactly a 2-bar model's shape, so
 `mvae train --warm-start` gives it that model's encoder (its names are the 2-bar encoder's one level
 deeper: `encoder.segments.*` takes `encoder.*`), and a long window becomes a sequence of the 2-bar
 model's codes, which the hierarchical decoder's conductor can learn to produce (music/code_training.py).
@@ -32,7 +33,7 @@ from musicvae_lite.music.lstm_encoder import (
 )
 
 
-class HierarchicalLstmEncoder(Encoder):
+class HierarchicalEncoder(Encoder):
     """Int64 events (B, U * S) -> Posterior with (B, z_size) mu and logvar, through U segments of S steps."""
 
     def __init__(
@@ -45,17 +46,27 @@ class HierarchicalLstmEncoder(Encoder):
         num_segments: int = 8,  # U: segments of a sequence
         segment_steps: int = 32,  # S: events in a segment (32: two 16-step bars)
         dropout: float = 0.0,  # on each layer's outputs and the codes while training
+        dense: bool = False,  # the upper level: tanh dense layers `upper_sizes` (maybe none) over all codes at once
     ):
         super().__init__()
-        if not upper_sizes:
+        if not upper_sizes and not dense:
             raise ValueError("the hierarchical encoder's upper level needs at least one LSTM layer")
         self.num_segments = num_segments
         self.segment_steps = segment_steps
         self.z_size = z_size
+        self.dense = dense
         self.segments = BidirectionalLstmEncoder(num_classes, segment_sizes, segment_z, dropout=dropout)
-        self.upper = bidirectional_layers(segment_z, upper_sizes)
         self.dropout = nn.Dropout(dropout)
-        code_size = 2 * int(upper_sizes[-1])
+        if dense:
+            layers: list[nn.Module] = []
+            code_size = num_segments * segment_z
+            for hidden in upper_sizes:
+                layers += [nn.Linear(code_size, hidden), nn.Tanh(), nn.Dropout(dropout)]
+                code_size = hidden
+            self.upper = nn.Sequential(*layers)
+        else:
+            self.upper = bidirectional_layers(segment_z, upper_sizes)
+            code_size = 2 * int(upper_sizes[-1])
         self.mu = nn.Linear(code_size, z_size)
         self.logvar = nn.Linear(code_size, z_size)
         for linear in (self.mu, self.logvar):
@@ -73,7 +84,10 @@ class HierarchicalLstmEncoder(Encoder):
 
     def from_segments(self, codes: Tensor) -> Posterior:
         """The posterior over z from the segments' codes (B, U, segment_z)."""
-        code = read_both_ways(self.upper, codes, self.dropout)  # (B, 2H)
+        if self.dense:
+            code = self.upper(codes.flatten(1))  # (B, hidden or U * segment_z)
+        else:
+            code = read_both_ways(self.upper, codes, self.dropout)  # (B, 2H)
         return Posterior(mu=self.mu(code), logvar=self.logvar(code))
 
     def forward(self, x: Tensor) -> Posterior:
