@@ -156,7 +156,7 @@ def stages(model: str, runs: int, env: dict[str, str]) -> dict[str, list[float]]
     with tempfile.TemporaryDirectory(prefix="bench_interpolate_stages_") as tmp:
         for i in range(runs):
             cmd = [sys.executable, str(Path(__file__).resolve()), "--stages-worker", "--model", model,
-                   "--out", str(Path(tmp) / f"run{i}"), "--started", repr(time.time())]
+                   "--files", *map(str, EXAMPLES), "--out", str(Path(tmp) / f"run{i}"), "--started", repr(time.time())]
             t0 = time.perf_counter()
             done = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             wall = time.perf_counter() - t0
@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="default", help="bundled model name, run folder or checkpoint")
     parser.add_argument("--data", default="datasets/essen",
                         help="unused (the command reads the two example MIDI files); accepted like the other benches")
+    parser.add_argument("--files", type=Path, nargs=2, help="the two MIDI files to blend (default: the examples "
+                        "morning.mid and evening.mid; data/examples/sunrise.mid harbour.mid for 16-bar models)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command (median reported)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each command first")
     parser.add_argument("--stage-runs", type=int, default=3, help="fresh processes timed stage by stage")
@@ -185,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global EXAMPLES
+    if args.files:
+        EXAMPLES = tuple(f.resolve() for f in args.files)
 
     if args.stages_worker:
         stages_worker(args.model, args.out, args.started)

@@ -24,18 +24,30 @@ import math
 import torch
 from torch import Tensor
 
-from musicvae_lite.core.vae import VAE, beta_at, free_bits_kl, kl_bits
+from musicvae_lite.core.vae import VAE, Posterior, beta_at, free_bits_kl, kl_bits
 
 
 def code_loss(vae: VAE, x: Tensor, *, step: int, sample_z: bool = True,
               noise: Tensor | None = None) -> dict[str, Tensor]:
     """The loss's named terms, `loss` first, for events x (B, U * S): see the module docstring."""
+    return code_loss_of(vae, segment_codes(vae, x), step=step, sample_z=sample_z, noise=noise)
+
+
+def segment_codes(vae: VAE, x: Tensor) -> Posterior:
+    """The short model's posterior over each segment's code, as that model gives it (no dropout, no
+    gradient): mu, logvar (B, U, Zs)."""
     level = vae.encoder.segments
     was_training = level.training
-    level.eval()  # the targets: the short model's codes as it gives them, without dropout
-    with torch.no_grad():  # and the segment level stays as the short model left it
-        segments = vae.encoder.segment_posteriors(x)  # mu, logvar: (B, U, Zs)
+    level.eval()
+    with torch.no_grad():
+        segments = vae.encoder.segment_posteriors(x)
     level.train(was_training)
+    return segments
+
+
+def code_loss_of(vae: VAE, segments: Posterior, *, step: int, sample_z: bool = True,
+                 noise: Tensor | None = None) -> dict[str, Tensor]:
+    """`code_loss` from the segments' codes (`segment_codes`), which can be computed once and kept."""
     posterior = vae.encoder.from_segments(segments.mu)
     z = posterior.sample(noise) if sample_z else posterior.mu
     codes = vae.decoder.bar_embeddings(z)  # (B, U, Zs)

@@ -17,7 +17,8 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.presets import PRESETS
 
 FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
-BUNDLED = {"default": "mel_2bar_mix", "essen": "mel_2bar_essen"}  # model name -> checkpoint stem in bundled/
+BUNDLED = {"default": "mel_2bar_mix", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
+           "melody_16bar": "mel_16bar_codes"}
 MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
 
 _GENERATE = ("temperature", "seed", "soundfont")
@@ -28,6 +29,7 @@ class MelodyFamily(Family):
     description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
     bundled = BUNDLED
     web = True
+    not_on_web = frozenset({"melody_16bar"})  # the page's Mixer and Blender are laid out for 2-bar windows
     OPTIONS = {
         "sample": ("n", *_GENERATE),
         "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
