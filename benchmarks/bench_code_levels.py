@@ -4,15 +4,15 @@
   python benchmarks/bench_code_levels.py --data datasets/mix16 --steps 600
   python benchmarks/bench_code_levels.py --data datasets/mix16 --variant dense:learning_rate=3e-3 --steps 3000
 
-The 2-bar model (`--short`, the bundled `default`) encodes `--train` (6,000) training windows and
-`--eval` (512) held-out windows once, segment by segment (no transposition); each variant, warm-started
-from it like `mvae train --warm-start`, then trains its upper levels on those codes (batch 64, Adam at a
-constant learning rate, seed 0, gradients clipped at 1, the preset's KL settings) and is scored on the
-held-out codes: code error (RMS over the dimensions the 2-bar model is sure of, posterior sd < 0.5), KL in bits, and teacher-forced accuracy of the events the
-2-bar decoder writes from the predicted codes (first 128 held-out windows). Variants (`--variant
-NAME[:key=value,...]`, repeatable; default: all five): `dense` (one linear map each way: the preset's
-levels), `dense_lr3` (at the preset's learning rate 3e-3), `dense_hidden` (a 1024-unit tanh layer each
-way), `lstm` (a BiLSTM [256] over the codes and a conductor [256, 256], as `hier_mel_16bar_codes_lstm`),
+The 2-bar model (`--short`, the bundled `default`) encodes `--train` (6,000) training windows and `--eval`
+(512) held-out windows once, segment by segment (no transposition); each variant, warm-started from it like
+`mvae train --warm-start`, then trains its upper levels on those codes (batch 64, Adam at a constant learning
+rate, seed 0, gradients clipped at 1, the preset's KL settings) and is scored on the held-out codes: code
+error (RMS over the dimensions the 2-bar model is sure of, posterior sd < 0.5), KL in bits, and teacher-forced
+accuracy of the events the 2-bar decoder writes from the predicted codes (first 128 held-out windows).
+Variants (`--variant NAME[:key=value,...]`, repeatable; default: all five): `dense` (one linear map each way:
+the preset's levels), `dense_lr3` (at the preset's learning rate 3e-3), `dense_hidden` (a 1024-unit tanh layer
+each way), `lstm` (a BiLSTM [256] over the codes and a conductor [256, 256], as `hier_mel_16bar_codes_lstm`),
 `lstm_lr3`; all at 1e-3 unless named; `key=value` sets a model setting or `learning_rate`.
 """
 

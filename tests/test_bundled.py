@@ -48,3 +48,25 @@ def test_the_default_model_reconstructs_the_examples_well():
     a = g.melody_from_file(model, EXAMPLES / "morning.mid")
     again = g.reconstruct(model, a)[0]
     assert (again == a).mean() >= 0.8
+
+
+def test_the_16_bar_model_ships_and_blends_the_16_bar_examples(tmp_path):
+    found = {name: (path, card) for name, path, card in list_bundled()}
+    path, card = found["melody_16bar"]
+    assert path.stat().st_size <= 30 * 2**20
+    text = card.read_text()
+    for phrase in ("hier_mel_16bar_codes", "--warm-start default", "teacher-forced", "non-commercial", "oneills1850",
+                   "--unseen-by"):
+        assert phrase in text, phrase
+    model = g.load_model("melody_16bar")
+    assert model.config.bars == 16
+    a = g.melody_from_file(model, EXAMPLES / "sunrise.mid")
+    assert a.shape == (256,) and (g.reconstruct(model, a)[0] == a).mean() >= 0.8
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["interpolate", str(EXAMPLES / "sunrise.mid"), str(EXAMPLES / "harbour.mid"),
+                                 "--model", "melody_16bar", "-n", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pretty_midi.PrettyMIDI(str(out / "interpolation_02.mid")).instruments[0].notes) >= 16
+    result = runner.invoke(app, ["interpolate", str(EXAMPLES / "morning.mid"), str(EXAMPLES / "harbour.mid"),
+                                 "--model", "melody_16bar", "-o", str(tmp_path / "short")])
+    assert result.exit_code == 2 and "its melody lasts 8 bars" in result.output

@@ -13,8 +13,8 @@ from melodies import random_windows, write_dataset
 from typer.testing import CliRunner
 
 from musicvae_lite.cli import app
-from musicvae_lite.errors import MvaeError
 from musicvae_lite.core.runs import warm_weights
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.code_training import code_loss
 from musicvae_lite.music.lstm_decoder import START
 from musicvae_lite.music.melody.model import build_melody_vae
@@ -137,3 +137,40 @@ def test_the_codes_preset_takes_the_bundled_models_shape():
     _, taken = warm_weights(long, short)
     lower = [k for k in long if k.startswith(("encoder.segments.", "decoder.core."))]
     assert sorted(taken) == sorted(lower) and len(lower) == len(short)  # all of the 2-bar model, nothing else
+
+
+def test_a_fitted_code_prior_samples_where_the_codes_are(tmp_path):
+    from musicvae_lite.core.checkpoint import save_checkpoint
+    from musicvae_lite.core.latent import draw_codes
+    from musicvae_lite.music.melody import generate as g
+    from musicvae_lite.music.melody.model import model_config_to_dict
+
+    torch.manual_seed(0)
+    cfg = replace(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=())
+    run = tmp_path / "long.pt"
+    vae = build_melody_vae(cfg)
+    with torch.no_grad():  # codes spread as a trained model's are (a fresh one's are ~1e-6)
+        vae.encoder.mu.weight.normal_(std=0.5)
+        vae.encoder.segments.mu.weight.normal_(std=0.5)
+    save_checkpoint(run, config={"task": {"family": "melody", "model": model_config_to_dict(cfg)}},
+                    model=vae.state_dict(), step=7)
+    data = tmp_path / "d8"
+    data.mkdir()
+    for name, n, seed in (("train", 40, 3), ("eval", 4, 4)):
+        np.savez(data / f"{name}.npz", events=random_windows(n, seed, steps=128), file_index=np.zeros(n, np.int32),
+                 start_bar=np.zeros(n, np.int32), files=np.array(["synthetic"]))
+    plain = g.load_model(run)
+    noise = torch.randn(3, 10)
+    assert torch.equal(draw_codes(plain.vae, noise), noise)  # no fitted prior: z ~ N(0, I)
+    out = g.export_with_code_prior(run, data, tmp_path / "bundled.pt", scale=0.5, limit=40)
+    fitted = g.load_model(out)
+    assert fitted.config.code_prior and fitted.config.code_prior_scale == 0.5 and fitted.step == 7
+    codes = g.encode(fitted, random_windows(40, 3, steps=128))  # the training windows
+    mean = fitted.vae.code_prior_mean.float()
+    assert torch.allclose(mean, torch.as_tensor(codes).mean(0), atol=0.02)  # fitted in fp32, stored in fp16
+    drawn = draw_codes(fitted.vae, torch.randn(4000, 10), fitted.config.code_prior_scale)
+    assert torch.allclose(drawn.mean(0), mean, atol=0.1 * float(drawn.std()))
+    assert torch.allclose(drawn.std(0), 0.5 * torch.as_tensor(codes).std(0), rtol=0.2)
+    assert g.sample(fitted, 2, seed=0).shape == (2, 128)
+    with pytest.raises(MvaeError, match="no code prior"):
+        g.fit_code_prior(plain, random_windows(30, 3, steps=128))

@@ -36,10 +36,11 @@ def model_card(stem: str) -> Path | None:
 
 
 def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False,
-                   model_settings: dict | None = None) -> Path:
+                   model_settings: dict | None = None, extra_weights: dict | None = None) -> Path:
     """Write a run's best (else newest) checkpoint as a bundled model: fp16 weights, config, step, metrics.
-    `model_settings` changes settings of the model config that do not touch the weights (a GrooVAE's
-    decoding threshold, chosen after training on the validation split); the card says so."""
+    `model_settings` changes settings of the model config that do not touch the trained weights (a
+    GrooVAE's decoding threshold, chosen after training on the validation split; a fitted code prior,
+    whose tensors come in `extra_weights`); the card says so."""
     import torch
 
     from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint, save_checkpoint
@@ -47,7 +48,7 @@ def export_bundled(run: str | Path, out: str | Path, *, overwrite: bool = False,
     run = Path(run)
     source = (CheckpointManager(run).best() if run.is_dir() else None) or resolve_checkpoint(run)
     state = load_checkpoint(source)
-    weights = {k: v.half() if v.is_floating_point() else v for k, v in state.model.items()}
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in {**state.model, **(extra_weights or {})}.items()}
     config = state.config
     if model_settings:
         # a setting the family's config does not know fails when the model is loaded (config_from_dict)

@@ -195,3 +195,48 @@ def read_codes(path):
     if codes.ndim not in (1, 2) or not np.issubdtype(codes.dtype, np.number):
         raise MvaeError(f"{path}: codes must be a numeric (n, z) array, got {codes.dtype} {codes.shape}")
     return np.asarray(codes, np.float32)
+
+
+# --- a prior fitted to the codes ----------------------------------------------------------------------
+# A VAE whose KL term is weak next to its reconstruction (a long window's hundreds of bits) leaves
+# its codes far from N(0, I): decoding z ~ N(0, I) then lands between the places real windows' codes
+# sit. Sampling from a Gaussian fitted to the training windows' posterior means instead (full
+# covariance; the "ex-post density estimation" of Ghosh et al. 2020, "From variational to deterministic
+# autoencoders", which fits such a density to an autoencoder's codes) keeps samples where the
+# decoder has learned to write. The fit is stored as two buffers of the model, `code_prior_mean` (Z,)
+# and `code_prior_tril` (Z, Z), the Cholesky factor of the covariance.
+
+
+def add_code_prior(module, z_size: int) -> None:
+    """Give `module` the buffers of a fitted code prior (a standard normal until `fit_code_prior`)."""
+    import torch
+
+    module.register_buffer("code_prior_mean", torch.zeros(z_size))
+    module.register_buffer("code_prior_tril", torch.eye(z_size))
+
+
+def fit_code_prior(module, codes, ridge: float = 1e-4) -> None:
+    """Fit the buffers of `module` to codes (N, Z): their mean and the Cholesky factor of their
+    covariance (plus `ridge` on the diagonal, so that it is positive definite)."""
+    import torch
+
+    codes = torch.as_tensor(codes, dtype=torch.float64)
+    if codes.ndim != 2 or len(codes) <= codes.shape[1]:
+        raise ValueError(f"fitting a {codes.shape[-1]}-dim Gaussian needs more codes than dimensions, "
+                         f"got {tuple(codes.shape)}")
+    cov = torch.cov(codes.T) + ridge * torch.eye(codes.shape[1], dtype=codes.dtype)
+    module.code_prior_mean.copy_(codes.mean(0).to(module.code_prior_mean.dtype))
+    module.code_prior_tril.copy_(torch.linalg.cholesky(cov).to(module.code_prior_tril.dtype))
+
+
+def draw_codes(module, noise, scale: float = 1.0):
+    """Codes from standard normal `noise` (N, Z): through the fitted prior of `module` when it has one,
+    spread `scale` times its fitted spread around the mean; else the noise itself (z ~ N(0, I))."""
+    import torch
+
+    noise = torch.as_tensor(noise)
+    if not hasattr(module, "code_prior_mean"):
+        return noise
+    mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
+    return mean + scale * noise.float() @ tril.T
+

@@ -125,9 +125,50 @@ def grid(model: MelodyModel, corners, n: int = 5, *, temperature: float = 0.0,
 
 
 def sample(model: MelodyModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
-    """n new melodies from z ~ N(0, I)."""
-    return decode(model, prior_codes(model.z_size, n, seed), temperature=temperature,
+    """n new melodies from z ~ N(0, I), or from the model's fitted code prior when it has one
+    (core/latent.py: `code_prior` models)."""
+    from musicvae_lite.core.latent import draw_codes
+
+    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), model.config.code_prior_scale)
+    return decode(model, np.asarray(codes, np.float32), temperature=temperature,
                   seed=None if seed is None else seed + 1)
+
+
+def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | Path, *, scale: float = 1.0,
+                           limit: int = 5000, overwrite: bool = False) -> Path:
+    """Export a trained checkpoint as a bundled model (core/bundled.py) whose samples come from a code
+    prior fitted to up to `limit` training windows of the dataset `data`, spread `scale` times."""
+    from dataclasses import replace
+
+    from musicvae_lite.core.bundled import export_bundled
+    from musicvae_lite.music.melody.data import load_melody_data
+    from musicvae_lite.music.melody.model import build_melody_vae
+
+    model = load_model(checkpoint)
+    cfg = replace(model.config, code_prior=True, code_prior_scale=scale)
+    vae = build_melody_vae(cfg)
+    missing = vae.load_state_dict(model.vae.state_dict(), strict=False).missing_keys
+    assert set(missing) <= {"code_prior_mean", "code_prior_tril"}, missing
+    fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
+    fit_code_prior(fitted, load_melody_data(data, cfg.bars).train, limit=limit)
+    return export_bundled(checkpoint, out, overwrite=overwrite,
+                          model_settings={"code_prior": True, "code_prior_scale": scale},
+                          extra_weights={name: getattr(vae, name) for name in ("code_prior_mean", "code_prior_tril")})
+
+
+def fit_code_prior(model: MelodyModel, events: np.ndarray, *, limit: int = 5000, seed: int = 0) -> int:
+    """Fit `model`'s code prior (it must be built with `code_prior`) to the posterior means of up to
+    `limit` of the windows `events` (N, steps), drawn at random; returns how many were used."""
+    from musicvae_lite.core.latent import fit_code_prior as fit
+
+    if not model.config.code_prior:
+        raise MvaeError(f"{model.name} has no code prior to fit (its config's code_prior is off)")
+    events = np.asarray(events)
+    if len(events) > limit:
+        events = events[np.random.default_rng(seed).choice(len(events), limit, replace=False)]
+    codes = np.concatenate([encode(model, events[i:i + 512]) for i in range(0, len(events), 512)])
+    fit(model.vae, codes)
+    return len(events)
 
 
 def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str, *, quantile: float = 0.25,

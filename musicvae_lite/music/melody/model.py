@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.latent import add_code_prior
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.hierarchical import HierarchicalDecoder
@@ -42,7 +43,10 @@ def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
     else:
         decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps,
                                          dropout=cfg.dropout)
-    return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+    vae = VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+    if cfg.code_prior:
+        add_code_prior(vae, cfg.z_size)
+    return vae
 
 
 def model_config_to_dict(cfg: MelodyModelConfig) -> dict:

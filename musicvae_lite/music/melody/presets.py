@@ -28,6 +28,8 @@ class MelodyModelConfig:
     segment_z: int = 0  # > 0: segments are a short model's codes of this size (hierarchical encoder and decoder)
     dense_codes: bool = False  # with segment_z: dense layers (the sizes above as hidden layers) over the codes
     train_on_codes: bool = False  # learn the upper levels on the segment codes alone (music/code_training.py)
+    code_prior: bool = False  # sample z from a Gaussian fitted to training codes (stored with the weights)
+    code_prior_scale: float = 1.0  # and that Gaussian's spread around its mean scaled by this
     free_bits: float = 0.0  # KL budget per window, in bits, not penalized
     max_beta: float = 0.2  # final KL weight
     beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
