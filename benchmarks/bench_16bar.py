@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import load_models
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -61,10 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     try:
-        models = {}
-        for item in args.model:
-            name, _, spec = item.rpartition("=")
-            models[name or spec] = load_model(spec)
+        models = load_models(args.model)
         if {m.config.bars for m in models.values()} != {16}:
             raise MvaeError("compare 16-bar models")
         data = load_melody_data(args.data, 16)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from bench_samples import FEATURES as BASIC
 from bench_samples import compare, fmt, pick
-from common import finite
+from common import finite, load_models
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -60,14 +60,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from musicvae_lite.errors import MvaeError
     from musicvae_lite.music.melody.data import load_melody_data
-    from musicvae_lite.music.melody.generate import load_model, sample
+    from musicvae_lite.music.melody.generate import sample
 
     t0 = time.perf_counter()
     try:
-        models = {}
-        for item in args.model:
-            name, _, spec = item.rpartition("=")
-            models[name or spec] = load_model(spec)
+        models = load_models(args.model)
         bars = {m.config.bars for m in models.values()}
         if len(bars) != 1:
             raise MvaeError(f"the models have different lengths ({sorted(bars)} bars); compare models of one length")

@@ -16,3 +16,16 @@ def finite(obj):
     if isinstance(obj, (list, tuple)):
         return [finite(v) for v in obj]
     return obj
+
+
+def load_models(items: list[str]) -> dict:
+    """`--model NAME=SPEC` (or SPEC) options -> {name: the melody model}, loaded in order (MvaeError when
+    one cannot be)."""
+    from musicvae_lite.music.melody.generate import load_model
+
+    models = {}
+    for item in items:
+        name, _, spec = item.rpartition("=")
+        models[name or spec] = load_model(spec)
+    return models
+

@@ -8,13 +8,14 @@ and encoded again until one is left) and configs.py (`hier-mel_16bar`: `Hierarch
 BidirectionalLstmEncoder, [16, 16])` with the hierarchical decoder, beside `hierdec-mel_16bar`, whose
 encoder is flat).
 
-One departure: magenta's upper level reads each segment's final LSTM states; here the segment level is
-a whole short-window encoder (music/lstm_encoder.py, with its own posterior) and the upper level reads
-its codes (the posterior means), with a bidirectional LSTM as magenta's does or, `dense`, with dense layers
-over all segments' codes at once (for a code-sequence model; see music/code_training.py). With 2-bar segments that level has exactly a 2-bar model's shape, so
-`mvae train --warm-start` gives it that model's encoder (its names are the 2-bar encoder's one level
-deeper: `encoder.segments.*` takes `encoder.*`), and a long window becomes a sequence of the 2-bar
-model's codes, which the hierarchical decoder's conductor can learn to produce (music/code_training.py).
+One departure: magenta's upper level reads each segment's final LSTM states; here the segment level is a
+whole short-window encoder (music/lstm_encoder.py, with its own posterior) and the upper level reads its
+codes (the posterior means), with a bidirectional LSTM as magenta's does or, `dense`, with dense layers
+over all segments' codes at once (for a code-sequence model; see music/code_training.py). With 2-bar
+segments that level has exactly a 2-bar model's shape, so `mvae train --warm-start` gives it that model's
+encoder (its names are the 2-bar encoder's one level deeper: `encoder.segments.*` takes `encoder.*`), and
+a long window becomes a sequence of the 2-bar model's codes, which the hierarchical decoder's conductor
+can learn to produce (music/code_training.py).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from torch import Tensor, nn
 from musicvae_lite.core.vae import Encoder, Posterior
 from musicvae_lite.music.lstm_decoder import MELODY_CLASSES
 from musicvae_lite.music.lstm_encoder import (
-    OUTPUT_INIT_STD,
     BidirectionalLstmEncoder,
     bidirectional_layers,
+    posterior_heads,
     read_both_ways,
 )
 
@@ -67,11 +68,7 @@ class HierarchicalEncoder(Encoder):
         else:
             self.upper = bidirectional_layers(segment_z, upper_sizes)
             code_size = 2 * int(upper_sizes[-1])
-        self.mu = nn.Linear(code_size, z_size)
-        self.logvar = nn.Linear(code_size, z_size)
-        for linear in (self.mu, self.logvar):
-            nn.init.normal_(linear.weight, std=OUTPUT_INIT_STD)
-            nn.init.zeros_(linear.bias)
+        self.mu, self.logvar = posterior_heads(code_size, z_size)
 
     def segment_posteriors(self, x: Tensor) -> Posterior:
         """Each segment's posterior under the segment level: mu and logvar (B, U, segment_z)."""

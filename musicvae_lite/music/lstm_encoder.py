@@ -50,11 +50,7 @@ class BidirectionalLstmEncoder(Encoder):
         self.z_size = z_size
         self.layers = bidirectional_layers(num_classes, self.hidden_sizes)
         code_size = 2 * self.hidden_sizes[-1]
-        self.mu = nn.Linear(code_size, z_size)
-        self.logvar = nn.Linear(code_size, z_size)
-        for linear in (self.mu, self.logvar):
-            nn.init.normal_(linear.weight, std=OUTPUT_INIT_STD)
-            nn.init.zeros_(linear.bias)
+        self.mu, self.logvar = posterior_heads(code_size, z_size)
 
     def code(self, x: Tensor) -> Tensor:
         """The final forward and backward hidden states of the last layer, concatenated: (B, 2H)."""
@@ -89,3 +85,14 @@ def read_both_ways(layers: nn.ModuleList, h: Tensor, dropout: nn.Module) -> Tens
         h = dropout(h)
     # The backward direction ends at t = 0: its final state has read the whole sequence.
     return dropout(h_n.transpose(0, 1).reshape(B, -1))  # (B, 2H): [h_fw, h_bw]
+
+
+def posterior_heads(code_size: int, z_size: int) -> tuple[nn.Linear, nn.Linear]:
+    """The dense layers from an encoder's code to the posterior's mean and log-variance, with magenta's
+    tiny initial kernels (so that the posterior starts near N(0, I))."""
+    mu, logvar = nn.Linear(code_size, z_size), nn.Linear(code_size, z_size)
+    for linear in (mu, logvar):
+        nn.init.normal_(linear.weight, std=OUTPUT_INIT_STD)
+        nn.init.zeros_(linear.bias)
+    return mu, logvar
+
