@@ -141,14 +141,18 @@ def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | 
     from dataclasses import replace
 
     from musicvae_lite.core.bundled import export_bundled
+    from musicvae_lite.core.checkpoint import CheckpointManager, resolve_checkpoint
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
 
+    path = Path(checkpoint)  # a run folder: its best checkpoint, as export_bundled takes it
+    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
     model = load_model(checkpoint)
     cfg = replace(model.config, code_prior=True, code_prior_scale=scale)
     vae = build_melody_vae(cfg)
     missing = vae.load_state_dict(model.vae.state_dict(), strict=False).missing_keys
-    assert set(missing) <= {"code_prior_mean", "code_prior_tril"}, missing
+    if set(missing) - {"code_prior_mean", "code_prior_tril"}:
+        raise MvaeError(f"{checkpoint}: its weights do not fit its config ({', '.join(missing)} missing)")
     fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
     fit_code_prior(fitted, load_melody_data(data, cfg.bars).train, limit=limit)
     return export_bundled(checkpoint, out, overwrite=overwrite,

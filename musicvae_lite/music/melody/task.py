@@ -10,6 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.code_training import code_loss
 from musicvae_lite.music.melody.data import MelodyData, transpose
 from musicvae_lite.music.melody.family import FAMILY
@@ -57,6 +58,9 @@ class MelodyTask:
         p = sampling_probability(step, cfg.sampling_rate, cfg.sampling_schedule) if train else 0.0
         x = batch["events"]
         if cfg.train_on_codes:
+            if isinstance(model, nn.parallel.DistributedDataParallel):  # its loss bypasses the wrapper's forward
+                raise MvaeError("train_on_codes trains in one process (about 1 s a step on one CPU core): "
+                                "run mvae train without torchrun")
             terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"))
         else:
             terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
