@@ -98,3 +98,14 @@ def test_the_registry_refuses_a_second_family_of_the_same_name_or_presets(toy):
 
     with pytest.raises(FamilyError, match="toy_vae"):
         families.register(Clash())
+
+
+def test_request_refuses_inputs_a_verb_does_not_take(tmp_path):
+    from musicvae_lite.core.family import Request
+    from musicvae_lite.errors import MvaeError
+
+    Request().no_inputs("sample")  # nothing given: fine
+    with pytest.raises(MvaeError, match="^sample takes no input files; got a.mid b.mid$"):
+        Request(("a.mid", "b.mid")).no_inputs("sample")
+    with pytest.raises(MvaeError, match="give one .npy file of codes from `mvae encode`, got 2"):
+        Request(("a.npy", "b.npy")).codes()

@@ -81,6 +81,19 @@ class Request:
             raise FamilyError(f"give one window per file: {len(windows)} for {len(self.inputs)} file(s)")
         return list(zip(self.inputs, windows))
 
+    def no_inputs(self, verb: str) -> None:
+        """Refuse input files for a verb that takes none (sample)."""
+        if self.inputs:
+            raise MvaeError(f"{verb} takes no input files; got {' '.join(self.inputs)}")
+
+    def codes(self):
+        """The codes in the one input, a .npy file from `mvae encode` (decode): (n, Z) float32."""
+        from musicvae_lite.core.latent import read_codes
+
+        if len(self.inputs) != 1:
+            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(self.inputs)}")
+        return read_codes(self.inputs[0])
+
 
 @dataclass
 class Output:

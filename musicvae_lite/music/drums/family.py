@@ -173,8 +173,7 @@ class DrumFamily(Family):
             return _groove(model).sample(model, request)
         from musicvae_lite.music.drums import generate as g
 
-        if request.inputs:
-            raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
+        request.no_inputs("sample")
         beats = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5), seed=request.get("seed"))
         return self._write("sample", beats, request)
 
@@ -234,12 +233,9 @@ class DrumFamily(Family):
     def decode(self, model, request: Request) -> Output:
         if _groove(model):
             return _groove(model).decode(model, request)
-        from musicvae_lite.core.latent import read_codes
         from musicvae_lite.music.drums import generate as g
 
-        if len(request.inputs) != 1:
-            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
-        beats = g.decode(model, read_codes(request.inputs[0]), temperature=request.get("temperature", 0.0),
+        beats = g.decode(model, request.codes(), temperature=request.get("temperature", 0.0),
                          seed=request.get("seed"))
         return self._write("decoded", beats, request)
 

@@ -169,8 +169,7 @@ class MelodyFamily(Family):
     def sample(self, model, request: Request) -> Output:
         from musicvae_lite.music.melody import generate as g
 
-        if request.inputs:
-            raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
+        request.no_inputs("sample")
         tunes = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
                          seed=request.get("seed"))
         return self._write("sample", tunes, request)
@@ -230,11 +229,8 @@ class MelodyFamily(Family):
 
     def decode(self, model, request: Request) -> Output:
         from musicvae_lite.music.melody import generate as g
-        from musicvae_lite.core.latent import read_codes
 
-        if len(request.inputs) != 1:
-            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
-        z = read_codes(request.inputs[0])
+        z = request.codes()
         melodies = g.decode(model, z, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
         return self._write("decoded", melodies, request)
 

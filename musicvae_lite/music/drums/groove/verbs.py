@@ -56,8 +56,7 @@ class GrooveVerbs:
     def sample(self, model, request: Request) -> Output:
         from musicvae_lite.music.drums.groove import generate as g
 
-        if request.inputs:
-            raise MvaeError(f"sample takes no input files; got {' '.join(request.inputs)}")
+        request.no_inputs("sample")
         perf = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
                         seed=request.get("seed"))
         return self._write("sample", perf, request)
@@ -114,12 +113,9 @@ class GrooveVerbs:
         return Output([], [f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})"])
 
     def decode(self, model, request: Request) -> Output:
-        from musicvae_lite.core.latent import read_codes
         from musicvae_lite.music.drums.groove import generate as g
 
-        if len(request.inputs) != 1:
-            raise MvaeError(f"give one .npy file of codes from `mvae encode`, got {len(request.inputs)}")
-        perf = g.decode(model, read_codes(request.inputs[0]), temperature=request.get("temperature", 0.0),
+        perf = g.decode(model, request.codes(), temperature=request.get("temperature", 0.0),
                         seed=request.get("seed"))
         return self._write("decoded", perf, request)
 
