@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from musicvae_lite.core.config import Preset
-from musicvae_lite.core.family import Family, FamilyError
+from musicvae_lite.core.family import Family, FamilyError, Output, Request
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image.family import ImageFamily
 from musicvae_lite.music.drums.family import DrumFamily
@@ -153,3 +153,12 @@ def load(spec: str | Path) -> Loaded:
     elif recorded != family.name:
         raise MvaeError(f"{spec}: its checkpoint holds a {recorded!r} model, not a {family.name} model")
     return Loaded(family, family.load(state, str(spec)), str(spec))
+
+
+def run(loaded: Loaded, verb: str, request: Request) -> Output:
+    """Do `verb` with a loaded model: the one dispatch path of the command line, the web server and the
+    Python API. The model's verbs (`Family.verbs_for`) check that they serve `verb` with the options
+    given (a one-line FamilyError if not), then do it."""
+    verbs = loaded.family.verbs_for(loaded.model)
+    verbs.check(verb, request.options)
+    return getattr(verbs, verb)(loaded.model, request)

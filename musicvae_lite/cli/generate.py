@@ -22,13 +22,13 @@ def _run(verb, items, model: str | None, out: Path | None, force: bool, *, defau
          **options) -> None:
     """Load the model (`default`: the bundled one to use when none is named), check that its family
     does `verb` (a name, or a function of the inputs that names it) with these options, and do it."""
+    from musicvae_lite import families
     from musicvae_lite.core.family import Request
 
     loaded, inputs = model_and_inputs(items or [], model, default)
     if callable(verb):
         verb = verb(inputs)
-    loaded.family.check(verb, options)
-    report(getattr(loaded.family, verb)(loaded.model, Request(tuple(inputs), out, force, options)))
+    report(families.run(loaded, verb, Request(tuple(inputs), out, force, options)))
 
 
 def interpolate(

@@ -205,6 +205,12 @@ class Family(ABC):
 
     # -- what the commands ask before calling a verb ----------------------------------------------
 
+    def verbs_for(self, model: Any) -> "Family":
+        """The object that serves the generation verbs for `model`: the family itself, unless a kind of
+        model inside it has verbs of its own (a GrooVAE in the drum family). Every caller (command line,
+        server, API) dispatches through `families.run`, which asks here."""
+        return self
+
     def supports(self, verb: str) -> bool:
         """Whether this family overrides `verb`."""
         return verb in VERBS + DATA_VERBS and getattr(type(self), verb) is not getattr(Family, verb)

@@ -192,12 +192,11 @@ def create_app(models: dict[str, str | Path] | None = None, *, bundled: bool = T
                 options = {**options, "windows": tuple(windows)}
 
             def work():
+                from musicvae_lite import families
                 from musicvae_lite.core.family import Request as VerbRequest
 
                 with pool.borrow(model) as loaded:
-                    loaded.family.check(verb, options)
-                    out = getattr(loaded.family, verb)(loaded.model,
-                                                       VerbRequest(tuple(inputs), result.folder, False, options, formats))
+                    out = families.run(loaded, verb, VerbRequest(tuple(inputs), result.folder, False, options, formats))
                 return model or pool.default(), out
 
             name, output = await run_in_threadpool(work)
