@@ -1,0 +1,37 @@
+"""How a window is played: the tempo, General MIDI instrument and loudness a source file gave it, carried
+from the file that was read to every output made from it (MIDI, WAV, the page), so that a 96 qpm flute
+line comes back as a 96 qpm flute line rather than a 120 qpm piano.
+
+Reading fills it in (music/melody/extract.py, music/drums/extract.py: per window), the generation verbs
+carry it through the model untouched (the models see events only), and the writers play it
+(music/midi_write.py, music/audio.py). `--qpm` / `--program` override what was read (`with_overrides`).
+Torch-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+DEFAULT_QPM = 120.0  # MIDI's default tempo: a source that sets none, and outputs made from nothing (sample)
+DEFAULT_PROGRAM = 0  # General MIDI acoustic grand piano
+DEFAULT_VELOCITY = 80  # magenta's default when decoding melodies
+
+
+@dataclass(frozen=True)
+class Playback:
+    """How to play a window: `qpm` (quarter notes a minute), General MIDI `program` (0..127) and note
+    `velocity` (1..127) where the model writes none of its own."""
+
+    qpm: float = DEFAULT_QPM
+    program: int = DEFAULT_PROGRAM
+    velocity: int = DEFAULT_VELOCITY
+
+    def with_overrides(self, *, qpm: float | None = None, program: int | None = None) -> "Playback":
+        """This playback with the user's `--qpm` / `--program` in place of what was read (None keeps it)."""
+        return replace(self, **{k: v for k, v in (("qpm", qpm), ("program", program)) if v is not None})
+
+
+def common_playback(playbacks: list[Playback]) -> Playback:
+    """One playback for a set of outputs made from several inputs (an interpolation between two files):
+    the first input's, which is what a musician blending A into B hears A at. Empty: the defaults."""
+    return playbacks[0] if playbacks else Playback()
