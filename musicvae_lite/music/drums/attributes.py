@@ -13,10 +13,10 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
-from musicvae_lite.music.grid import STEPS_PER_BAR
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 
 
-def _hits(windows) -> tuple[np.ndarray, bool]:
+def _hits(windows, meter: Meter = DEFAULT_METER) -> tuple[np.ndarray, bool]:
     """(n, steps, 9) bool and whether one window was given."""
     arr = np.asarray(windows)
     try:
@@ -26,14 +26,15 @@ def _hits(windows) -> tuple[np.ndarray, bool]:
         raise MvaeError(str(e)) from None
     single = hits.ndim == 2
     hits = hits.reshape(-1, *hits.shape[-2:])
-    if hits.shape[1] % STEPS_PER_BAR:
-        raise MvaeError(f"drum windows must be whole bars of {STEPS_PER_BAR} steps, got {hits.shape[1]}")
+    if hits.shape[1] % meter.steps_per_bar:
+        raise MvaeError(f"drum windows must be whole {meter.label} bars of {meter.steps_per_bar} steps, "
+                        f"got {hits.shape[1]}")
     return hits, single
 
 
-def hits_per_bar(windows):
-    hits, single = _hits(windows)
-    out = hits.sum(axis=(1, 2)) / (hits.shape[1] / STEPS_PER_BAR)
+def hits_per_bar(windows, meter: Meter = DEFAULT_METER):
+    hits, single = _hits(windows, meter)
+    out = hits.sum(axis=(1, 2)) / (hits.shape[1] / meter.steps_per_bar)
     return float(out[0]) if single else out.astype(np.float64)
 
 

@@ -28,7 +28,8 @@ from collections.abc import Callable
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.melody.encoding import NUM_SPECIAL, PITCH_OFFSET, STEPS_PER_BAR, STEPS_PER_QUARTER, check_events
+from musicvae_lite.music.melody.encoding import NUM_SPECIAL, PITCH_OFFSET, check_events
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 
 
 def _batch(events) -> tuple[np.ndarray, bool]:
@@ -64,11 +65,11 @@ def note_count(events) -> float | np.ndarray:
     return _out(on.sum(1), single)
 
 
-def note_density(events) -> float | np.ndarray:
-    """Note-ons per 4/4 bar (16 steps): note count / (steps / 16)."""
+def note_density(events, meter: Meter = DEFAULT_METER) -> float | np.ndarray:
+    """Note-ons per bar of `meter` (4/4: 16 steps): note count / (steps / steps per bar)."""
     ev, single = _batch(events)
     on, _ = _onsets(ev)
-    return _out(on.sum(1) / (ev.shape[1] / STEPS_PER_BAR), single)
+    return _out(on.sum(1) / (ev.shape[1] / meter.steps_per_bar), single)
 
 
 def mean_pitch(events) -> float | np.ndarray:
@@ -101,11 +102,12 @@ def mean_interval(events) -> float | np.ndarray:
     return _out(_divide(jumps.sum(1), has_prev.sum(1)), single)
 
 
-def syncopation(events) -> float | np.ndarray:
-    """Share of note-ons off the quarter-note beat (step % 4 != 0), in [0, 1]; NaN without notes."""
+def syncopation(events, meter: Meter = DEFAULT_METER) -> float | np.ndarray:
+    """Share of note-ons off the beat of `meter` (4/4: the quarter, step % 4 != 0; 6/8: the dotted
+    quarter), in [0, 1]; NaN without notes."""
     ev, single = _batch(events)
     on, _ = _onsets(ev)
-    off_beat = (np.arange(ev.shape[1]) % STEPS_PER_QUARTER) != 0  # (steps,)
+    off_beat = (np.arange(ev.shape[1]) % meter.steps_per_beat) != 0  # (steps,)
     return _out(_divide((on & off_beat).sum(1), on.sum(1)), single)
 
 
@@ -119,11 +121,14 @@ ATTRIBUTES: dict[str, Callable[[np.ndarray], float | np.ndarray]] = {
 }  # name -> attribute of a window (steps,) or a batch (n, steps)
 
 
-def attribute(name: str, events) -> float | np.ndarray:
-    """The attribute called `name` (a key of ATTRIBUTES) of `events`."""
+_METRIC = frozenset({"note_density", "syncopation"})  # the attributes that ask the meter
+
+
+def attribute(name: str, events, meter: Meter = DEFAULT_METER) -> float | np.ndarray:
+    """The attribute called `name` (a key of ATTRIBUTES) of `events`, whose bars are those of `meter`."""
     if name not in ATTRIBUTES:
         raise MvaeError(f"unknown melody attribute {name!r}; choose one of: {', '.join(ATTRIBUTES)}")
-    return ATTRIBUTES[name](events)
+    return ATTRIBUTES[name](events, meter) if name in _METRIC else ATTRIBUTES[name](events)
 
 
 def pitch_class_histogram(events) -> np.ndarray:

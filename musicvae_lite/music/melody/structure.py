@@ -24,20 +24,22 @@ from __future__ import annotations
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.melody.encoding import NUM_SPECIAL, STEPS_PER_BAR, check_events
+from musicvae_lite.music.melody.encoding import NUM_SPECIAL, check_events
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 
 
-def bars_of(events) -> tuple[np.ndarray, bool]:
-    """Events as (n, bars, 16) int64, and whether the input was one window."""
+def bars_of(events, meter: Meter = DEFAULT_METER) -> tuple[np.ndarray, bool]:
+    """Events as (n, bars, steps per bar) int64 (4/4: 16), and whether the input was one window."""
     try:
         ev = check_events(np.asarray(events))
     except ValueError as e:
         raise MvaeError(str(e)) from None
     single = ev.ndim == 1
     ev = ev.astype(np.int64).reshape(-1, ev.shape[-1])  # (n, steps)
-    if ev.shape[1] % STEPS_PER_BAR or ev.shape[1] < 2 * STEPS_PER_BAR:
-        raise MvaeError(f"structure needs two or more whole bars of {STEPS_PER_BAR} steps, got {ev.shape[1]} steps")
-    return ev.reshape(len(ev), -1, STEPS_PER_BAR), single  # (n, bars, 16)
+    bar = meter.steps_per_bar
+    if ev.shape[1] % bar or ev.shape[1] < 2 * bar:
+        raise MvaeError(f"structure needs two or more whole {meter.label} bars of {bar} steps, got {ev.shape[1]} steps")
+    return ev.reshape(len(ev), -1, bar), single  # (n, bars, steps per bar)
 
 
 def _out(values: np.ndarray, single: bool):
@@ -48,7 +50,7 @@ def _repeats(bars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per window: bars with notes after the first such bar, and how many of them repeat an earlier bar
     exactly, and how many transposed (and not exactly). Each (n,)."""
     n, num_bars, _ = bars.shape
-    onset = bars >= NUM_SPECIAL  # (n, bars, 16)
+    onset = bars >= NUM_SPECIAL  # (n, bars, steps per bar)
     has_notes = onset.any(axis=2)  # (n, bars)
     lowest = np.where(onset, bars, 10_000).min(axis=2)  # (n, bars): the lowest note-on class of each bar
     shape = np.where(onset, bars - lowest[..., None], bars)  # the bar moved so its lowest note is 0
@@ -68,28 +70,28 @@ def _repeats(bars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return counted.sum(axis=1), exact.sum(axis=1), moved.sum(axis=1)
 
 
-def exact_repeats(events):
-    bars, single = bars_of(events)
+def exact_repeats(events, meter: Meter = DEFAULT_METER):
+    bars, single = bars_of(events, meter)
     counted, exact, _ = _repeats(bars)
     with np.errstate(invalid="ignore", divide="ignore"):
         return _out(np.where(counted > 0, exact / np.maximum(counted, 1), np.nan), single)
 
 
-def transposed_repeats(events):
-    bars, single = bars_of(events)
+def transposed_repeats(events, meter: Meter = DEFAULT_METER):
+    bars, single = bars_of(events, meter)
     counted, _, moved = _repeats(bars)
     return _out(np.where(counted > 0, moved / np.maximum(counted, 1), np.nan), single)
 
 
-def bar_similarity(events) -> np.ndarray:
+def bar_similarity(events, meter: Meter = DEFAULT_METER) -> np.ndarray:
     """(n, bars - 1): the share of steps two neighbouring bars have in common (one window: (bars - 1,))."""
-    bars, single = bars_of(events)
+    bars, single = bars_of(events, meter)
     sim = (bars[:, 1:] == bars[:, :-1]).mean(axis=2)  # (n, bars - 1)
     return sim[0] if single else sim
 
 
-def adjacent_similarity(events):
-    bars, single = bars_of(events)
+def adjacent_similarity(events, meter: Meter = DEFAULT_METER):
+    bars, single = bars_of(events, meter)
     return _out((bars[:, 1:] == bars[:, :-1]).mean(axis=(1, 2)), single)
 
 

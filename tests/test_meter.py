@@ -1,0 +1,73 @@
+"""The meter a grid carries (music/meter.py) and the features that ask it instead of a 16-step constant."""
+
+import numpy as np
+import pytest
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.attributes import hits_per_bar
+from musicvae_lite.music.melody.attributes import attribute
+from musicvae_lite.music.melody.encoding import NOTE_OFF, PITCH_OFFSET
+from musicvae_lite.music.melody.structure import bars_of, exact_repeats
+from musicvae_lite.music.meter import DEFAULT_METER, Meter, meter_for
+
+
+@pytest.mark.parametrize("sig, bar, beat, compound", [
+    ((4, 4), 16, 4, False), ((3, 4), 12, 4, False), ((6, 8), 12, 6, True), ((9, 8), 18, 6, True),
+    ((12, 8), 24, 6, True), ((3, 8), 6, 2, False), ((3, 2), 24, 8, False), ((2, 2), 16, 8, False),
+    ((5, 4), 20, 4, False), ((7, 8), 14, 2, False)])
+def test_meter_steps(sig, bar, beat, compound):
+    m = Meter(*sig)
+    assert (m.steps_per_bar, m.steps_per_beat, m.compound) == (bar, beat, compound)
+    assert m.label == f"{sig[0]}/{sig[1]}"
+    assert m.bar_steps(2 * bar) == [0, bar, 2 * bar]
+    assert all(s % bar and s % beat == 0 for s in m.beat_steps(2 * bar))
+
+
+def test_meter_refuses_what_the_grid_cannot_hold():
+    with pytest.raises(ValueError, match="5/32"):
+        Meter(5, 32)
+    with pytest.raises(ValueError, match="time signature"):
+        Meter(3, 5)
+
+
+@pytest.mark.parametrize("steps, label", [(16, "4/4"), (12, "3/4"), (24, "12/8"), (18, "9/8"), (6, "6/16"),
+                                          (14, "7/8"), (10, "5/8")])
+def test_meter_for_a_bar_length(steps, label):
+    m = meter_for(steps)
+    assert m.label == label and m.steps_per_bar == steps
+
+
+def _window(onsets, steps, pitch=60):
+    ev = np.zeros(steps, np.uint8)
+    for s in onsets:
+        ev[s] = pitch - PITCH_OFFSET
+        if s + 1 < steps:
+            ev[s + 1] = NOTE_OFF
+    return ev
+
+
+def test_melody_features_ask_the_meter():
+    waltz = _window([0, 4, 8, 12, 16, 20], 24)  # two 3/4 bars, a note on every beat
+    three = Meter(3, 4)
+    assert attribute("note_density", waltz, three) == pytest.approx(3.0)
+    assert attribute("note_density", waltz) == pytest.approx(6 / 1.5)  # read as 4/4: 1.5 bars
+    jig = _window([0, 6, 12, 18], 24)  # two 6/8 bars, a note on every dotted-quarter beat
+    six8 = Meter(6, 8)
+    assert attribute("syncopation", jig, six8) == pytest.approx(0.0)
+    assert attribute("syncopation", jig) == pytest.approx(0.5)  # steps 6 and 18 are off a quarter beat
+
+
+def test_structure_cuts_bars_of_the_meter():
+    waltz = np.tile(_window([0, 4, 8], 12), 4)  # four identical 3/4 bars
+    assert bars_of(waltz, Meter(3, 4))[0].shape == (1, 4, 12)
+    assert exact_repeats(waltz, Meter(3, 4)) == pytest.approx(1.0)
+    with pytest.raises(MvaeError, match="4/4 bars of 16"):
+        bars_of(np.zeros(40, np.uint8), DEFAULT_METER)
+
+
+def test_drum_hits_per_bar_asks_the_meter():
+    hits = np.zeros((24, 9), bool)
+    hits[::4, 0] = True  # a kick on every quarter of two 3/4 bars
+    assert hits_per_bar(hits, Meter(3, 4)) == pytest.approx(3.0)
+    with pytest.raises(MvaeError, match="4/4 bars of 16"):
+        hits_per_bar(hits)
