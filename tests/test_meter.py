@@ -61,7 +61,7 @@ def test_structure_cuts_bars_of_the_meter():
     waltz = np.tile(_window([0, 4, 8], 12), 4)  # four identical 3/4 bars
     assert bars_of(waltz, Meter(3, 4))[0].shape == (1, 4, 12)
     assert exact_repeats(waltz, Meter(3, 4)) == pytest.approx(1.0)
-    with pytest.raises(MvaeError, match="4/4 bars of 16"):
+    with pytest.raises(MvaeError, match="whole bars .4/4: 16 steps"):
         bars_of(np.zeros(40, np.uint8), DEFAULT_METER)
 
 
