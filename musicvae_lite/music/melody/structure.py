@@ -38,7 +38,8 @@ def bars_of(events, meter: Meter = DEFAULT_METER) -> tuple[np.ndarray, bool]:
     ev = ev.astype(np.int64).reshape(-1, ev.shape[-1])  # (n, steps)
     bar = meter.steps_per_bar
     if ev.shape[1] % bar or ev.shape[1] < 2 * bar:
-        raise MvaeError(f"structure needs two or more whole bars ({meter.label}: {bar} steps each), got {ev.shape[1]} steps")
+        raise MvaeError(f"structure needs two or more whole bars ({meter.label}: {bar} steps each), "
+                        f"got {ev.shape[1]} steps")
     return ev.reshape(len(ev), -1, bar), single  # (n, bars, steps per bar)
 
 
