@@ -18,7 +18,7 @@ from pathlib import Path
 from musicvae_lite.music.errors import MidiReadError
 from musicvae_lite.music.midi_notes import RawMidi, Track, note_tracks, scan_midi
 
-__all__ = ["MidiData", "Track", "midi_from_bytes", "read_midi"]
+__all__ = ["MidiData", "Track", "describe_tracks", "midi_from_bytes", "read_midi"]
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # the largest real-world MIDI files are a few MB
 MAX_QUARTERS = 50_000  # ~7 hours at 120 qpm: a file whose events lie beyond this is corrupt
@@ -37,10 +37,21 @@ class MidiData:
 
     @property
     def first_qpm(self) -> float | None:
-        """The tempo at the start in quarters per minute, or None when the file sets none."""
+        """The tempo at the start in quarters per minute, rounded to 0.01 (631,578 us a quarter is 95.0
+        qpm, not 95.0001), or None when the file sets none."""
         if not self.tempos or self.tempos[0][0] != 0:
             return None
-        return 60_000_000.0 / self.tempos[0][1]
+        return round(60_000_000.0 / self.tempos[0][1], 2)
+
+
+def describe_tracks(midi: MidiData) -> tuple[str, ...]:
+    """A label for each track of a file, numbered from 1 in file order, for `mvae windows`."""
+    labels = []
+    for i, t in enumerate(midi.tracks, start=1):
+        name = " ".join(t.name.split())[:40]
+        kind = "drums" if t.is_drum else f"program {t.program}"
+        labels.append(f"{i} {name} ({kind})" if name else f"{i} ({kind})")
+    return tuple(labels)
 
 
 def _midi_payload(data: bytes, path: str) -> bytes:
