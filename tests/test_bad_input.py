@@ -128,7 +128,7 @@ def test_data_build_skips_and_reports_every_bad_file(bad, tmp_path):
     by_path = {line.split("\t")[0]: line.split("\t")[1] for line in report}
     for path, _, kind, _ in bad.values():
         assert by_path[str(path)] == kind
-    assert "skipped 12 files" in result.output
+    assert "skipped 12 files" in result.output and "train: 1 window from 1 file;" in result.output
     assert np.load(out / "train.npz")["events"].shape[0] + np.load(out / "eval.npz")["events"].shape[0] == 1
 
 

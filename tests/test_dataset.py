@@ -67,7 +67,7 @@ def test_build_writes_numpy_readable_splits_with_no_file_in_both(tunes, tmp_path
     assert summary["files_read"] == 12 and summary["files_used"] == 11
     assert summary["skipped"] == {"unsupported-meter": 1}
     assert summary["windows"]["train"] + summary["windows"]["eval"] == len(train["events"]) + len(evals["events"])
-    assert "skipped 1 files (unsupported-meter 1)" in result.output
+    assert "skipped 1 file (unsupported-meter 1)" in result.output
 
 
 def test_compat_and_bars_are_recorded(tunes, tmp_path):

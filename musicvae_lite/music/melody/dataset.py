@@ -44,6 +44,11 @@ from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for caller
 )
 
 
+def count(n: int, noun: str) -> str:
+    """'1 window', '2 windows', '0 files'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @dataclass
 class FileResult:
     """What one source file gave: windows, or why not."""
@@ -73,12 +78,12 @@ class BuildSummary:
 
     def lines(self) -> list[str]:
         """A human summary, a line each."""
-        out = [f"read {self.files_read} files in {self.seconds:.1f} s: {self.files_used} gave windows",
-               f"train: {self.windows['train']} windows from {self.tunes['train']} files; "
-               f"eval: {self.windows['eval']} windows from {self.tunes['eval']} files"]
+        out = [f"read {count(self.files_read, 'file')} in {self.seconds:.1f} s: {self.files_used} gave windows",
+               f"train: {count(self.windows['train'], 'window')} from {count(self.tunes['train'], 'file')}; "
+               f"eval: {count(self.windows['eval'], 'window')} from {count(self.tunes['eval'], 'file')}"]
         if self.skipped:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
-            out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+            out.append(f"skipped {count(sum(self.skipped.values()), 'file')} ({parts}); see {self.out_dir}/skipped.tsv")
         if self.split:
             out.append(f"clean split: {self.split['near_duplicate_groups']} groups of near-duplicate files on one "
                        f"side each ({self.split['files_moved']} files moved); "
