@@ -65,7 +65,9 @@ class RawMidi:
     payload: bytes  # the MIDI bytes scanned (note events point into them)
     division: int  # the header's time division (ticks per quarter unless the top bit is set)
     n_declared: int  # track chunks the header announces
-    flat: list[int] = field(default_factory=list)  # every chunk's note events, FIELDS items each
+    flat: list[int] = field(default_factory=list)  # note events scanned in Python not yet in `blocks`
+    blocks: list[np.ndarray] = field(default_factory=list)  # (k, FIELDS) note events, in file order
+    count: int = 0  # note events in `blocks`
     chunks: list[_Chunk] = field(default_factory=list)
     tempos: list[tuple[int, int]] = field(default_factory=list)  # (tick, microseconds per quarter), file order
     meters: list[tuple[int, int, int]] = field(default_factory=list)  # (tick, numerator, denominator)
@@ -76,6 +78,18 @@ class RawMidi:
     def flag(self, kind: str, reason: str) -> None:
         if self.problem is None:
             self.problem = (kind, reason)
+
+    @property
+    def n_events(self) -> int:
+        """Note events so far."""
+        return self.count + len(self.flat) // FIELDS
+
+    def flush(self) -> None:
+        """The note events scanned in Python into a block."""
+        if self.flat:
+            self.blocks.append(np.fromiter(self.flat, np.int64, len(self.flat)).reshape(-1, FIELDS))
+            self.count += len(self.flat) // FIELDS
+            self.flat.clear()  # cleared, not replaced: the scan holds its extend method
 
 
 _SYSTEM_LENGTH = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0, 0xF8: 0, 0xFA: 0, 0xFB: 0, 0xFC: 0, 0xFE: 0}
@@ -105,17 +119,35 @@ def _meta(raw: RawMidi, chunk: _Chunk, kind: int, data: bytes, pos: int, length:
     raw.last_tick = max(raw.last_tick, tick)
 
 
+VECTOR_AFTER = 48  # note events scanned in Python before the vectorized path is tried (again)
+VECTOR_MIN_BYTES = 1500  # ... when at least this much of the chunk is left: below it, Python is faster
+VECTOR_BYTES = 1 << 15  # bytes one vectorized step reads at most
+
+
 def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
-    """One chunk's events into `raw`. The loop is written for speed (about 0.3 us an event): a note
-    event is recorded as its tick, status byte and the position of its two data bytes, which note_tracks
-    decodes for all events at once; one-byte delta times and running status take the shortest path."""
-    chunk = _Chunk(len(raw.flat) // FIELDS)
+    """One chunk's events into `raw`. A note event is recorded as its tick, status byte and the
+    position of its two data bytes, which note_tracks decodes for all events at once. Runs of channel
+    messages are parsed vectorized (_vector_run); the Python loop takes the rest (meta events, program
+    changes, anything irregular), written for speed: one-byte delta times and running status take the
+    shortest path."""
+    chunk = _Chunk(raw.n_events)
     raw.chunks.append(chunk)
-    extend = raw.flat.extend
-    tick = status = size = 0
+    array = np.frombuffer(data, np.uint8)
+    tick = status = size = regular = 0
+    after = VECTOR_AFTER
     note = False
+    extend = raw.flat.extend
     try:
         while pos < end:
+            if regular >= after and end - pos >= VECTOR_MIN_BYTES:  # a run of notes: try the vectorized path
+                raw.flush()
+                pos, tick, status, got, ended = _vector_run(raw, array, pos, end, tick, status)
+                if ended:
+                    break
+                regular, after = 0, after if got >= 4 * VECTOR_AFTER else 4 * after  # back off when it finds little
+                note = 0x80 <= status < 0xA0
+                size = 1 if 0xC0 <= status < 0xE0 else 2
+                continue
             byte = data[pos]
             pos += 1
             if byte < 0x80:
@@ -152,6 +184,7 @@ def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
             if note:
                 extend((tick, status, pos))
                 pos += 2
+                regular += 1
                 continue
             if not status:
                 raw.flag("corrupt", f"a data byte where a status byte is needed in track {len(raw.chunks)}")
@@ -160,14 +193,64 @@ def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
             pos += size
     except IndexError:
         pos = end + 1
+    raw.flush()
     if pos > end:
         raw.flag("truncated", f"truncated: track {len(raw.chunks)} ends inside an event")
-        while len(raw.flat) > FIELDS * chunk.first and raw.flat[-1] + 1 >= len(data):
-            del raw.flat[-FIELDS:]  # a note event cut off by the end of the file
-    chunk.last = len(raw.flat) // FIELDS
+        if raw.count > chunk.first:
+            last = raw.blocks[-1]
+            cut = last[:, 2] + 1 >= len(data)  # a note event cut off by the end of the file
+            if cut.any():
+                raw.blocks[-1] = last[~cut]
+                raw.count -= int(cut.sum())
+    chunk.last = raw.count
     chunk.end_tick = tick
     if chunk.last > chunk.first:  # ticks never decrease within a chunk: its last note event is its latest
-        raw.last_tick = max(raw.last_tick, raw.flat[FIELDS * (chunk.last - 1)])
+        raw.last_tick = max(raw.last_tick, int(raw.blocks[-1][-1, 0]) if len(raw.blocks[-1]) else 0)
+
+
+def _vector_run(raw: RawMidi, array: np.ndarray, start: int, end: int, tick: int, status: int):
+    """The channel messages of two data bytes (notes, aftertouch, controllers, pitch bends) from
+    `start` on, parsed at once, up to the first other event. Such an event is a delta time (bytes over
+    127, then one under), an optional status byte, then two data bytes under 128: so every event holds
+    exactly three bytes under 128, and the k-th event is the k-th triple of them. An event that does not
+    fit (a meta event, a program change, a data byte over 127, the end of what is read) stops the run;
+    an end-of-track event ends the chunk. Returns (position, tick, running status, events read, ended)."""
+    seg = array[start:min(end, start + VECTOR_BYTES)]
+    low = np.flatnonzero(seg < 0x80)
+    n = len(low) // 3
+    if n == 0:
+        return start, tick, status, 0, False
+    t0, t1, t2 = low[:3 * n].reshape(n, 3).T  # delta's last byte, first data byte, second data byte
+    begin = np.empty(n, np.int64)
+    begin[0] = 0
+    begin[1:] = t2[:-1] + 1
+    gap = t1 - t0 - 1  # 1: a status byte; 0: running status
+    explicit = np.flatnonzero(gap == 1)
+    last = np.full(n, -1, np.int64)
+    last[explicit] = explicit
+    np.maximum.accumulate(last, out=last)
+    st = np.where(last >= 0, seg[t0[np.maximum(last, 0)] + 1], status).astype(np.int64)
+    fits = (gap <= 1) & (t2 == t1 + 1) & (t0 - begin <= 3) & (((st >= 0x80) & (st < 0xC0)) | ((st >= 0xE0) & (st < 0xF0)))
+    bad = np.flatnonzero(~fits)
+    k = int(bad[0]) if len(bad) else n
+    m = min(k + 1, n)
+    delta = np.zeros(m, np.int64)
+    for j in range(4):  # the delta's bytes, last first
+        at = t0[:m] - j
+        delta += np.where(at >= begin[:m], (seg[np.maximum(at, 0)] & 0x7F).astype(np.int64) << (7 * j), 0)
+    ticks = tick + np.cumsum(delta)
+    ended = (k < n and gap[k] == 1 and seg[t0[k] + 1] == 0xFF and seg[t1[k]] == 0x2F and seg[t2[k]] == 0
+             and t2[k] == t1[k] + 1)
+    if ended:
+        tick = int(ticks[k])
+    if k == 0:
+        return start, tick, status, 0, ended
+    notes = st[:k] < 0xA0
+    raw.blocks.append(np.stack([ticks[:k][notes], st[:k][notes], start + t1[:k][notes]], axis=1))
+    raw.count += int(notes.sum())
+    if not notes.all():
+        raw.last_tick = max(raw.last_tick, int(ticks[:k][~notes][-1]))
+    return start + int(t2[k - 1]) + 1, int(ticks[k - 1]) if not ended else tick, int(st[k - 1]), k, ended
 
 
 def _other(raw: RawMidi, data: bytes, pos: int, status: int, size: int, tick: int) -> None:
@@ -176,7 +259,7 @@ def _other(raw: RawMidi, data: bytes, pos: int, status: int, size: int, tick: in
     if max(data[pos:pos + size]) > 0x7F:
         raw.flag("corrupt", f"a data byte over 127 in track {len(raw.chunks)}")
     if status & 0xF0 == 0xC0:
-        raw.programs.append((len(raw.flat) // FIELDS, len(raw.chunks) - 1, status & 0x0F, data[pos] & 0x7F))
+        raw.programs.append((raw.n_events, len(raw.chunks) - 1, status & 0x0F, data[pos] & 0x7F))
     raw.last_tick = max(raw.last_tick, tick)
 
 
@@ -294,7 +377,7 @@ def _paired(raw: RawMidi, ev: np.ndarray, chunk_of: np.ndarray, pairing: str) ->
 def _decoded(raw: RawMidi) -> np.ndarray:
     """The scan's note events as (n, 6) rows: tick, channel, pitch, velocity (0: a note-off), the
     channel's program then, and the event's index."""
-    flat = np.fromiter(raw.flat, np.int64, len(raw.flat)).reshape(-1, FIELDS)
+    flat = np.concatenate(raw.blocks) if len(raw.blocks) != 1 else raw.blocks[0]
     status, at = flat[:, 1], flat[:, 2]
     data = np.frombuffer(raw.payload, np.uint8)
     pitch, second = data[at].astype(np.int64), data[at + 1].astype(np.int64)
@@ -317,7 +400,7 @@ def note_tracks(raw: RawMidi, pairing: str = "fifo") -> list[Track]:
     channel, then first note-on (see the module's docstring for `pairing`)."""
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing must be one of {PAIRINGS}, not {pairing!r}")
-    if not raw.flat:
+    if not raw.count:
         return []
     ev = _decoded(raw)
     counts = [c.last - c.first for c in raw.chunks]
