@@ -193,12 +193,17 @@ def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
             pos += size
     except IndexError:
         pos = end + 1
+    _end_chunk(raw, chunk, len(data), pos > end, tick)
+
+
+def _end_chunk(raw: RawMidi, chunk: _Chunk, size: int, truncated: bool, tick: int) -> None:
+    """Close a chunk's scan: its events into a block, a truncated last note event dropped, its range."""
     raw.flush()
-    if pos > end:
+    if truncated:
         raw.flag("truncated", f"truncated: track {len(raw.chunks)} ends inside an event")
         if raw.count > chunk.first:
             last = raw.blocks[-1]
-            cut = last[:, 2] + 1 >= len(data)  # a note event cut off by the end of the file
+            cut = last[:, 2] + 1 >= size  # a note event cut off by the end of the file
             if cut.any():
                 raw.blocks[-1] = last[~cut]
                 raw.count -= int(cut.sum())
