@@ -272,19 +272,31 @@ def _with_context(midi: MidiData, tracks: list[Track], origin: list[int], wins, 
     """The Windows, each with its track's program, the tempo where it starts and its notes' mean velocity."""
     programs = np.array([t.program for t in midi.tracks] + [0])  # track -1: unknown, program 0
     span = steps * midi.ticks_per_quarter / STEPS_PER_QUARTER
-    velocity = np.full(len(wins), DEFAULT_VELOCITY, np.int64)
-    for k, t in zip(origin, tracks):
-        here = track == k
-        if not here.any() or t.velocity is None or not len(t.velocity):
-            continue
-        total = np.concatenate([[0], np.cumsum(t.velocity, dtype=np.int64)])
-        a = np.searchsorted(t.start, ticks[here], side="left")
-        b = np.searchsorted(t.start, ticks[here] + span, side="left")
-        mean = np.where(b > a, (total[b] - total[a]) / np.maximum(b - a, 1), total[-1] / len(t.velocity))
-        velocity[here] = np.clip(np.round(mean), 1, 127)
     return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm, track.astype(np.int32),
-                   describe_tracks(midi), programs[track], qpm_at(midi, ticks), velocity,
+                   describe_tracks(midi), programs[track], qpm_at(midi, ticks), _mean_velocity(tracks, origin, ticks, track, span),
                    tuple(" ".join(t.name.split()) for t in midi.tracks))
+
+
+def _mean_velocity(tracks: list[Track], origin: list[int], ticks, track, span: float) -> np.ndarray:
+    """The mean velocity of the notes of each window's track that start within it (the track's mean when
+    none does), for all windows at once: the tracks' notes laid end to end, `width` ticks apart."""
+    if not len(ticks) or any(t.velocity is None or not len(t.velocity) for t in tracks):
+        return np.full(len(ticks), DEFAULT_VELOCITY, np.int64)
+    width = int(max(int(t.start.max()) for t in tracks) + span + 2)
+    starts = np.concatenate([t.start + k * width for k, t in enumerate(tracks)])
+    total = np.concatenate([[0], np.cumsum(np.concatenate([t.velocity for t in tracks]), dtype=np.int64)])
+    place = np.full(max(origin) + 2, -1)  # index in midi.tracks (or -1) -> position in `tracks`
+    place[np.asarray(origin)] = np.arange(len(tracks))
+    k = place[track]
+    known = k >= 0
+    k = np.maximum(k, 0)
+    a = np.searchsorted(starts, ticks + k * width, side="left")
+    b = np.searchsorted(starts, ticks + k * width + span, side="left")
+    sizes = np.array([len(t.start) for t in tracks])
+    ends = np.cumsum(sizes)
+    whole = (total[ends] - total[ends - sizes]) / sizes  # each track's mean
+    mean = np.where(b > a, (total[b] - total[a]) / np.maximum(b - a, 1), whole[k])
+    return np.where(known, np.clip(np.round(mean), 1, 127), DEFAULT_VELOCITY).astype(np.int64)
 
 
 def _bars(n: float) -> str:
