@@ -132,22 +132,12 @@ def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
     shortest path."""
     chunk = _Chunk(raw.n_events)
     raw.chunks.append(chunk)
-    array = np.frombuffer(data, np.uint8)
     tick = status = size = regular = 0
     after = VECTOR_AFTER
     note = False
     extend = raw.flat.extend
     try:
         while pos < end:
-            if regular >= after and end - pos >= VECTOR_MIN_BYTES:  # a run of notes: try the vectorized path
-                raw.flush()
-                pos, tick, status, got, ended = _vector_run(raw, array, pos, end, tick, status)
-                if ended:
-                    break
-                regular, after = 0, after if got >= 4 * VECTOR_AFTER else 4 * after  # back off when it finds little
-                note = 0x80 <= status < 0xA0
-                size = 1 if 0xC0 <= status < 0xE0 else 2
-                continue
             byte = data[pos]
             pos += 1
             if byte < 0x80:
@@ -185,6 +175,15 @@ def _scan_chunk(raw: RawMidi, data: bytes, pos: int, end: int) -> None:
                 extend((tick, status, pos))
                 pos += 2
                 regular += 1
+                if regular >= after and end - pos >= VECTOR_MIN_BYTES:  # a run of notes: vectorize from here
+                    raw.flush()
+                    pos, tick, status, got, ended = _vector_run(raw, np.frombuffer(data, np.uint8), pos, end, tick,
+                                                                status)
+                    if ended:
+                        break
+                    regular, after = 0, after if got >= 4 * VECTOR_AFTER else 4 * after  # back off when it finds little
+                    note = 0x80 <= status < 0xA0
+                    size = 1 if 0xC0 <= status < 0xE0 else 2
                 continue
             if not status:
                 raw.flag("corrupt", f"a data byte where a status byte is needed in track {len(raw.chunks)}")
