@@ -413,11 +413,17 @@ def note_tracks(raw: RawMidi, pairing: str = "fifo") -> list[Track]:
     notes = notes[np.argsort(notes[:, 0], kind="stable")]  # by note-on, in file order
     chunk = chunk_of[notes[:, 0]]
     group = (chunk * 16 + notes[:, 6]) * 128 + notes[:, 5]  # chunk, channel, program
-    groups, first = np.unique(group, return_index=True)
-    ordered = groups[np.lexsort((first, groups // 128))]  # by chunk and channel, then first note-on
-    by_group = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[by_group], ordered)
-    sizes = np.searchsorted(group[by_group], ordered, side="right") - bounds
+    if len(group) and (group[1:] >= group[:-1]).all():  # the usual file: each track's notes in one run, in track order
+        bounds = np.flatnonzero(group[1:] != group[:-1]) + 1
+        ordered, by_group = group[np.concatenate([[0], bounds])], np.arange(len(group))
+        bounds = np.concatenate([[0], bounds])
+        sizes = np.diff(np.append(bounds, len(group)))
+    else:
+        groups, first = np.unique(group, return_index=True)
+        ordered = groups[np.lexsort((first, groups // 128))]  # by chunk and channel, then first note-on
+        by_group = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[by_group], ordered)
+        sizes = np.searchsorted(group[by_group], ordered, side="right") - bounds
     tracks = []
     for g, a, size in zip(ordered.tolist(), bounds.tolist(), sizes.tolist()):
         rows = notes[by_group[a:a + size]]
