@@ -1,9 +1,11 @@
 """A MIDI file read in one pass over its raw events: the header, tempos, time signatures, track names and
 notes, with the notes paired by a rule we choose.
 
-One Python scan of the track chunks gives everything extraction needs (measured on 1,698 music21 exports:
-the scan is about 0.3 us an event; parsing the file a second time with symusic, as this module's first
-version did for tempos and meters, cost more than it saved). Notes are paired by one of two rules:
+One scan of the track chunks gives everything extraction needs: Python for meta events, program changes
+and short chunks (about 0.3 us an event), numpy for runs of two-data-byte channel messages in long ones
+(`_vector_run`). Measured in CPU time on 1,698 music21 exports (Essen, Aird's, Bach, Palestrina): symusic's
+parse 0.07 s plus the former second, Python pass 0.33 s, against this scan's 0.27 s; compat extraction
+as a whole 0.81-0.87 s -> 0.69 s. Notes are paired by one of two rules:
 
 * `fifo` (the default mode): each note-off ends the oldest open note of its key (channel and pitch), as
   symusic and most sequencers pair them. A note-on left open by that rule is a re-articulation, not
