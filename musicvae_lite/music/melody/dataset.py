@@ -35,6 +35,7 @@ from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for callers (family.py, data.py, tests)
+    count,
     MIDI_SUFFIXES,
     DatasetError,
     build_folder,
@@ -49,11 +50,6 @@ from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for caller
 
 CONTEXT_ARRAYS = {"window_qpm": np.float32, "window_program": np.uint8, "window_velocity": np.uint8,
                   "window_track": np.int16}  # each window's context, as the .npz files store it
-
-
-def count(n: int, noun: str) -> str:
-    """'1 window', '2 windows', '0 files'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
