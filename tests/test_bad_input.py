@@ -31,9 +31,12 @@ def make_bad_files(d):
         "missing": (d / "missing.mid", None, "missing", "no such file"),
         "empty": (d / "empty.mid", b"", "empty", "empty file"),
         "not-midi": (d / "notes.mid", b"this is a text file, not MIDI\n", "not-midi", "not a MIDI file"),
-        "truncated": (d / "truncated.mid", good[: len(good) - 12], "truncated", "truncated MIDI"),
+        "truncated": (d / "truncated.mid", good[: len(good) - 12], "truncated", "not a readable MIDI file (truncated"),
         "illegal-status": (d / "status.mid", HEADER + track(b"\x00\xf4\x01\x02\x00\xff\x2f\x00"),
                            "corrupt", "status byte"),
+        # a program change whose program is a status byte: symusic said "Get program=208"
+        "bad-program": (d / "program.mid", HEADER + track(b"\x00\xc0\xd0\x00\xff\x2f\x00"), "corrupt",
+                        "not a readable MIDI file (a data byte over 127 in track 1); re-export it"),
         # a note held for 0x0FFFFFFF ticks: pretty_midi refuses it, note-seq needs ~700 MB for it
         "absurd-ticks": (d / "ticks.mid", HEADER + track(b"\x00\x90\x3c\x40\xff\xff\xff\x7f\x80\x3c\x00\x00\xff\x2f\x00"),
                          "absurd-ticks", "absurd tick values"),
@@ -59,7 +62,8 @@ def bad(tmp_path):
     return make_bad_files(tmp_path / "bad")
 
 
-@pytest.mark.parametrize("case", ["missing", "empty", "not-midi", "truncated", "illegal-status", "absurd-ticks",
+@pytest.mark.parametrize("case", ["missing", "empty", "not-midi", "truncated", "illegal-status", "bad-program",
+                                  "absurd-ticks",
                                   "only-drums", "out-of-range", "no-notes", "three-four", "too-short"])
 def test_each_bad_file_gives_its_reason(bad, case):
     path, _, kind, phrase = bad[case]
@@ -124,7 +128,7 @@ def test_data_build_skips_and_reports_every_bad_file(bad, tmp_path):
     by_path = {line.split("\t")[0]: line.split("\t")[1] for line in report}
     for path, _, kind, _ in bad.values():
         assert by_path[str(path)] == kind
-    assert "skipped 11 files" in result.output
+    assert "skipped 12 files" in result.output and "train: 1 window from 1 file;" in result.output
     assert np.load(out / "train.npz")["events"].shape[0] + np.load(out / "eval.npz")["events"].shape[0] == 1
 
 

@@ -67,7 +67,7 @@ def test_build_writes_numpy_readable_splits_with_no_file_in_both(tunes, tmp_path
     assert summary["files_read"] == 12 and summary["files_used"] == 11
     assert summary["skipped"] == {"unsupported-meter": 1}
     assert summary["windows"]["train"] + summary["windows"]["eval"] == len(train["events"]) + len(evals["events"])
-    assert "skipped 1 files (unsupported-meter 1)" in result.output
+    assert "skipped 1 file (unsupported-meter 1)" in result.output
 
 
 def test_compat_and_bars_are_recorded(tunes, tmp_path):
@@ -205,3 +205,22 @@ def test_a_training_window_repeated_across_files_is_kept_once(tmp_path):
     assert len(plain) == len(clean) + 1 and len(np.unique(plain, axis=0)) == len(clean)
     summary = json.loads((tmp_path / "clean" / "summary.json").read_text())["split"]
     assert summary["train_windows_dropped"] == 1
+
+
+def test_each_window_s_context_is_stored(tmp_path):
+    """window_qpm, window_program, window_velocity and window_track: what Playback needs, per window."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        notes = [(p, s, e, 0, 73, 60 + 10 * i) for p, s, e in tune(i, bars=4)]
+        write_midi(src / f"f{i}.mid", [[(40, 0, 64, 1, 32)], notes], qpm=90.0 + i)  # a bass, then the flute
+    build_dataset([str(src)], tmp_path / "ds", eval_fraction=0.3, workers=1)
+    for split in ("train", "eval"):
+        d = np.load(tmp_path / "ds" / f"{split}.npz")
+        n = len(d["events"])
+        for name in ("window_qpm", "window_program", "window_velocity", "window_track"):
+            assert d[name].shape == (n,), name
+        tune_of = np.array([int(Path(str(f)).stem[1:]) for f in d["files"]])[d["file_index"]]
+        assert (d["window_qpm"] == 90.0 + tune_of).all()
+        assert (d["window_program"] == 73).all() and (d["window_velocity"] == 60 + 10 * tune_of).all()
+        assert (d["window_track"] == 1).all()  # the flute, the second track with notes

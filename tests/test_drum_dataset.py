@@ -67,7 +67,7 @@ def test_without_info_csv_the_split_is_by_file_hash(tmp_path):
 
 def test_nothing_usable_is_one_line(tmp_path):
     write_midi(tmp_path / "m.mid", [scale()])
-    with pytest.raises(DatasetError, match=r"none of 1 files gave a drum window \(no-drums 1\)"):
+    with pytest.raises(DatasetError, match=r"the file gave no drum window \(no-drums 1\)"):
         build_drum_dataset([str(tmp_path / "m.mid")], tmp_path / "ds", workers=1)
 
 

@@ -103,3 +103,54 @@ def test_compat_extraction_refuses_notes_paired_the_other_way(tmp_path):
     path = raw_file(tmp_path / "r.mid", RETRIGGER)
     with pytest.raises(ValueError, match="pairing='pretty_midi'"):
         extract_midi(read_midi(path), ExtractConfig(compat=True))
+
+
+def _long_track_file(path, seed, rare=160):
+    """A long type-1 file mixing everything a track can hold between its notes: running status, long
+    delta times, controllers, pitch bends, aftertouch, program changes, meta and sysex events."""
+    rng = np.random.default_rng(seed)
+    mid = mido.MidiFile(type=1, ticks_per_beat=TPQ)
+    for _ in range(2):
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name="long"))
+        for _ in range(3000):
+            kind = rng.integers(0, rare)  # kinds 0-6 are not notes: one event in rare/7
+            time = int(rng.choice([0, 1, 60, 200, 3000, 20000], p=[0.3, 0.2, 0.2, 0.2, 0.08, 0.02]))
+            channel = int(rng.integers(0, 3))
+            if kind == 0:
+                track.append(mido.MetaMessage("set_tempo", tempo=int(rng.integers(300000, 900000)), time=time))
+            elif kind == 1:
+                track.append(mido.Message("program_change", channel=channel, program=int(rng.integers(0, 128)), time=time))
+            elif kind == 2:
+                track.append(mido.Message("control_change", channel=channel, control=7, value=100, time=time))
+            elif kind == 3:
+                track.append(mido.Message("pitchwheel", channel=channel, pitch=int(rng.integers(-8192, 8191)), time=time))
+            elif kind == 4:
+                track.append(mido.Message("aftertouch", channel=channel, value=50, time=time))
+            elif kind == 5:
+                track.append(mido.Message("sysex", data=[1, 2, 3], time=time))
+            elif kind == 6:
+                track.append(mido.MetaMessage("time_signature", numerator=3, denominator=4, time=time))
+            else:
+                on = kind % 2 == 0
+                track.append(mido.Message("note_on", channel=channel, note=int(rng.integers(40, 80)),
+                                          velocity=int(rng.integers(1, 127)) if on else 0, time=time))
+        mid.tracks.append(track)
+    mid.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("seed,rare", [(0, 160), (1, 160), (2, 4000), (3, 4000)])
+def test_the_vectorized_scan_reads_what_the_python_scan_reads(tmp_path, seed, rare, monkeypatch):
+    from musicvae_lite.music import midi_notes
+
+    path = _long_track_file(tmp_path / "long.mid", seed, rare)
+    fast = read_midi(path, pairing="fifo")
+    monkeypatch.setattr(midi_notes, "VECTOR_MIN_BYTES", 10**12)  # never vectorized
+    slow = read_midi(path, pairing="fifo")
+    assert fast.tempos == slow.tempos and fast.time_signatures == slow.time_signatures
+    assert len(fast.tracks) == len(slow.tracks) > 2
+    for a, b in zip(fast.tracks, slow.tracks):
+        assert (a.program, a.is_drum, a.name) == (b.program, b.is_drum, b.name)
+        for field in ("start", "end", "pitch", "velocity"):
+            assert np.array_equal(getattr(a, field), getattr(b, field)), field

@@ -1,10 +1,11 @@
 """Reading a MIDI file into plain numpy arrays, with every failure turned into a one-line reason.
 
-Parsing is done by symusic (C++; Liao et al. 2024, https://github.com/Yikai-Liao/symusic), measured here
-20-60x faster than pretty_midi/mido with the same notes on well-formed files. What symusic does not
-check, we do: the header, the file size, and timing values no real piece has. Notes are paired from the
-raw events by midi_notes.py, which keeps the re-articulations symusic drops and can pair as pretty_midi
-does (compat mode).
+One pass over the raw events (midi_notes.scan_midi) gives the tempos, time signatures, track names and
+notes, paired by a rule we choose (pretty_midi's in compat mode; keeping the re-articulations that
+symusic drops in the default mode). Checked here: the header, the file size, and timing values no real
+piece has. A file the scan finds irregular is refused when symusic (C++; Liao et al. 2024,
+https://github.com/Yikai-Liao/symusic), the strict reader that parsed every file before, refuses it too,
+so the set of files accepted is the one it always was.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 
 
 from musicvae_lite.music.errors import MidiReadError
-from musicvae_lite.music.midi_notes import Track, read_note_tracks
+from musicvae_lite.music.midi_notes import RawMidi, Track, note_tracks, scan_midi
 
-__all__ = ["MidiData", "Track", "read_midi"]
+__all__ = ["MidiData", "Track", "describe_tracks", "midi_from_bytes", "read_midi"]
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # the largest real-world MIDI files are a few MB
 MAX_QUARTERS = 50_000  # ~7 hours at 120 qpm: a file whose events lie beyond this is corrupt
@@ -36,10 +37,21 @@ class MidiData:
 
     @property
     def first_qpm(self) -> float | None:
-        """The tempo at the start in quarters per minute, or None when the file sets none."""
+        """The tempo at the start in quarters per minute, rounded to 0.01 (631,578 us a quarter is 95.0
+        qpm, not 95.0001), or None when the file sets none."""
         if not self.tempos or self.tempos[0][0] != 0:
             return None
-        return 60_000_000.0 / self.tempos[0][1]
+        return round(60_000_000.0 / self.tempos[0][1], 2)
+
+
+def describe_tracks(midi: MidiData) -> tuple[str, ...]:
+    """A label for each track of a file, numbered from 1 in file order, for `mvae windows`."""
+    labels = []
+    for i, t in enumerate(midi.tracks, start=1):
+        name = " ".join(t.name.split())[:40]
+        kind = "drums" if t.is_drum else f"program {t.program}"
+        labels.append(f"{i} {name} ({kind})" if name else f"{i} ({kind})")
+    return tuple(labels)
 
 
 def _midi_payload(data: bytes, path: str) -> bytes:
@@ -62,8 +74,6 @@ def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, pairing: str
     """Parse `path`; raise `MidiReadError` with the reason when it is not a usable MIDI file.
 
     pairing: "fifo" (the default mode) or "pretty_midi" (compat mode); see midi_notes.py."""
-    import symusic  # deferred: keeps `import musicvae_lite` light
-
     path = str(path)
     try:
         with open(path, "rb") as f:
@@ -79,36 +89,54 @@ def read_midi(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, pairing: str
         raise MidiReadError(path, "is a folder, not a MIDI file", kind="not-midi") from None
     except OSError as e:
         raise MidiReadError(path, f"cannot read: {e.strerror or e}", kind="unreadable") from None
-    data = _midi_payload(data, path)
+    return midi_from_bytes(data, path, pairing)
+
+
+def midi_from_bytes(data: bytes, path: str = "<bytes>", pairing: str = "fifo") -> MidiData:
+    """`read_midi` of bytes already read: one scan of the events (midi_notes.scan_midi)."""
+    payload = _midi_payload(data, path)
+    raw = scan_midi(payload)
+    tracks = note_tracks(raw, pairing)
+    if raw.problem is not None:
+        _check_irregular(payload, path, raw.problem)
+    return _checked(raw, path, tracks, pairing)
+
+
+def _check_irregular(payload: bytes, path: str, problem: tuple[str, str]) -> None:
+    """A file the scan found irregular (a track longer than the file, an unknown status byte, ...):
+    refused when symusic, the strict reader this toolkit always relied on, refuses it too, so that what
+    is accepted has not changed; read leniently otherwise. Only such files pay for a second parse."""
+    import symusic  # deferred: irregular files only
+
     try:
-        score = symusic.Score.from_midi(data)
-    except Exception as e:  # symusic reports every parse failure as RuntimeError
-        msg = str(e).replace("MiniMidi: ", "").replace(": iostream error", "").strip().rstrip("!.")
-        if "EOF" in msg or "remaining bytes" in msg:
-            raise MidiReadError(path, f"truncated MIDI ({msg})", kind="truncated") from None
-        raise MidiReadError(path, f"corrupt MIDI ({msg})", kind="corrupt") from None
-    return _from_score(score, path, data, pairing)
+        symusic.Score.from_midi(payload)
+    except Exception:  # symusic reports every parse failure as RuntimeError or ValueError
+        kind, reason = problem
+        raise MidiReadError(path, f"not a readable MIDI file ({reason}); re-export it from the program "
+                            "that made it, or leave it out", kind=kind) from None
 
 
-def _from_score(score, path: str, payload: bytes, pairing: str) -> MidiData:
-    tpq = int(score.ticks_per_quarter)
-    if tpq <= 0:
-        raise MidiReadError(path, f"unsupported time division ({tpq} ticks per quarter; SMPTE timing?)",
-                            kind="corrupt")
+def _checked(raw: RawMidi, path: str, tracks: list[Track], pairing: str) -> MidiData:
+    """The scan's results as MidiData, after the checks for values no real piece has."""
+    tpq = raw.division
+    if tpq <= 0 or tpq & 0x8000:
+        raise MidiReadError(path, f"unsupported time division (0x{tpq:04X}: SMPTE timing, not ticks per "
+                            "quarter); re-export it with musical timing", kind="corrupt")
+
     def by_tick(event):
         return event[0]
 
     # sorted stably: events on one tick keep the file's order (the last one is in force)
-    tempos = sorted(((t.time, t.mspq) for t in score.tempos), key=by_tick)
-    meters = sorted(((t.time, t.numerator, t.denominator) for t in score.time_signatures), key=by_tick)
+    tempos = sorted(raw.tempos, key=by_tick)
+    meters = sorted(raw.meters, key=by_tick)
     if any(mspq <= 0 for _, mspq in tempos):
-        raise MidiReadError(path, "corrupt MIDI (a tempo of zero microseconds per quarter)", kind="corrupt")
+        raise MidiReadError(path, "not a usable MIDI file (a tempo of zero microseconds per quarter)",
+                            kind="corrupt")
     if any(n <= 0 or d <= 0 for _, n, d in meters):
-        raise MidiReadError(path, "corrupt MIDI (a time signature of zero)", kind="corrupt")
-    first, last = score.start(), score.end()  # every event's tick, in C++
-    if first < 0 or last > MAX_QUARTERS * tpq:
-        bad = first if first < 0 else last
+        raise MidiReadError(path, "not a usable MIDI file (a time signature of zero)", kind="corrupt")
+    last = max([raw.last_tick] + [int(t.end.max()) for t in tracks if len(t.end)])
+    if last > MAX_QUARTERS * tpq:
         raise MidiReadError(
-            path, f"absurd tick values (an event at tick {bad:,}, {bad / tpq:,.0f} quarters in); "
+            path, f"absurd tick values (an event at tick {last:,}, {last / tpq:,.0f} quarters in); "
             "the file is likely corrupt", kind="absurd-ticks")
-    return MidiData(path, tpq, tuple(tempos), tuple(meters), tuple(read_note_tracks(payload, pairing)), pairing)
+    return MidiData(path, tpq, tuple(tempos), tuple(meters), tuple(tracks), pairing)

@@ -187,7 +187,8 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
         meter = _meter_at_start(midi)
         if not usable(bar_steps(*meter)):
             return [Section(*meter, 0, [])]
-        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks])]
+        return [Section(*meter, 0, [(*_quantized(t.start, t.end, quantize_ticks), t.pitch) for t in tracks],
+                        list(range(len(tracks))))]
     total_time = clock.seconds(end_tick)
 
     # Time changes in note-seq's order: time signatures before tempos at equal times (a stable sort).
@@ -240,6 +241,18 @@ def compat_sections(midi: MidiData, tracks: list[Track], end_tick: int,
             sections.append(Section(n, d, a_tick, [(*_quantized(s, e, quantize), p) for s, e, p in notes] if ok else [],
                                     parts if ok else []))
     return sections
+
+
+def qpm_at(midi: MidiData, ticks: np.ndarray) -> np.ndarray:
+    """The tempo in force at each tick in quarters per minute, rounded to 0.01 (a tempo of 631,578 us per
+    quarter is 95.0 qpm, not 95.0001): the last tempo event at or before it, MIDI's 120 before the first."""
+    ticks = np.asarray(ticks, np.int64)
+    if not midi.tempos:
+        return np.full(len(ticks), DEFAULT_QPM)
+    at = np.array([tick for tick, _ in midi.tempos], np.int64)
+    qpm = 60_000_000.0 / np.array([mspq for _, mspq in midi.tempos], np.float64)
+    k = np.searchsorted(at, ticks, side="right") - 1  # the last event on a tick is the one in force
+    return np.round(np.where(k >= 0, qpm[np.maximum(k, 0)], DEFAULT_QPM), 2)
 
 
 def bar_of_tick(midi: MidiData, ticks: np.ndarray) -> np.ndarray:

@@ -25,6 +25,11 @@ class DatasetError(MvaeError):
     """A dataset cannot be built or read as asked (nothing usable, output exists, ...)."""
 
 
+def count(n: int, noun: str) -> str:
+    """'1 window', '2 windows', '0 files': a number and its noun, agreeing."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @dataclass
 class Skipped:
     """A source that gave no file to read, and why (as a skipped file is reported)."""

@@ -33,6 +33,7 @@ from musicvae_lite.music.drums.extract import DrumConfig, DrumWindows, extract_d
 from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.sources import (
+    count,
     DatasetError,
     build_folder,
     is_eval_file,
@@ -68,12 +69,12 @@ class DrumBuildSummary:
     config: dict = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        out = [f"read {self.files_read} files in {self.seconds:.1f} s: {self.files_used} gave drum windows",
-               "; ".join(f"{s}: {self.windows[s]} windows from {self.files[s]} files" for s in SPLITS
+        out = [f"read {count(self.files_read, 'file')} in {self.seconds:.1f} s: {self.files_used} gave drum windows",
+               "; ".join(f"{s}: {count(self.windows[s], 'window')} from {count(self.files[s], 'file')}" for s in SPLITS
                          if s in self.windows) + f" (split: {self.split})"]
         if self.skipped:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
-            out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+            out.append(f"skipped {count(sum(self.skipped.values()), 'file')} ({parts}); see {self.out_dir}/skipped.tsv")
         out.append(f"wrote {self.out_dir}/" + ", ".join(f"{s}.npz" for s in SPLITS if s in self.windows)
                    + ", skipped.tsv, summary.json")
         return out
@@ -128,7 +129,8 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
     skipped = problems + [r for r in results if r.windows is None]
     if not used:
         kinds = Counter(r.kind for r in skipped)
-        raise DatasetError(f"none of {len(files)} files gave a drum window ("
+        which = "the file gave no" if len(files) == 1 else f"none of {len(files)} files gave a"
+        raise DatasetError(f"{which} drum window ("
                            + ", ".join(f"{k} {v}" for k, v in kinds.most_common()) + ")")
     official = official_split(sources)
     split_of = [official.get(str(Path(r.path).resolve())) or

@@ -9,6 +9,10 @@ gathers are dropped; only stretches of 16-step bars (4/4, 2/2) are used; an onse
 hits of one class in one step are one hit with the louder velocity (and that hit's offset); a window needs
 a hit in each of its bars (magenta ends a drum track after one empty bar). No window is dropped as a
 duplicate: two performances of one pattern differ in their grooves.
+
+Each window carries its context: the drum track it is read from (the file's first drum track: every drum
+track is read together), that track's program (the drum kit), the tempo where the window starts and the
+mean velocity of its hits; `DrumWindows.playback(i)` gives them to the outputs.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import numpy as np
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS, PITCH_TO_DRUM
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
-from musicvae_lite.music.midi_read import MidiData, read_midi
-from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, meter_spans
+from musicvae_lite.music.midi_read import MidiData, describe_tracks, read_midi
+from musicvae_lite.music.playback import DEFAULT_VELOCITY, Playback
+from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, meter_spans, qpm_at
 
 MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd files
 
@@ -47,9 +52,41 @@ class DrumWindows:
     offset: np.ndarray  # float32 in [-0.5, 0.5) of a step where hit, 0 elsewhere
     start_bar: np.ndarray  # (n,) int32: the bar of the source where each window starts (0-based)
     qpm: float | None = None  # the source's opening tempo, None when it sets none
+    track: np.ndarray | None = None  # (n,) int: the file's track (index into its tracks) each window is read from
+    tracks: tuple[str, ...] = ()  # the file's tracks, numbered from 1: "10 Drums (drums)"
+    program: np.ndarray | None = None  # (n,) int: that track's program (for a drum track, the kit)
+    tempo: np.ndarray | None = None  # (n,) float: qpm in force where each window starts (to 0.01)
+    mean_velocity: np.ndarray | None = None  # (n,) int: mean velocity of each window's hits, 1..127
+    names: tuple[str, ...] = ()  # each track's own name in the file ("" where none)
 
     def __len__(self) -> int:
         return len(self.hits)
+
+    def track_name(self, i: int) -> str:
+        """The name of window i's track in the file ("" when it has none or is unknown)."""
+        t = -1 if self.track is None else int(self.track[i])
+        return self.names[t] if 0 <= t < len(self.names) else ""
+
+    def playback(self, i: int) -> Playback:
+        """How window i was played in its source: tempo, the drum track's program and loudness."""
+        qpm = float(self.tempo[i]) if self.tempo is not None else (self.qpm or Playback().qpm)
+        program = int(self.program[i]) if self.program is not None else Playback().program
+        velocity = int(self.mean_velocity[i]) if self.mean_velocity is not None else DEFAULT_VELOCITY
+        return Playback(qpm, program, velocity)
+
+
+def _with_context(midi: MidiData, hits: np.ndarray, velocity: np.ndarray, offset: np.ndarray,
+                  ticks: list[int]) -> DrumWindows:
+    """DrumWindows with each window's track, program, tempo and mean hit velocity."""
+    ticks = np.array(ticks, np.int64)
+    first = next((i for i, t in enumerate(midi.tracks) if t.is_drum), -1)
+    n = len(hits)
+    count = hits.reshape(n, -1).sum(axis=1)
+    mean = velocity.reshape(n, -1).sum(axis=1) * 127.0 / np.maximum(count, 1)
+    return DrumWindows(hits, velocity, offset, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm,
+                       np.full(n, first, np.int32), describe_tracks(midi),
+                       np.full(n, midi.tracks[first].program if first >= 0 else 0, np.int32), qpm_at(midi, ticks),
+                       np.clip(np.round(mean), 1, 127).astype(np.int32), tuple(" ".join(t.name.split()) for t in midi.tracks))
 
 
 def _stretch_grid(ticks: np.ndarray, pitches: np.ndarray, velocities: np.ndarray, start: int, tick_per_step: float,
@@ -137,8 +174,7 @@ def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWin
                 found_ticks.append(stretch.start_tick + round(k * STEPS_PER_BAR * tick_per_step))
     if not found_hits:
         raise NoDrumsError(midi.path, f"no {cfg.bars} bars in a row with drums in each", kind="too-short")
-    return DrumWindows(np.stack(found_hits), np.stack(found_vel), np.stack(found_off),
-                       bar_of_tick(midi, np.array(found_ticks)).astype(np.int32), midi.first_qpm)
+    return _with_context(midi, np.stack(found_hits), np.stack(found_vel), np.stack(found_off), found_ticks)
 
 
 def extract_drum_compat(midi: MidiData, cfg: DrumConfig = DrumConfig(compat=True)) -> DrumWindows:
@@ -190,8 +226,7 @@ def extract_drum_compat(midi: MidiData, cfg: DrumConfig = DrumConfig(compat=True
     if not found:
         raise NoDrumsError(midi.path, f"no {cfg.bars} bars of drums without a gap of a bar", kind="too-short")
     hits = np.stack(found)
-    return DrumWindows(hits, hits * np.float32(100 / 127), np.zeros(hits.shape, np.float32),
-                       bar_of_tick(midi, np.array(found_ticks)).astype(np.int32), midi.first_qpm)
+    return _with_context(midi, hits, hits * np.float32(100 / 127), np.zeros(hits.shape, np.float32), found_ticks)
 
 
 def _drum_tracks(starts: np.ndarray, drum: np.ndarray) -> list[tuple[int, np.ndarray]]:

@@ -5,6 +5,9 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
     train.npz, eval.npz   events (N, steps) uint8 classes 0..89; file_index (N,) int32 into `files`;
                           start_bar (N,) int32; files (F,) source paths; file_qpm (F,) float32, each
                           source's tempo (NaN when it sets none; decode at 120 then);
+                          window_qpm, window_program, window_velocity, window_track (N,): each window's
+                          context (music.playback.Playback's fields and the index of its track in
+                          the file; absent from datasets built before they were added);
                           bars, compat, steps_per_quarter; config (JSON of the ExtractConfig)
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows kept, files skipped per kind, settings, seconds
@@ -32,6 +35,7 @@ from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.melody.encoding import STEPS_PER_QUARTER
 from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for callers (family.py, data.py, tests)
+    count,
     MIDI_SUFFIXES,
     DatasetError,
     build_folder,
@@ -44,6 +48,10 @@ from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for caller
 )
 
 
+CONTEXT_ARRAYS = {"window_qpm": np.float32, "window_program": np.uint8, "window_velocity": np.uint8,
+                  "window_track": np.int16}  # each window's context, as the .npz files store it
+
+
 @dataclass
 class FileResult:
     """What one source file gave: windows, or why not."""
@@ -54,6 +62,7 @@ class FileResult:
     qpm: float | None = None  # the source's opening tempo, if it sets one
     kind: str | None = None  # skip category, None when the file gave windows
     reason: str | None = None  # one-line reason
+    context: dict | None = None  # per-window arrays: window_qpm, window_program, window_velocity, window_track
 
 
 @dataclass
@@ -73,12 +82,12 @@ class BuildSummary:
 
     def lines(self) -> list[str]:
         """A human summary, a line each."""
-        out = [f"read {self.files_read} files in {self.seconds:.1f} s: {self.files_used} gave windows",
-               f"train: {self.windows['train']} windows from {self.tunes['train']} files; "
-               f"eval: {self.windows['eval']} windows from {self.tunes['eval']} files"]
+        out = [f"read {count(self.files_read, 'file')} in {self.seconds:.1f} s: {self.files_used} gave windows",
+               f"train: {count(self.windows['train'], 'window')} from {count(self.tunes['train'], 'file')}; "
+               f"eval: {count(self.windows['eval'], 'window')} from {count(self.tunes['eval'], 'file')}"]
         if self.skipped:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
-            out.append(f"skipped {sum(self.skipped.values())} files ({parts}); see {self.out_dir}/skipped.tsv")
+            out.append(f"skipped {count(sum(self.skipped.values()), 'file')} ({parts}); see {self.out_dir}/skipped.tsv")
         if self.split:
             out.append(f"clean split: {self.split['near_duplicate_groups']} groups of near-duplicate files on one "
                        f"side each ({self.split['files_moved']} files moved); "
@@ -99,7 +108,9 @@ def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
         return FileResult(path, kind=e.kind, reason=e.reason)
     except Exception as e:  # a batch job never dies on one file; the reason is kept
         return FileResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
-    return FileResult(path, w.events, w.start_bar, w.qpm)
+    context = dict(window_qpm=w.tempo.astype(np.float32), window_program=w.program.astype(np.uint8),
+                   window_velocity=w.velocity.astype(np.uint8), window_track=w.track.astype(np.int16))
+    return FileResult(path, w.events, w.start_bar, w.qpm, context=context)
 
 
 def _extract_chunk(args: tuple[list[str], ExtractConfig]) -> list[FileResult]:
@@ -168,7 +179,10 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         file_index = np.concatenate([np.full(int(keep[i].sum()), i, np.int32) for i in idx]) if idx \
             else np.zeros(0, np.int32)
         start_bar = np.concatenate([used[i].start_bar[keep[i]] for i in idx]) if idx else np.zeros(0, np.int32)
+        context = {name: np.concatenate([used[i].context[name][keep[i]] for i in idx]) if idx
+                   else np.zeros(0, dtype) for name, dtype in CONTEXT_ARRAYS.items()}
         arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files, file_qpm=file_qpm,
+                      **context,
                       bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
                       steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
