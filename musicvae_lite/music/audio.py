@@ -11,9 +11,11 @@ the whole is scaled to a 0.9 peak, so it never clips.
 Timing is exact on the 16th-note grid: one step lasts ``60 / qpm / 4`` seconds, and the audio of a
 melody of ``steps`` steps is exactly ``round(steps * 60 / qpm / 4 * sample_rate)`` samples plus a
 release tail of ``round(RELEASE_S * sample_rate)`` samples (see `num_samples`), so the last note can
-fade out. Several melodies are played in turn, `gap_steps` of rest between them (as
-`grid.lay_out` lays them out), for rendering a stitched interpolation; a family turns its events into
-notes first (the melodies' `melody/render.py`).
+fade out. Under a tempo map (a whole file's tempo changes, music/tempo.py) each step lasts what the
+tempo in force there says. Several melodies are played in turn, each on a bar line (as `grid.lay_out`
+lays them out), for rendering a stitched interpolation; a family turns its events into notes first (the
+melodies' `melody/render.py`). The synthesizer has one timbre whatever the General MIDI program; a
+SoundFont plays the program the MIDI file names.
 
 With a SoundFont (the CLI's ``--soundfont``) a MIDI file is rendered by FluidSynth instead
 (https://www.fluidsynth.org): the ``fluidsynth`` program (``fluidsynth -ni -F out.wav -r rate sf2 mid``)
@@ -34,8 +36,8 @@ import numpy as np
 from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.grid import STEPS_PER_QUARTER, Note
+from musicvae_lite.music.tempo import DEFAULT_QPM, as_tempo_map, check_qpm, steps_to_seconds
 
-DEFAULT_QPM = 120.0  # tempo when the caller gives none (matches midi_write)
 DEFAULT_SAMPLE_RATE = 22050  # plenty for a melody's partials, half the size of 44.1 kHz
 ATTACK_S = 0.005  # raised-cosine fade-in of every note: no click at the onset
 RELEASE_S = 0.1  # raised-cosine fade-out after a note ends; also the tail after the last step
@@ -57,9 +59,11 @@ def synth_settings() -> dict:
             "decay_s": DECAY_S, "nyquist_fraction": NYQUIST_FRACTION}
 
 
-def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE) -> int:
-    """Length of the rendering of `steps` grid steps: their exact duration plus the release tail."""
-    return round(steps * 60.0 / qpm / STEPS_PER_QUARTER * sample_rate) + round(RELEASE_S * sample_rate)
+def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE, *,
+                tempo_map: Sequence[tuple[int, float]] | None = None) -> int:
+    """Length of the rendering of `steps` grid steps: their exact duration (at `qpm`, or under `tempo_map`:
+    music/tempo.py) plus the release tail."""
+    return round(float(steps_to_seconds(steps, tempo_map, qpm=qpm)) * sample_rate) + round(RELEASE_S * sample_rate)
 
 
 def pitch_hz(pitch: int | np.ndarray) -> float | np.ndarray:
@@ -68,8 +72,7 @@ def pitch_hz(pitch: int | np.ndarray) -> float | np.ndarray:
 
 
 def _check_rate(qpm: float, sample_rate: int) -> None:
-    if not 1.0 <= float(qpm) <= 1000.0:
-        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
+    check_qpm(qpm)
     if int(sample_rate) != sample_rate or not 8000 <= sample_rate <= 192000:
         raise MvaeError(f"sample rate {sample_rate} must be a whole number of Hz in 8000..192000")
 
@@ -102,17 +105,19 @@ def _cached_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
 
 
 def synthesize_notes(notes: Sequence[Note], total_steps: int, *, qpm: float = DEFAULT_QPM,
-                     sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.ndarray:
+                     sample_rate: int = DEFAULT_SAMPLE_RATE, tempo_map: Sequence[tuple[int, float]] | None = None
+                     ) -> np.ndarray:
     """Render notes on the step grid with the built-in synthesizer: float32 mono audio of exactly
-    ``num_samples(total_steps, qpm, sample_rate)`` samples, scaled to a 0.9 peak (silence stays 0)."""
+    ``num_samples(total_steps, qpm, sample_rate, tempo_map=tempo_map)`` samples, scaled to a 0.9 peak
+    (silence stays 0). Each step lasts what the tempo in force there (`qpm`, or `tempo_map`'s) says."""
     _check_rate(qpm, sample_rate)
     if any(n.start < 0 or n.end <= n.start or not 0 <= n.pitch <= 127 for n in notes):
         raise MvaeError("every note must have a MIDI pitch 0..127 and 0 <= start < end (in steps)")
-    step_s = 60.0 / float(qpm) / STEPS_PER_QUARTER
-    audio = np.zeros(num_samples(total_steps, qpm, sample_rate), dtype=np.float64)  # (samples,)
-    for note in notes:
-        start = round(note.start * step_s * sample_rate)
-        sounding = round(note.end * step_s * sample_rate) - start
+    tempo = as_tempo_map(tempo_map, qpm)
+    audio = np.zeros(num_samples(total_steps, qpm, sample_rate, tempo_map=tempo), dtype=np.float64)  # (samples,)
+    bounds = np.rint(steps_to_seconds([[n.start, n.end] for n in notes], tempo).reshape(-1, 2) * sample_rate)
+    for note, (start, end) in zip(notes, bounds.astype(np.int64).tolist()):
+        sounding = end - start
         if sounding <= TONE_CACHE_MAX_S * sample_rate:
             tone = _cached_tone(note.pitch, sounding, sample_rate)
         else:
