@@ -328,3 +328,24 @@ def test_grid_rejects_bad_input(tmp_path, bad):
 def test_pianoroll_wants_a_png_path(tmp_path):
     with pytest.raises(MvaeError, match=".png"):
         plot_pianoroll(melody(16), tmp_path / "x.jpg")
+
+
+def test_the_timbre_follows_the_general_midi_family():
+    sr = audio.DEFAULT_SAMPLE_RATE
+    note = [Note(69, 0, 16)]  # A4 for a bar: 2 s at 120 qpm
+
+    def level(x, a, b):  # RMS between a and b seconds
+        return float(np.sqrt(np.mean(x[round(a * sr):round(b * sr)] ** 2)))
+
+    def overtones(x):  # share of the energy above the fundamental's band, over the first second
+        spectrum = np.abs(np.fft.rfft(x[:sr])) ** 2
+        return spectrum[round(1.5 * 440):].sum() / spectrum.sum()
+
+    piano, flute, clarinet = (audio.synthesize_notes(note, 16, program=p) for p in (0, 73, 71))
+    assert np.array_equal(piano, audio.synthesize_notes(note, 16))  # the default is the piano of before
+    assert level(piano, 1.5, 1.9) < 0.5 * level(piano, 0.1, 0.5)  # a struck string dies away
+    assert level(flute, 1.5, 1.9) == pytest.approx(level(flute, 0.1, 0.5), rel=0.05)  # a wind is held
+    assert overtones(flute) < 0.5 * overtones(piano) < overtones(clarinet)
+    with pytest.raises(MvaeError):
+        audio.synthesize_notes(note, 16, program=128)
+    assert len(audio.synth_settings()["timbres"]) == 16

@@ -65,14 +65,15 @@ def _laid_out(melodies: MelodyInput, gap_steps: int, bar_steps: int) -> tuple[li
 
 def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
                gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
-               tempo_map: Sequence[tuple[int, float]] | None = None) -> np.ndarray:
+               tempo_map: Sequence[tuple[int, float]] | None = None, program: int = 0) -> np.ndarray:
     """Render melodies with the built-in synthesizer; returns float32 mono audio (samples,).
 
     `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list, each
     on a bar line: `grid.starts_in_turn` with `gap_steps` and `bar_steps`), or a list of `Note`s (then
     the length is the last note's end). The result has exactly ``num_samples(total_steps, qpm,
     sample_rate, tempo_map=tempo_map)`` samples, where total_steps is where the last melody ends. The
-    tempo is `qpm`, or `tempo_map`'s (step, qpm) changes (music/tempo.py). All rests give silence.
+    tempo is `qpm`, or `tempo_map`'s (step, qpm) changes (music/tempo.py); the timbre that of General MIDI
+    `program`'s family (audio.TIMBRES). All rests give silence.
     """
     if isinstance(notes_or_events, (list, tuple)) and notes_or_events and all(
             isinstance(n, Note) for n in notes_or_events):
@@ -80,7 +81,7 @@ def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM, sample
         total = max(n.end for n in notes)
     else:
         notes, total = _laid_out(notes_or_events, gap_steps, bar_steps)
-    return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate, tempo_map=tempo_map)
+    return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate, tempo_map=tempo_map, program=program)
 
 
 def melody_midi_bytes(sequences: Sequence[np.ndarray] | np.ndarray, *, qpm: float | None = None,
