@@ -4,7 +4,6 @@ line that read back as the same windows, and whole-file drums that follow a 120 
 
 from __future__ import annotations
 
-import io
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,7 +16,7 @@ from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, num_samples, synthesi
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
 from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
 from musicvae_lite.music.grid import STEPS_PER_BAR, Note, items_in_turn, starts_in_turn
-from musicvae_lite.music.melody.encoding import events_to_notes, pitch_to_class
+from musicvae_lite.music.melody.encoding import events_to_notes
 from musicvae_lite.music.melody.extract import extract_file
 from musicvae_lite.music.melody.render import melody_midi_bytes, synthesize
 from musicvae_lite.music.midi_read import read_midi
