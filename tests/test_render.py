@@ -79,17 +79,17 @@ def test_notes_start_and_end_without_clicks():
     assert np.isfinite(staccato).all() and np.abs(staccato).max() <= 0.9 + 1e-6
 
 
-def test_stitched_rendering_lasts_the_sum_of_its_parts():
+def test_stitched_rendering_puts_each_part_on_a_bar_line():
     parts = [melody(32, 1), melody(16, 2), melody(48, 3)]
-    for gap in (0, 4):
-        wav = synthesize(parts, gap_steps=gap)
-        assert len(wav) == num_samples(32 + 16 + 48 + 2 * gap)
+    assert len(synthesize(parts)) == num_samples(32 + 16 + 48)  # whole bars follow one another
+    assert len(synthesize(parts, gap_steps=4)) == num_samples(48 + 32 + 48)  # 4 steps of rest -> the next bar
     same = np.stack([melody(32, s) for s in range(7)])  # (n, steps): an interpolation
-    assert len(synthesize(same, gap_steps=8, qpm=100.0)) == num_samples(7 * 32 + 6 * 8, 100.0)
-    # the pieces sound where they are placed: the second starts after the first and the gap
+    assert len(synthesize(same, qpm=100.0)) == num_samples(7 * 32, 100.0)
+    # a part that ends inside a bar is padded to the bar line: the note after 12 steps of rest sounds at 16
     step = round(60.0 / 120.0 / 4 * audio.DEFAULT_SAMPLE_RATE)
-    split = synthesize([np.zeros(16, dtype=np.int64), one_note(60)], gap_steps=4)
-    assert np.abs(split[: 20 * step - 1]).max() == 0.0 and np.abs(split[20 * step:]).max() > 0.1
+    split = synthesize([np.zeros(12, dtype=np.int64), one_note(60)])
+    assert len(split) == num_samples(32)
+    assert np.abs(split[: 16 * step - 1]).max() == 0.0 and np.abs(split[16 * step:]).max() > 0.1
 
 
 def test_notes_and_rests_are_accepted():
@@ -328,3 +328,24 @@ def test_grid_rejects_bad_input(tmp_path, bad):
 def test_pianoroll_wants_a_png_path(tmp_path):
     with pytest.raises(MvaeError, match=".png"):
         plot_pianoroll(melody(16), tmp_path / "x.jpg")
+
+
+def test_the_timbre_follows_the_general_midi_family():
+    sr = audio.DEFAULT_SAMPLE_RATE
+    note = [Note(69, 0, 16)]  # A4 for a bar: 2 s at 120 qpm
+
+    def level(x, a, b):  # RMS between a and b seconds
+        return float(np.sqrt(np.mean(x[round(a * sr):round(b * sr)] ** 2)))
+
+    def overtones(x):  # share of the energy above the fundamental's band, over the first second
+        spectrum = np.abs(np.fft.rfft(x[:sr])) ** 2
+        return spectrum[round(1.5 * 440):].sum() / spectrum.sum()
+
+    piano, flute, clarinet = (audio.synthesize_notes(note, 16, program=p) for p in (0, 73, 71))
+    assert np.array_equal(piano, audio.synthesize_notes(note, 16))  # the default is the piano of before
+    assert level(piano, 1.5, 1.9) < 0.5 * level(piano, 0.1, 0.5)  # a struck string dies away
+    assert level(flute, 1.5, 1.9) == pytest.approx(level(flute, 0.1, 0.5), rel=0.05)  # a wind is held
+    assert overtones(flute) < 0.5 * overtones(piano) < overtones(clarinet)
+    with pytest.raises(MvaeError):
+        audio.synthesize_notes(note, 16, program=128)
+    assert len(audio.synth_settings()["timbres"]) == 16

@@ -11,9 +11,12 @@ the whole is scaled to a 0.9 peak, so it never clips.
 Timing is exact on the 16th-note grid: one step lasts ``60 / qpm / 4`` seconds, and the audio of a
 melody of ``steps`` steps is exactly ``round(steps * 60 / qpm / 4 * sample_rate)`` samples plus a
 release tail of ``round(RELEASE_S * sample_rate)`` samples (see `num_samples`), so the last note can
-fade out. Several melodies are played in turn, `gap_steps` of rest between them (as
-`grid.lay_out` lays them out), for rendering a stitched interpolation; a family turns its events into
-notes first (the melodies' `melody/render.py`).
+fade out. Under a tempo map (a whole file's tempo changes, music/tempo.py) each step lasts what the
+tempo in force there says. Several melodies are played in turn, each on a bar line (as `grid.lay_out`
+lays them out), for rendering a stitched interpolation; a family turns its events into notes first (the
+melodies' `melody/render.py`). The timbre follows the General MIDI program's family, roughly
+(`TIMBRES`: partials, a decaying or held envelope, an attack; program 0, the piano, is the sound above);
+a SoundFont plays the program the MIDI file names.
 
 With a SoundFont (the CLI's ``--soundfont``) a MIDI file is rendered by FluidSynth instead
 (https://www.fluidsynth.org): the ``fluidsynth`` program (``fluidsynth -ni -F out.wav -r rate sf2 mid``)
@@ -28,14 +31,16 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from musicvae_lite.errors import MvaeError, OverwriteError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.grid import STEPS_PER_QUARTER, Note
+from musicvae_lite.music.midi_write import check_program
+from musicvae_lite.music.tempo import DEFAULT_QPM, as_tempo_map, check_qpm, steps_to_seconds
 
-DEFAULT_QPM = 120.0  # tempo when the caller gives none (matches midi_write)
 DEFAULT_SAMPLE_RATE = 22050  # plenty for a melody's partials, half the size of 44.1 kHz
 ATTACK_S = 0.005  # raised-cosine fade-in of every note: no click at the onset
 RELEASE_S = 0.1  # raised-cosine fade-out after a note ends; also the tail after the last step
@@ -46,6 +51,47 @@ NYQUIST_FRACTION = 0.45  # partials at or above this fraction of the sample rate
 TONE_CACHE = 128  # rendered notes kept for reuse (interpolations repeat the same notes many times)
 TONE_CACHE_MAX_S = 2.0  # only notes up to this long are kept: at most about 45 MB at 22.05 kHz
 FLUIDSYNTH_TIMEOUT_S = 600  # a stuck fluidsynth process is stopped after this long
+
+
+class Timbre(NamedTuple):
+    """How the built-in synthesizer sounds one General MIDI family: harmonic amplitudes, the decay time
+    constant of A4's fundamental (None: held at full level while the note sounds, as an organ, a wind or a
+    bowed string is) and the raised-cosine attack."""
+
+    partials: tuple[float, ...]  # amplitude of harmonic k+1
+    decay_s: float | None  # scales with (440 / f) ** 0.5, faster for higher partials; None: no decay
+    attack_s: float
+
+
+PIANO = Timbre(PARTIALS, DECAY_S, ATTACK_S)  # the default, and what every program sounded like before
+# General MIDI Level 1 groups its 128 programs into 16 families of 8 (MMA, "General MIDI System Level 1",
+# sound set); one rough timbre per family, from the textbook shapes of the instruments' spectra (a flute is
+# nearly a sine, a clarinet favours odd harmonics, bowed strings and brass are sawtooth-like and bright)
+TIMBRES = (
+    PIANO,  # 0-7 piano
+    Timbre((1.0, 0.3, 0.4, 0.1, 0.15, 0.05), 0.5, 0.002),  # 8-15 chromatic percussion: bright and short
+    Timbre((1.0, 0.8, 0.0, 0.6, 0.0, 0.4), None, 0.01),  # 16-23 organ: octave drawbars, held
+    Timbre((1.0, 0.6, 0.4, 0.3, 0.2, 0.1), 0.8, 0.003),  # 24-31 guitar: plucked
+    Timbre((1.0, 0.4, 0.15, 0.05), 1.0, 0.005),  # 32-39 bass: dark, plucked
+    Timbre((1.0, 0.5, 0.33, 0.25, 0.2, 0.17), None, 0.06),  # 40-47 strings: bowed
+    Timbre((1.0, 0.5, 0.33, 0.25, 0.2, 0.17), None, 0.08),  # 48-55 ensemble
+    Timbre((1.0, 0.8, 0.6, 0.45, 0.3, 0.2), None, 0.03),  # 56-63 brass
+    Timbre((1.0, 0.05, 0.5, 0.03, 0.25, 0.02), None, 0.02),  # 64-71 reed: odd harmonics
+    Timbre((1.0, 0.12, 0.04), None, 0.03),  # 72-79 pipe: flute, recorder
+    Timbre((1.0, 0.0, 0.33, 0.0, 0.2, 0.0, 0.14), None, 0.005),  # 80-87 synth lead: square-like
+    Timbre((1.0, 0.5, 0.33, 0.25), None, 0.15),  # 88-95 synth pad: slow attack
+    Timbre((1.0, 0.5, 0.33, 0.25), None, 0.05),  # 96-103 synth effects
+    Timbre((1.0, 0.6, 0.4, 0.3, 0.2, 0.1), 0.8, 0.003),  # 104-111 ethnic: mostly plucked (sitar, banjo, koto)
+    Timbre((1.0, 0.3, 0.4, 0.1, 0.15, 0.05), 0.3, 0.002),  # 112-119 percussive
+    PIANO,  # 120-127 sound effects: the default
+)
+
+
+def timbre_of(program: int) -> int:
+    """The index in TIMBRES of a General MIDI program's family (program // 8)."""
+    return check_program(program) // 8
+
+
 INSTALL_HINT = ("rendering with a SoundFont needs FluidSynth: install it (apt-get install fluidsynth, "
                 "brew install fluidsynth, or pip install pyfluidsynth) or leave out --soundfont to use "
                 "the built-in synthesizer")
@@ -54,12 +100,15 @@ def synth_settings() -> dict:
     """The built-in synthesizer's settings, for a renderer elsewhere (the web page's) to sound the same."""
     return {"qpm": DEFAULT_QPM, "sample_rate": DEFAULT_SAMPLE_RATE, "steps_per_quarter": STEPS_PER_QUARTER,
             "attack_s": ATTACK_S, "release_s": RELEASE_S, "peak": PEAK, "partials": list(PARTIALS),
-            "decay_s": DECAY_S, "nyquist_fraction": NYQUIST_FRACTION}
+            "decay_s": DECAY_S, "nyquist_fraction": NYQUIST_FRACTION,
+            "timbres": [{"partials": list(t.partials), "decay_s": t.decay_s, "attack_s": t.attack_s} for t in TIMBRES]}
 
 
-def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE) -> int:
-    """Length of the rendering of `steps` grid steps: their exact duration plus the release tail."""
-    return round(steps * 60.0 / qpm / STEPS_PER_QUARTER * sample_rate) + round(RELEASE_S * sample_rate)
+def num_samples(steps: int, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE, *,
+                tempo_map: Sequence[tuple[int, float]] | None = None) -> int:
+    """Length of the rendering of `steps` grid steps: their exact duration (at `qpm`, or under `tempo_map`:
+    music/tempo.py) plus the release tail."""
+    return round(float(steps_to_seconds(steps, tempo_map, qpm=qpm)) * sample_rate) + round(RELEASE_S * sample_rate)
 
 
 def pitch_hz(pitch: int | np.ndarray) -> float | np.ndarray:
@@ -68,24 +117,29 @@ def pitch_hz(pitch: int | np.ndarray) -> float | np.ndarray:
 
 
 def _check_rate(qpm: float, sample_rate: int) -> None:
-    if not 1.0 <= float(qpm) <= 1000.0:
-        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
+    check_qpm(qpm)
     if int(sample_rate) != sample_rate or not 8000 <= sample_rate <= 192000:
         raise MvaeError(f"sample rate {sample_rate} must be a whole number of Hz in 8000..192000")
 
 
-def _note_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
-    """One note: `sounding` samples under the decaying envelope, then the release fade. Shape (n,)."""
+def _note_tone(pitch: int, sounding: int, sample_rate: int, timbre: int = 0) -> np.ndarray:
+    """One note: `sounding` samples under the envelope of TIMBRES[timbre], then the release fade. Shape (n,)."""
+    partials, decay_s, attack_s = TIMBRES[timbre]
     release = round(RELEASE_S * sample_rate)
     t = np.arange(sounding + release) / sample_rate  # (n,) seconds since the onset
     f0 = float(pitch_hz(pitch))
-    tau = DECAY_S * (440.0 / f0) ** 0.5
+    tau = None if decay_s is None else decay_s * (440.0 / f0) ** 0.5
     tone = np.zeros_like(t)
-    for k, amp in enumerate(PARTIALS, start=1):
+    for k, amp in enumerate(partials, start=1):
         if k * f0 >= NYQUIST_FRACTION * sample_rate:  # keep every partial below Nyquist: no aliasing
             break
-        tone += amp * np.exp(-t * (1.0 + 0.6 * (k - 1)) / tau) * np.sin(2.0 * np.pi * k * f0 * t)
-    attack = min(round(ATTACK_S * sample_rate), sounding)
+        if not amp:
+            continue
+        if tau is None:
+            tone += amp * np.sin(2.0 * np.pi * k * f0 * t)
+        else:
+            tone += amp * np.exp(-t * (1.0 + 0.6 * (k - 1)) / tau) * np.sin(2.0 * np.pi * k * f0 * t)
+    attack = min(round(attack_s * sample_rate), sounding)
     if attack > 0:
         tone[:attack] *= 0.5 - 0.5 * np.cos(np.pi * np.arange(attack) / attack)
     if release > 0:
@@ -94,29 +148,33 @@ def _note_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=TONE_CACHE)
-def _cached_tone(pitch: int, sounding: int, sample_rate: int) -> np.ndarray:
-    """`_note_tone`, computed once per (pitch, length, rate) and kept read-only."""
-    tone = _note_tone(pitch, sounding, sample_rate)
+def _cached_tone(pitch: int, sounding: int, sample_rate: int, timbre: int = 0) -> np.ndarray:
+    """`_note_tone`, computed once per (pitch, length, rate, timbre) and kept read-only."""
+    tone = _note_tone(pitch, sounding, sample_rate, timbre)
     tone.flags.writeable = False
     return tone
 
 
 def synthesize_notes(notes: Sequence[Note], total_steps: int, *, qpm: float = DEFAULT_QPM,
-                     sample_rate: int = DEFAULT_SAMPLE_RATE) -> np.ndarray:
+                     sample_rate: int = DEFAULT_SAMPLE_RATE, tempo_map: Sequence[tuple[int, float]] | None = None,
+                     program: int = 0) -> np.ndarray:
     """Render notes on the step grid with the built-in synthesizer: float32 mono audio of exactly
-    ``num_samples(total_steps, qpm, sample_rate)`` samples, scaled to a 0.9 peak (silence stays 0)."""
+    ``num_samples(total_steps, qpm, sample_rate, tempo_map=tempo_map)`` samples, scaled to a 0.9 peak
+    (silence stays 0). Each step lasts what the tempo in force there (`qpm`, or `tempo_map`'s) says; the
+    timbre is that of General MIDI `program`'s family (TIMBRES; 0, the piano, by default)."""
     _check_rate(qpm, sample_rate)
+    timbre = timbre_of(program)
     if any(n.start < 0 or n.end <= n.start or not 0 <= n.pitch <= 127 for n in notes):
         raise MvaeError("every note must have a MIDI pitch 0..127 and 0 <= start < end (in steps)")
-    step_s = 60.0 / float(qpm) / STEPS_PER_QUARTER
-    audio = np.zeros(num_samples(total_steps, qpm, sample_rate), dtype=np.float64)  # (samples,)
-    for note in notes:
-        start = round(note.start * step_s * sample_rate)
-        sounding = round(note.end * step_s * sample_rate) - start
+    tempo = as_tempo_map(tempo_map, qpm)
+    audio = np.zeros(num_samples(total_steps, qpm, sample_rate, tempo_map=tempo), dtype=np.float64)  # (samples,)
+    bounds = np.rint(steps_to_seconds([[n.start, n.end] for n in notes], tempo).reshape(-1, 2) * sample_rate)
+    for note, (start, end) in zip(notes, bounds.astype(np.int64).tolist()):
+        sounding = end - start
         if sounding <= TONE_CACHE_MAX_S * sample_rate:
-            tone = _cached_tone(note.pitch, sounding, sample_rate)
+            tone = _cached_tone(note.pitch, sounding, sample_rate, timbre)
         else:
-            tone = _note_tone(note.pitch, sounding, sample_rate)
+            tone = _note_tone(note.pitch, sounding, sample_rate, timbre)
         audio[start:start + len(tone)] += tone
     peak = float(np.abs(audio).max()) if audio.size else 0.0
     if peak > 0.0:

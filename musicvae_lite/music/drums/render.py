@@ -3,8 +3,10 @@
 
 MIDI: one drum track (channel 10), each hit at its class's first General MIDI pitch (magenta's decoding,
 encoding.py), lasting one step, at velocity `round(127 v)` (DEFAULT_VELOCITY without velocities) and
-moved from its grid step by its offset (a fraction of a step), so a groove keeps its micro-timing.
-Several windows play in turn, `gap_steps` of rest between them, as the melodies' stitched files do.
+moved from its grid step by its offset (a fraction of a step), so a groove keeps its micro-timing; at
+the source's tempo, or under its tempo map for a whole file (music/tempo.py), so drums made for a melody
+that slows down slow down with it. Several windows play in turn, each on a bar line, as the melodies'
+stitched files do (grid.starts_in_turn).
 
 Audio: a small drum synthesizer, one voice per class, each a few lines of textbook synthesis (cf. Gordon
 Reid's "Synth Secrets" on kick, snare and cymbal synthesis, Sound On Sound 2001-2002): kick and toms a
@@ -30,9 +32,9 @@ from musicvae_lite.music.audio import (
     num_samples,
 )
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS
-from musicvae_lite.music.grid import STEPS_PER_QUARTER
-from musicvae_lite.music.midi_write import DEFAULT_QPM as MIDI_DEFAULT_QPM
-from musicvae_lite.music.midi_write import TICKS_PER_QUARTER
+from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER, starts_in_turn
+from musicvae_lite.music.midi_write import TICKS_PER_STEP, check_program, check_velocity, new_score
+from musicvae_lite.music.tempo import as_tempo_map, check_qpm, steps_to_seconds
 
 DEFAULT_VELOCITY = 100  # a hit without a velocity (the drum VAE's output)
 TAIL_S = 1.5  # audio kept after the last step, so cymbals ring out
@@ -51,12 +53,14 @@ VOICES = (
 )
 
 
-def _window_arrays(hits, velocity, offset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(steps, 9) hits bool, velocities float in [0, 1] and offsets float, checked."""
+def _window_arrays(hits, velocity, offset, *, default: int = DEFAULT_VELOCITY
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, 9) hits bool, velocities float in [0, 1] (`default` / 127 where none is given) and offsets
+    float, checked."""
     hits = np.asarray(hits, bool)
     if hits.ndim != 2 or hits.shape[1] != NUM_DRUMS:
         raise MvaeError(f"a drum window is (steps, {NUM_DRUMS}) hits, got shape {hits.shape}")
-    vel = np.full(hits.shape, DEFAULT_VELOCITY / 127.0) if velocity is None else np.asarray(velocity, np.float64)
+    vel = np.full(hits.shape, check_velocity(default) / 127.0) if velocity is None else np.asarray(velocity, np.float64)
     off = np.zeros(hits.shape) if offset is None else np.asarray(offset, np.float64)
     if vel.shape != hits.shape or off.shape != hits.shape:
         raise MvaeError(f"velocities and offsets must have the hits' shape {hits.shape}")
@@ -65,37 +69,38 @@ def _window_arrays(hits, velocity, offset) -> tuple[np.ndarray, np.ndarray, np.n
     return hits, np.clip(vel, 0.0, 1.0), np.clip(off, -0.5, 0.5)
 
 
-def _laid_out(windows: Sequence, gap_steps: int) -> tuple[list[tuple[float, int, float]], int]:
-    """Hits of windows played in turn: (onset in steps, class, velocity 0..1) each, and the total steps."""
-    if int(gap_steps) != gap_steps or gap_steps < 0:
-        raise MvaeError(f"gap_steps must be a whole number >= 0, got {gap_steps}")
+def _laid_out(windows: Sequence, gap_steps: int, bar_steps: int,
+              velocity: int) -> tuple[list[tuple[float, int, float]], int]:
+    """Hits of windows played in turn, each on a bar line (grid.starts_in_turn): (onset in steps, class,
+    velocity 0..1) each, and the total steps. A hit without a velocity gets `velocity` (1..127)."""
     if not len(windows):
         raise MvaeError("no drum window to render")
-    events, start = [], 0
-    for w in windows:
-        hits, vel, off = _window_arrays(*w) if isinstance(w, tuple) else _window_arrays(w, None, None)
+    arrays = [_window_arrays(*w, default=velocity) if isinstance(w, tuple) else
+              _window_arrays(w, None, None, default=velocity) for w in windows]
+    starts, total = starts_in_turn([len(a[0]) for a in arrays], gap_steps=gap_steps, bar_steps=bar_steps)
+    events = []
+    for (hits, vel, off), start in zip(arrays, starts):
         for s, d in zip(*np.nonzero(hits)):
             events.append((max(0.0, start + s + off[s, d]), int(d), float(vel[s, d])))
-        start += len(hits) + int(gap_steps)
-    return sorted(events), start - int(gap_steps)
+    return sorted(events), total
 
 
-def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: int = 0) -> bytes:
-    """A MIDI file playing drum windows in turn on channel 10. Each window is hits (steps, 9), or a tuple
-    (hits, velocity or None, offset or None) of (steps, 9) arrays."""
+def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+                    tempo_map: Sequence[tuple[int, float]] | None = None, velocity: int = DEFAULT_VELOCITY,
+                    program: int = 0) -> bytes:
+    """A MIDI file playing drum windows in turn on channel 10, each on a bar line (grid.starts_in_turn).
+    Each window is hits (steps, 9), or a tuple (hits, velocity or None, offset or None) of (steps, 9)
+    arrays; a hit without a velocity gets `velocity`. The tempo is `qpm`, or `tempo_map`'s (step, qpm)
+    changes (music/tempo.py: a whole file's tempo, so the drums stay with the music they were made for).
+    `program` on channel 10 picks a General MIDI 2 drum kit (0: the standard kit)."""
     import symusic
 
-    qpm = MIDI_DEFAULT_QPM if qpm is None else float(qpm)
-    if not 1.0 <= qpm <= 1000.0:
-        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
-    events, _ = _laid_out(windows, gap_steps)
-    tick = TICKS_PER_QUARTER // STEPS_PER_QUARTER
-    score = symusic.Score(TICKS_PER_QUARTER)
-    score.tempos.append(symusic.Tempo(0, qpm=qpm))
-    score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
-    track = symusic.Track("drums", 0, True)
+    events, _ = _laid_out(windows, gap_steps, bar_steps, velocity)
+    score = new_score(qpm=qpm, tempo_map=tempo_map)
+    track = symusic.Track("drums", check_program(program), True)
     for onset, drum, vel in events:
-        track.notes.append(symusic.Note(round(onset * tick), tick, DRUM_PITCHES[drum][0], max(1, round(vel * 127))))
+        track.notes.append(symusic.Note(round(onset * TICKS_PER_STEP), TICKS_PER_STEP, DRUM_PITCHES[drum][0],
+                                        max(1, round(vel * 127))))
     score.tracks.append(track)
     return score.dumps_midi()
 
@@ -128,18 +133,20 @@ def voices(sample_rate: int = DEFAULT_SAMPLE_RATE) -> tuple[np.ndarray, ...]:
 
 
 def synthesize_drums(windows: Sequence, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
-                     gap_steps: int = 0) -> np.ndarray:
-    """Drum windows played in turn (as in `drum_midi_bytes`) -> float32 mono audio: the grid's exact
-    length (audio.num_samples of the total steps) plus `TAIL_S` for the cymbals, scaled to a 0.9 peak."""
-    if not 1.0 <= float(qpm) <= 1000.0:
-        raise MvaeError(f"tempo {qpm} qpm is outside 1..1000")
-    events, total = _laid_out(windows, gap_steps)
-    step_s = 60.0 / float(qpm) / STEPS_PER_QUARTER
-    audio = np.zeros(num_samples(total, qpm, sample_rate) - round(RELEASE_S * sample_rate)
+                     gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+                     tempo_map: Sequence[tuple[int, float]] | None = None,
+                     velocity: int = DEFAULT_VELOCITY) -> np.ndarray:
+    """Drum windows played in turn (as in `drum_midi_bytes`, at `qpm` or under `tempo_map`) -> float32
+    mono audio: the grid's exact length (audio.num_samples of the total steps) plus `TAIL_S` for the
+    cymbals, scaled to a 0.9 peak."""
+    check_qpm(qpm)
+    events, total = _laid_out(windows, gap_steps, bar_steps, velocity)
+    tempo = as_tempo_map(tempo_map, qpm)
+    audio = np.zeros(num_samples(total, qpm, sample_rate, tempo_map=tempo) - round(RELEASE_S * sample_rate)
                      + round(TAIL_S * sample_rate))
     kit = voices(int(sample_rate))
-    for onset, drum, vel in events:
-        a = round(onset * step_s * sample_rate)
+    onsets = np.rint(steps_to_seconds([e[0] for e in events], tempo) * sample_rate).astype(np.int64).tolist()
+    for a, (_, drum, vel) in zip(onsets, events):
         sound = kit[drum][: len(audio) - a]
         audio[a:a + len(sound)] += vel * sound
     peak = float(np.abs(audio).max()) if audio.size else 0.0

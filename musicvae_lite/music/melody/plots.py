@@ -22,6 +22,7 @@ import numpy as np
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.melody.render import MelodyInput, as_melodies
+from musicvae_lite.music.tempo import round_qpm
 from musicvae_lite.music.melody.encoding import STEPS_PER_BAR, STEPS_PER_QUARTER, events_to_notes, pitch_name
 
 DPI = 120  # sharp on screen and in a README, a few hundred kB at most
@@ -128,6 +129,7 @@ def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncol
             _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks)
         else:
             ax.set_visible(False)
+    qpm = None if qpm is None else round_qpm(qpm)  # as the MIDI file says it: 95.0001 -> 95
     bar_s = None if qpm is None else STEPS_PER_BAR / STEPS_PER_QUARTER * 60.0 / qpm
     fig.supxlabel("bar" if qpm is None else f"bar ({qpm:g} qpm: {bar_s:.3g} s per bar)", fontsize=9)
     if suptitle:

@@ -1,6 +1,7 @@
 """Melody events -> notes -> MIDI and audio, over the shared writers (music/midi_write.py,
-music/audio.py): the inverse of extraction. Several melodies are laid out in turn with `gap_steps` of
-rest between them, the same way in the MIDI file and in the audio, for a stitched interpolation."""
+music/audio.py): the inverse of extraction, played as the source was (its tempo or tempo map, General
+MIDI program and velocity: music/playback.py). Several melodies are laid out in turn, each on a bar line
+(grid.starts_in_turn), the same way in the MIDI file and in the audio, for a stitched interpolation."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import numpy as np
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, synthesize_notes
-from musicvae_lite.music.grid import Note, lay_out
+from musicvae_lite.music.grid import STEPS_PER_BAR, Note, lay_out
 from musicvae_lite.music.melody.encoding import check_events, events_to_notes
-from musicvae_lite.music.midi_write import notes_midi_bytes
+from musicvae_lite.music.midi_write import VELOCITY, notes_midi_bytes
 
 MAX_MELODIES = 4096  # refuse absurd inputs before allocating audio for them
 
@@ -58,38 +59,43 @@ def as_melodies(melodies: MelodyInput, what: str = "melody") -> list[np.ndarray]
     return out
 
 
-def _laid_out(melodies: MelodyInput, gap_steps: int) -> tuple[list[Note], int]:
-    if int(gap_steps) != gap_steps or gap_steps < 0:
-        raise MvaeError(f"gap_steps must be a whole number >= 0, got {gap_steps}")
-    return lay_out([(events_to_notes(ev), len(ev)) for ev in as_melodies(melodies)], int(gap_steps))
+def _laid_out(melodies: MelodyInput, gap_steps: int, bar_steps: int) -> tuple[list[Note], int]:
+    return lay_out([(events_to_notes(ev), len(ev)) for ev in as_melodies(melodies)], gap_steps, bar_steps=bar_steps)
 
 
-def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM,
-               sample_rate: int = DEFAULT_SAMPLE_RATE, gap_steps: int = 0) -> np.ndarray:
+def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
+               gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+               tempo_map: Sequence[tuple[int, float]] | None = None, program: int = 0) -> np.ndarray:
     """Render melodies with the built-in synthesizer; returns float32 mono audio (samples,).
 
-    `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list,
-    `gap_steps` of rest between them), or a list of `Note`s (then the length is the last note's end).
-    The result has exactly ``num_samples(total_steps, qpm, sample_rate)`` samples, where total_steps
-    is the sum of the lengths plus ``gap_steps * (n - 1)``. All rests give silence.
+    `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list, each
+    on a bar line: `grid.starts_in_turn` with `gap_steps` and `bar_steps`), or a list of `Note`s (then
+    the length is the last note's end). The result has exactly ``num_samples(total_steps, qpm,
+    sample_rate, tempo_map=tempo_map)`` samples, where total_steps is where the last melody ends. The
+    tempo is `qpm`, or `tempo_map`'s (step, qpm) changes (music/tempo.py); the timbre that of General MIDI
+    `program`'s family (audio.TIMBRES). All rests give silence.
     """
     if isinstance(notes_or_events, (list, tuple)) and notes_or_events and all(
             isinstance(n, Note) for n in notes_or_events):
         notes = list(notes_or_events)
-        return synthesize_notes(notes, max(n.end for n in notes), qpm=qpm, sample_rate=sample_rate)
-    notes, total = _laid_out(notes_or_events, gap_steps)
-    return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate)
+        total = max(n.end for n in notes)
+    else:
+        notes, total = _laid_out(notes_or_events, gap_steps, bar_steps)
+    return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate, tempo_map=tempo_map, program=program)
 
 
 def melody_midi_bytes(sequences: Sequence[np.ndarray] | np.ndarray, *, qpm: float | None = None,
-                      program: int = 0, gap_steps: int = 0) -> bytes:
-    """A MIDI file playing each event sequence in turn (with `gap_steps` of rest between them)."""
-    notes, _ = _laid_out(sequences, gap_steps)
-    return notes_midi_bytes(notes, qpm=qpm, program=program)
+                      program: int = 0, velocity: int = VELOCITY, gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+                      tempo_map: Sequence[tuple[int, float]] | None = None) -> bytes:
+    """A MIDI file playing each event sequence in turn, each on a bar line (`grid.starts_in_turn`), as
+    General MIDI `program` at `velocity`, at `qpm` or under `tempo_map` (music/midi_write.py). A source's
+    `Playback` fills the first three: `melody_midi_bytes(seqs, **dataclasses.asdict(playback))`."""
+    notes, _ = _laid_out(sequences, gap_steps, bar_steps)
+    return notes_midi_bytes(notes, qpm=qpm, program=program, velocity=velocity, tempo_map=tempo_map)
 
 
-def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None,
-                      overwrite: bool = False) -> Path:
-    """Write one melody (steps,) or several in sequence (n, steps) as a MIDI file."""
-    data = melody_midi_bytes(events, qpm=qpm)
+def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None, program: int = 0,
+                      velocity: int = VELOCITY, overwrite: bool = False) -> Path:
+    """Write one melody (steps,) or several in turn (n, steps) as a MIDI file."""
+    data = melody_midi_bytes(events, qpm=qpm, program=program, velocity=velocity)
     return atomic_write(path, lambda f: f.write(data), overwrite=overwrite)

@@ -1,6 +1,7 @@
 """The GrooVAE generation API the groove family's verbs are thin shells over: a trained GrooVAE, the
-windows and whole-file grids of a MIDI file in its view, and encode / decode / humanize / drumify /
-interpolate / sample.
+windows and whole-file grids of a MIDI file in its view (with the file's tempo map, so that what is made
+from a whole file is written at the file's tempo: music/tempo.py), and encode / decode / humanize /
+drumify / interpolate / sample.
 
 A performance here is the tuple (hits bool, velocities, offsets) of (n, T, 9) arrays (one window: (T, 9)),
 the form render.py, plots.py and the drum outputs take. Codes are posterior means. Decoding is greedy at
@@ -24,6 +25,7 @@ from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import encoder_view, split_performance
 from musicvae_lite.music.sequence_generate import TrainedSequenceModel, prior_codes, trained_from_checkpoint
+from musicvae_lite.music.tempo import TempoMap, tempo_map_of
 
 Performance = tuple[np.ndarray, np.ndarray, np.ndarray]  # hits bool, velocities, offsets: (n, T, 9) each
 
@@ -75,10 +77,25 @@ def window_from_file(model: GrooveModel, path: str | Path, window: int = 0) -> P
     return hits[window], vel[window], off[window]
 
 
-def whole_file(model: GrooveModel, path: str | Path, *, midi=None) -> tuple[Performance, float | None]:
-    """All of a file, cut into consecutive windows of the model's length ((n, T, 9) arrays; the last
-    padded with silence), and its tempo: its drums for humanize and full models, the onsets of all its
-    notes for drumify models. Its 4/4 stretches follow one another (another meter between them is left out)."""
+@dataclass(frozen=True)
+class WholeFile:
+    """All of a file in a model's view: `perf`, its consecutive windows ((n, T, 9) arrays, the last padded
+    with silence), and `tempo_map`, the file's tempo changes on the grid of those windows played in turn
+    ((step, qpm) pairs, music/tempo.py), for writing the result at the file's tempo."""
+
+    perf: Performance
+    tempo_map: TempoMap
+
+    @property
+    def qpm(self) -> float:
+        """The tempo at the start (rounded: music/tempo.py)."""
+        return self.tempo_map[0][1]
+
+
+def read_whole(model: GrooveModel, path: str | Path, *, midi=None) -> WholeFile:
+    """All of a file, cut into consecutive windows of the model's length, with its tempo map: its drums
+    for humanize and full models, the onsets of all its notes for drumify models. Its 4/4 stretches follow
+    one another (another meter between them is left out, and so are its tempo changes)."""
     from musicvae_lite.music.drums.extract import drum_stretches
     from musicvae_lite.music.midi_read import read_midi
 
@@ -91,7 +108,14 @@ def whole_file(model: GrooveModel, path: str | Path, *, midi=None) -> tuple[Perf
     pad = -len(arrays[0]) % model.steps
     arrays = [np.concatenate([a, np.zeros((pad, NUM_DRUMS), a.dtype)]).reshape(-1, model.steps, NUM_DRUMS)
               for a in arrays]
-    return (arrays[0], arrays[1], arrays[2]), midi.first_qpm
+    tempo = tempo_map_of(midi, [(s.start_tick, len(s.hits)) for s in stretches])
+    return WholeFile((arrays[0], arrays[1], arrays[2]), tempo)
+
+
+def whole_file(model: GrooveModel, path: str | Path, *, midi=None) -> tuple[Performance, float]:
+    """`read_whole`'s windows and the file's tempo at the start (rounded; 120 qpm when it sets none)."""
+    whole = read_whole(model, path, midi=midi)
+    return whole.perf, whole.qpm
 
 
 def _stacked(model: GrooveModel, perf: Performance) -> Performance:
