@@ -1,5 +1,5 @@
 """Which levels carry a 16-bar window's eight 2-bar codes through z fastest: the levers behind
-`hier_mel_16bar_codes` (music/code_training.py), measured side by side in one run.
+`hier_mel_16bar_codes` (music/networks/code_training.py), measured side by side in one run.
 
   python benchmarks/bench_code_levels.py --data datasets/mix16 --steps 600
   python benchmarks/bench_code_levels.py --data datasets/mix16 --variant dense:learning_rate=3e-3 --steps 3000
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from musicvae_lite.core.vae import Posterior
     from musicvae_lite.errors import MvaeError
     from musicvae_lite.families import checkpoint_path
-    from musicvae_lite.music.code_training import code_loss_of, segment_codes
+    from musicvae_lite.music.networks.code_training import code_loss_of, segment_codes
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
     from musicvae_lite.music.melody.presets import get_preset

@@ -1,6 +1,6 @@
 """16 bars as a sequence of 2-bar codes: the hierarchical encoder (a 2-bar encoder on each segment, a
 BiLSTM over their codes), the hierarchical decoder's code projection and independent bars, the loss on
-codes alone (music/code_training.py), and a run warm-started from a 2-bar model through `mvae train`."""
+codes alone (music/networks/code_training.py), and a run warm-started from a 2-bar model through `mvae train`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from musicvae_lite.cli import app
 from musicvae_lite.core.runs import warm_weights
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.code_training import code_loss
-from musicvae_lite.music.lstm_decoder import START
+from musicvae_lite.music.networks.code_training import code_loss
+from musicvae_lite.music.networks.lstm_decoder import START
 from musicvae_lite.music.melody.model import build_melody_vae
 from musicvae_lite.music.melody.presets import PRESETS, MelodyModelConfig
 
@@ -76,7 +76,7 @@ def test_dense_levels_carry_the_codes_the_same_way():
 
 
 def test_scheduled_sampling_keeps_the_restarts():
-    from musicvae_lite.music.lstm_decoder import parallel_scheduled_sampling
+    from musicvae_lite.music.networks.lstm_decoder import parallel_scheduled_sampling
 
     prev = torch.tensor([[START, 5, 6, START, 7, 8]])
     seen = []

@@ -12,8 +12,8 @@ from musicvae_lite.core.config import config_from_dict
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.music.drums.encoding import NUM_CLASSES, ROLL_SIZE
 from musicvae_lite.music.drums.presets import DrumModelConfig
-from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_drum_vae(cfg: DrumModelConfig) -> VAE:

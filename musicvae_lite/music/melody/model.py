@@ -5,16 +5,15 @@ with a flat categorical LSTM decoder, or with the hierarchical "conductor" decod
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 from musicvae_lite.core.config import config_from_dict
 from musicvae_lite.core.latent import add_code_prior
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.hierarchical import HierarchicalDecoder
-from musicvae_lite.music.hierarchical_encoder import HierarchicalEncoder
-from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.hierarchical_decoder import HierarchicalDecoder
+from musicvae_lite.music.networks.hierarchical_encoder import HierarchicalEncoder
+from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
 from musicvae_lite.music.melody.presets import MelodyModelConfig
 
@@ -57,10 +56,3 @@ def model_config_from_dict(d: dict) -> MelodyModelConfig:
     """Rebuild a config from its checkpointed dict."""
     return config_from_dict(MelodyModelConfig, d)
 
-
-def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
-    """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
-    from musicvae_lite.music.melody.generate import load_model
-
-    m = load_model(path)
-    return m.vae, m.config, m.step

@@ -27,7 +27,7 @@ class MelodyModelConfig:
     encoder_upper_sizes: tuple[int, ...] = ()  # given: a hierarchical encoder, these layers over the segments
     segment_z: int = 0  # > 0: segments are a short model's codes of this size (hierarchical encoder and decoder)
     dense_codes: bool = False  # with segment_z: dense layers (the sizes above as hidden layers) over the codes
-    train_on_codes: bool = False  # learn the upper levels on the segment codes alone (music/code_training.py)
+    train_on_codes: bool = False  # learn the upper levels on the segment codes alone (music/networks/code_training.py)
     code_prior: bool = False  # sample z from a Gaussian fitted to training codes (stored with the weights)
     code_prior_scale: float = 1.0  # and that Gaussian's spread around its mean scaled by this
     free_bits: float = 0.0  # KL budget per window, in bits, not penalized
@@ -109,7 +109,7 @@ _add(Preset(
     "over all 256 steps (3.06M parameters, 9% more than the hierarchical one); `--warm-start default` gives it "
     "the encoder LSTM, the decoder's second layer and output layer, the same budget",
     MelodyModelConfig(**_16BAR, decoder_sizes=(256, 256, 256), dropout=0.1), _16BAR_TRAIN))
-# 16 bars as a sequence of 2-bar codes (music/code_training.py): magenta's hier-mel_16bar shape
+# 16 bars as a sequence of 2-bar codes (music/networks/code_training.py): magenta's hier-mel_16bar shape
 # (hierarchical encoder and decoder) with 2-bar segments, whose lower levels are the bundled 2-bar
 # model's encoder and decoder (`--warm-start default`: z 128, encoder [256], decoder [256, 256]), kept as
 # they are; the levels between learn to carry its 8 codes through z, on the codes alone. Dense levels

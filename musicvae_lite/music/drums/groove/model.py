@@ -11,7 +11,7 @@ from musicvae_lite.core.vae import VAE
 from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import VIEW_SIZES
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_groove_vae(cfg: GrooveModelConfig) -> VAE:
