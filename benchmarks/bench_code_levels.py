@@ -23,7 +23,6 @@ import json
 import math
 import sys
 import time
-from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     preset = get_preset("hier_mel_16bar_codes")
-    model_keys = {f.name for f in fields(preset.model)}
+    model_keys = set(preset.model.settings())  # the flat names (music/melody/config.py)
     rng = np.random.default_rng(0)
     train = torch.from_numpy(data.train[rng.choice(len(data.train), min(args.train, len(data.train)),
                                                    replace=False)].astype(np.int64))
@@ -111,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for text in args.variant or list(VARIANTS):
         name, settings = parse_variant(text)
-        model_cfg = replace(preset.model, **{k: v for k, v in settings.items() if k in model_keys})
+        model_cfg = type(preset.model).from_settings(
+            {**preset.model.settings(), **{k: v for k, v in settings.items() if k in model_keys}})
         lr = float(settings.get("learning_rate", 1e-3))
         vae = build(model_cfg).train()
         params = [p for n, p in vae.named_parameters() if not n.startswith(("encoder.segments.", "decoder.core."))]

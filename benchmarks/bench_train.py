@@ -140,16 +140,17 @@ class StepFlops:
 def step_flops(cfg: MelodyModelConfig, sampling: bool = False) -> StepFlops:
     """The analytic count of the module docstring, for the model `cfg` describes."""
     T, Z = cfg.steps, cfg.z_size  # time steps, latent size
+    flat = cfg.settings()  # the layer sizes by their flat names (music/melody/config.py)
     encoder, width = 0, NUM_CLASSES
-    for h in cfg.encoder_sizes:
+    for h in flat["encoder_sizes"]:
         encoder += 2 * lstm_flops(width, h, T)  # two directions
         width = 2 * h
-    encoder += 2 * linear_flops(2 * cfg.encoder_sizes[-1], Z)  # mu and logvar
-    no_input_grad = 2 * lstm_input_flops(NUM_CLASSES, cfg.encoder_sizes[0], T)  # one-hot events
-    dec = cfg.decoder_sizes
+    encoder += 2 * linear_flops(2 * flat["encoder_sizes"][-1], Z)  # mu and logvar
+    no_input_grad = 2 * lstm_input_flops(NUM_CLASSES, flat["encoder_sizes"][0], T)  # one-hot events
+    dec = flat["decoder_sizes"]
     if cfg.hierarchical:
         U, S = cfg.bars, STEPS_PER_BAR  # bars, steps per bar
-        cond = cfg.conductor_sizes
+        cond = flat["conductor_sizes"]
         conductor = linear_flops(Z, 2 * sum(cond)) + stack_flops(CONDUCTOR_INPUT_SIZE, cond, U)
         no_input_grad += lstm_input_flops(CONDUCTOR_INPUT_SIZE, cond[0], U)  # zeros
         E = cond[-1]  # bar embedding size

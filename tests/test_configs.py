@@ -204,7 +204,8 @@ def test_set_takes_paths_into_the_parts():
     changed = override(codes, ["decoder.core.sizes=64,64", "encoder.upper.hidden=32", "z_size=64", "steps=5"])
     assert changed.model.decoder.core.sizes == (64, 64) and changed.model.encoder.upper.hidden == (32,)
     assert changed.model.z_size == 64 and changed.train.steps == 5
-    assert "decoder.conductor.code_size" in setting_names(codes.model) and "conductor_sizes" in setting_names(codes.model)
+    names = setting_names(codes.model)
+    assert "decoder.conductor.code_size" in names and "conductor_sizes" in names
     groove = override(GROOVE_PRESETS["groove_2bar_tiny"], ["view=drumify", "control=true", "masked=true"]).model
     assert groove.view == "drumify" and groove.decoder == GrooveDecoderConfig((32,), masked=True, control=True)
 

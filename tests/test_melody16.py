@@ -20,7 +20,12 @@ from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 from musicvae_lite.music.melody.family import MelodyFamily
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
 from musicvae_lite.music.melody.presets import PRESETS, MelodyModelConfig
-from musicvae_lite.music.networks.config import HierarchicalDecoderConfig, LstmConductorConfig, LstmDecoderConfig, LstmEncoderConfig
+from musicvae_lite.music.networks.config import (
+    HierarchicalDecoderConfig,
+    LstmConductorConfig,
+    LstmDecoderConfig,
+    LstmEncoderConfig,
+)
 
 
 def params(cfg) -> int:
