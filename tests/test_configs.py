@@ -156,8 +156,6 @@ def test_combinations_that_make_no_sense_cannot_be_built():
 @pytest.mark.parametrize("name", list(ALL_PRESETS))
 def test_every_preset_records_its_grid_round_trips_and_describes_its_parts(name):
     preset = ALL_PRESETS[name]
-    if name.startswith("mnist"):
-        pytest.skip("image models have no grid")
     cfg = preset.model
     family = get("melody" if name in PRESETS else "drums")
     stored = config_to_dict(cfg)
@@ -234,3 +232,16 @@ def test_a_composition_the_flat_names_cannot_say_is_set_by_path():
     with pytest.raises(MvaeError, match="unknown setting"):
         override(preset, ["encoder_sizes=4"])
     assert model_config_from_dict(config_to_dict(odd)) == odd
+
+
+@pytest.mark.parametrize("name", ["mel_2bar_tiny", "drums_2bar_tiny", "groove_2bar_tiny"])
+def test_a_grid_the_networks_are_not_built_for_is_refused_not_ignored(name):
+    from musicvae_lite.music.drums.groove.model import build_groove_vae
+    from musicvae_lite.music.drums.model import build_drum_vae
+
+    build = {"mel": build_melody_vae, "drums": build_drum_vae, "groove": build_groove_vae}[name.split("_")[0]]
+    preset = override(ALL_PRESETS[name], ["grid.steps_per_bar=12"])  # a 3/4 bar: recorded ...
+    assert preset.model.grid == GridConfig(4, 12)
+    with pytest.raises(MvaeError, match="12 a bar are not built yet"):  # ... but not built on until the data asks it
+        build(preset.model)
+    assert isinstance(build(ALL_PRESETS[name].model), VAE)

@@ -147,3 +147,16 @@ def test_configs_import_no_torch(module):
     code = f"import sys, {module}; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_families_carry_the_names_their_tasks_write():
+    """The low name modules and the families agree (a family module may still spell its name itself)."""
+    from musicvae_lite.image import names as image_names
+    from musicvae_lite.image.family import ImageFamily
+    from musicvae_lite.music.drums import names as drum_names
+    from musicvae_lite.music.drums.family import DrumFamily
+    from musicvae_lite.music.melody import names as melody_names
+    from musicvae_lite.music.melody.family import MelodyFamily
+
+    assert MelodyFamily.name == melody_names.FAMILY == "melody" and dict(MelodyFamily.bundled) == melody_names.BUNDLED
+    assert DrumFamily.name == drum_names.FAMILY == "drums" and ImageFamily.name == image_names.FAMILY == "image"

@@ -11,12 +11,14 @@ from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_CLASSES, ROLL_SIZE
 from musicvae_lite.music.drums.presets import DrumModelConfig
+from musicvae_lite.music.networks.config import check_built_grid
 from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
 from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_drum_vae(cfg: DrumModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
+    check_built_grid(cfg.grid)
     encoder = BidirectionalLstmEncoder(ROLL_SIZE, cfg.encoder.sizes, cfg.z_size, dropout=cfg.dropout)
     decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder.sizes, cfg.z_size, max_steps=cfg.steps,
                                      dropout=cfg.dropout)

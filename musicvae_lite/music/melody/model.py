@@ -11,7 +11,12 @@ from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.config import MelodyModelConfig
 from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
-from musicvae_lite.music.networks.config import DenseLevelsConfig, HierarchicalDecoderConfig, HierarchicalEncoderConfig
+from musicvae_lite.music.networks.config import (
+    DenseLevelsConfig,
+    HierarchicalDecoderConfig,
+    HierarchicalEncoderConfig,
+    check_built_grid,
+)
 from musicvae_lite.music.networks.hierarchical_decoder import HierarchicalDecoder
 from musicvae_lite.music.networks.hierarchical_encoder import HierarchicalEncoder
 from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
@@ -20,6 +25,7 @@ from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
+    check_built_grid(cfg.grid)
     vae = VAE(_encoder(cfg), _decoder(cfg), max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
     if cfg.code_prior:
         add_code_prior(vae, cfg.z_size)

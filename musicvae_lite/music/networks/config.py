@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Union
 
+from musicvae_lite.errors import MvaeError
+
 
 def _layers(sizes: Sequence[int], what: str, *, at_least_one: bool = True) -> None:
     if at_least_one and not sizes:
@@ -41,6 +43,16 @@ class GridConfig:
         if self.steps_per_quarter < 1 or self.steps_per_bar < 1:
             raise ValueError(f"grid steps must be positive, got {self.steps_per_quarter} per quarter and "
                              f"{self.steps_per_bar} per bar")
+
+
+def check_built_grid(grid: GridConfig) -> None:
+    """Models are built on the toolkit's own grid for now (music/grid.py: the data and the writers still
+    assume it): an MvaeError for any other, rather than a model that says one grid and uses another."""
+    from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
+
+    if (grid.steps_per_quarter, grid.steps_per_bar) != (STEPS_PER_QUARTER, STEPS_PER_BAR):
+        raise MvaeError(f"models on a grid of {grid.steps_per_quarter} steps a quarter and {grid.steps_per_bar} a "
+                        f"bar are not built yet: only {STEPS_PER_QUARTER} and {STEPS_PER_BAR}")
 
 
 # -- encoders ---------------------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import VIEW_SIZES
 from musicvae_lite.music.drums.model import model_config_of
+from musicvae_lite.music.networks.config import check_built_grid
 from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_groove_vae(cfg: GrooveModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
+    check_built_grid(cfg.grid)
     encoder = BidirectionalLstmEncoder(VIEW_SIZES[cfg.view], cfg.encoder.sizes, cfg.z_size, dropout=cfg.dropout)
     dec = cfg.decoder
     decoder = GrooveLstmDecoder(dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout, masked=dec.masked,
