@@ -1,5 +1,5 @@
 """Which levels carry a 16-bar window's eight 2-bar codes through z fastest: the levers behind
-`hier_mel_16bar_codes` (music/code_training.py), measured side by side in one run.
+`hier_mel_16bar_codes` (music/networks/code_training.py), measured side by side in one run.
 
   python benchmarks/bench_code_levels.py --data datasets/mix16 --steps 600
   python benchmarks/bench_code_levels.py --data datasets/mix16 --variant dense:learning_rate=3e-3 --steps 3000
@@ -23,7 +23,6 @@ import json
 import math
 import sys
 import time
-from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from musicvae_lite.core.vae import Posterior
     from musicvae_lite.errors import MvaeError
     from musicvae_lite.families import checkpoint_path
-    from musicvae_lite.music.code_training import code_loss_of, segment_codes
+    from musicvae_lite.music.networks.code_training import code_loss_of, segment_codes
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
     from musicvae_lite.music.melody.presets import get_preset
@@ -84,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     preset = get_preset("hier_mel_16bar_codes")
-    model_keys = {f.name for f in fields(preset.model)}
+    model_keys = set(preset.model.settings())  # the flat names (music/melody/config.py)
     rng = np.random.default_rng(0)
     train = torch.from_numpy(data.train[rng.choice(len(data.train), min(args.train, len(data.train)),
                                                    replace=False)].astype(np.int64))
@@ -111,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for text in args.variant or list(VARIANTS):
         name, settings = parse_variant(text)
-        model_cfg = replace(preset.model, **{k: v for k, v in settings.items() if k in model_keys})
+        model_cfg = type(preset.model).from_settings(
+            {**preset.model.settings(), **{k: v for k, v in settings.items() if k in model_keys}})
         lr = float(settings.get("learning_rate", 1e-3))
         vae = build(model_cfg).train()
         params = [p for n, p in vae.named_parameters() if not n.startswith(("encoder.segments.", "decoder.core."))]

@@ -26,7 +26,7 @@ only: biases, gate nonlinearities, softmax and Adam are left out, each O(H) per 
   training step = 3 * forward - (forward FLOPs of the input projections whose input needs no
                   gradient: the encoder's one-hot layer 0 and the conductor's zero inputs)
                   [+ one more decoder pass, forward only, with scheduled sampling (sampling_prob > 0):
-                  music/lstm_decoder.py's two-pass parallel scheduled sampling]
+                  music/networks/lstm_decoder.py's two-pass parallel scheduled sampling]
 Backward is 2x forward because every matrix product W x has two in backward, dL/dx and dL/dW, of the
 forward's size. The count is cross-checked with torch.utils.flop_counter.FlopCounterMode on a batch of
 1: it does not count the fused oneDNN LSTM op (`aten.mkldnn_rnn_layer`, PyTorch's default LSTM on CPU),
@@ -71,7 +71,7 @@ import torch
 
 from musicvae_lite.core.schedules import clip_gradients
 from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
-from musicvae_lite.music.hierarchical import CONDUCTOR_INPUT_SIZE
+from musicvae_lite.music.networks.hierarchical_decoder import CONDUCTOR_INPUT_SIZE
 from musicvae_lite.music.melody.model import build_melody_vae
 from musicvae_lite.music.melody.presets import MelodyModelConfig, get_preset
 
@@ -109,7 +109,7 @@ def linear_flops(in_features: int, out_features: int, rows: int = 1) -> int:
 
 
 def stack_flops(input_size: int, sizes: Sequence[int], steps: int) -> int:
-    """Forward FLOPs of stacked unidirectional LSTM layers (music/lstm_decoder.py's LstmStack, LSTMs only)."""
+    """Forward FLOPs of stacked unidirectional LSTM layers (music/networks/lstm_decoder.py's LstmStack, LSTMs only)."""
     total, width = 0, input_size
     for h in sizes:
         total += lstm_flops(width, h, steps)
@@ -140,16 +140,17 @@ class StepFlops:
 def step_flops(cfg: MelodyModelConfig, sampling: bool = False) -> StepFlops:
     """The analytic count of the module docstring, for the model `cfg` describes."""
     T, Z = cfg.steps, cfg.z_size  # time steps, latent size
+    flat = cfg.settings()  # the layer sizes by their flat names (music/melody/config.py)
     encoder, width = 0, NUM_CLASSES
-    for h in cfg.encoder_sizes:
+    for h in flat["encoder_sizes"]:
         encoder += 2 * lstm_flops(width, h, T)  # two directions
         width = 2 * h
-    encoder += 2 * linear_flops(2 * cfg.encoder_sizes[-1], Z)  # mu and logvar
-    no_input_grad = 2 * lstm_input_flops(NUM_CLASSES, cfg.encoder_sizes[0], T)  # one-hot events
-    dec = cfg.decoder_sizes
+    encoder += 2 * linear_flops(2 * flat["encoder_sizes"][-1], Z)  # mu and logvar
+    no_input_grad = 2 * lstm_input_flops(NUM_CLASSES, flat["encoder_sizes"][0], T)  # one-hot events
+    dec = flat["decoder_sizes"]
     if cfg.hierarchical:
         U, S = cfg.bars, STEPS_PER_BAR  # bars, steps per bar
-        cond = cfg.conductor_sizes
+        cond = flat["conductor_sizes"]
         conductor = linear_flops(Z, 2 * sum(cond)) + stack_flops(CONDUCTOR_INPUT_SIZE, cond, U)
         no_input_grad += lstm_input_flops(CONDUCTOR_INPUT_SIZE, cond[0], U)  # zeros
         E = cond[-1]  # bar embedding size

@@ -1,6 +1,6 @@
 """16 bars as a sequence of 2-bar codes: the hierarchical encoder (a 2-bar encoder on each segment, a
 BiLSTM over their codes), the hierarchical decoder's code projection and independent bars, the loss on
-codes alone (music/code_training.py), and a run warm-started from a 2-bar model through `mvae train`."""
+codes alone (music/networks/code_training.py), and a run warm-started from a 2-bar model through `mvae train`."""
 
 from __future__ import annotations
 
@@ -15,14 +15,31 @@ from typer.testing import CliRunner
 from musicvae_lite.cli import app
 from musicvae_lite.core.runs import warm_weights
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.code_training import code_loss
-from musicvae_lite.music.lstm_decoder import START
-from musicvae_lite.music.melody.model import build_melody_vae
+from musicvae_lite.music.melody.model import build_melody_vae, model_config_from_dict
 from musicvae_lite.music.melody.presets import PRESETS, MelodyModelConfig
+from musicvae_lite.music.networks.code_training import code_loss
+from musicvae_lite.music.networks.config import (
+    CodeConductorConfig,
+    HierarchicalDecoderConfig,
+    HierarchicalEncoderConfig,
+    LstmDecoderConfig,
+    LstmEncoderConfig,
+    LstmLevelsConfig,
+)
+from musicvae_lite.music.networks.lstm_decoder import START
 
-SHORT = MelodyModelConfig(bars=2, z_size=8, encoder_sizes=(12,), decoder_sizes=(16,))
-LONG = MelodyModelConfig(bars=8, z_size=10, encoder_sizes=(12,), encoder_upper_sizes=(14,), segment_bars=2,
-                         segment_z=8, decoder_sizes=(16,), conductor_sizes=(18,), train_on_codes=True)
+SHORT = MelodyModelConfig(bars=2, z_size=8, encoder=LstmEncoderConfig((12,)), decoder=LstmDecoderConfig((16,)))
+LONG = MelodyModelConfig(  # 8 bars as four codes (z 8) of SHORT: SHORT's encoder and decoder per 2-bar segment
+    bars=8, z_size=10, train_on_codes=True,
+    encoder=HierarchicalEncoderConfig(segment=LstmEncoderConfig((12,)), upper=LstmLevelsConfig((14,)), segment_bars=2,
+                                      segment_z=8),
+    decoder=HierarchicalDecoderConfig(conductor=CodeConductorConfig(8, LstmLevelsConfig((18,))),
+                                      core=LstmDecoderConfig((16,)), segment_bars=2))
+
+
+def with_settings(cfg: MelodyModelConfig, **flat) -> MelodyModelConfig:
+    """`cfg` with settings changed by their flat names (as `--set` takes them)."""
+    return MelodyModelConfig.from_settings({**cfg.settings(), **flat})
 
 
 def long_windows(n: int, seed: int = 0) -> torch.Tensor:
@@ -64,19 +81,19 @@ def test_segments_are_the_short_models_codes_and_its_decoder_reads_them():
 
 def test_dense_levels_carry_the_codes_the_same_way():
     torch.manual_seed(0)
-    cfg = replace(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=(20,))
+    cfg = with_settings(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=(20,))
     long = build_melody_vae(cfg).eval()
     x = long_windows(2)
     post = long.encoder(x)
     assert post.mu.shape == (2, 10) and long.decoder.bar_embeddings(post.mu).shape == (2, 4, 8)
     assert long.decoder.generate(post.mu, temperature=0.0).shape == (2, 128)
     assert long.decoder(post.mu, x).shape == (2, 128, long.decoder.num_classes)
-    with pytest.raises(MvaeError, match="segment codes"):
-        build_melody_vae(replace(SHORT, dense_codes=True))
+    with pytest.raises(MvaeError, match="segment codes"):  # the flat form could say it; the parts cannot
+        model_config_from_dict({**SHORT.settings(), "dense_codes": True})
 
 
 def test_scheduled_sampling_keeps_the_restarts():
-    from musicvae_lite.music.lstm_decoder import parallel_scheduled_sampling
+    from musicvae_lite.music.networks.lstm_decoder import parallel_scheduled_sampling
 
     prev = torch.tensor([[START, 5, 6, START, 7, 8]])
     seen = []
@@ -132,7 +149,7 @@ def test_a_code_model_trains_warm_from_a_2_bar_run_and_evaluates_on_events(tmp_p
 
 def test_the_codes_preset_takes_the_bundled_models_shape():
     cfg = PRESETS["hier_mel_16bar_codes"].model
-    bundled = replace(SHORT, z_size=128, encoder_sizes=(256,), decoder_sizes=(256, 256))
+    bundled = replace(SHORT, z_size=128, encoder=LstmEncoderConfig((256,)), decoder=LstmDecoderConfig((256, 256)))
     long, short = build_melody_vae(cfg).state_dict(), build_melody_vae(bundled).state_dict()
     _, taken = warm_weights(long, short)
     lower = [k for k in long if k.startswith(("encoder.segments.", "decoder.core."))]
@@ -146,7 +163,7 @@ def test_a_fitted_code_prior_samples_where_the_codes_are(tmp_path):
     from musicvae_lite.music.melody.model import model_config_to_dict
 
     torch.manual_seed(0)
-    cfg = replace(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=())
+    cfg = with_settings(LONG, dense_codes=True, encoder_upper_sizes=(), conductor_sizes=())
     run = tmp_path / "long.pt"
     vae = build_melody_vae(cfg)
     with torch.no_grad():  # codes spread as a trained model's are (a fresh one's are ~1e-6)

@@ -12,7 +12,7 @@ from musicvae_lite.music.drums.groove.decoder import (
     GrooveLstmDecoder,
     split_step,
 )
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def grooves(B: int = 4, T: int = 32, seed: int = 0) -> torch.Tensor:

@@ -7,20 +7,20 @@ import torch
 
 from musicvae_lite.core.vae import VAE, Posterior
 from musicvae_lite.music.melody.encoding import NUM_CLASSES
-from musicvae_lite.music.hierarchical import HierarchicalDecoder
-from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder, one_hot_inputs, shift_right
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.hierarchical_decoder import HierarchicalDecoder
+from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder, one_hot_inputs, shift_right
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 Z = 8  # latent size
 B = 3  # batch
 
 
 def flat_decoder() -> CategoricalLstmDecoder:
-    return CategoricalLstmDecoder(hidden_sizes=[12, 10], z_size=Z, max_steps=16)
+    return CategoricalLstmDecoder(NUM_CLASSES, hidden_sizes=[12, 10], z_size=Z, max_steps=16)
 
 
 def hier_decoder() -> HierarchicalDecoder:
-    return HierarchicalDecoder(hidden_sizes=[12, 10], conductor_sizes=[9, 11], z_size=Z, num_bars=4,
+    return HierarchicalDecoder(NUM_CLASSES, hidden_sizes=[12, 10], conductor_sizes=[9, 11], z_size=Z, num_bars=4,
                                steps_per_bar=4)
 
 
@@ -43,7 +43,7 @@ def steps_of(decoder) -> int:
 
 def test_encoder_gives_a_posterior_that_reads_every_position():
     torch.manual_seed(0)
-    enc = BidirectionalLstmEncoder(hidden_sizes=[12, 7], z_size=Z)
+    enc = BidirectionalLstmEncoder(NUM_CLASSES, hidden_sizes=[12, 7], z_size=Z)
     x = events(B, 10)
     post = enc(x)
     assert isinstance(post, Posterior)
@@ -149,7 +149,7 @@ def test_sampling_prob_zero_is_teacher_forcing_and_one_changes_the_inputs(decode
 def test_a_tiny_vae_learns_a_fixed_batch(decoder, sampling_prob):
     torch.manual_seed(0)
     T = steps_of(decoder)
-    vae = VAE(BidirectionalLstmEncoder(hidden_sizes=[16], z_size=Z), decoder, max_beta=0.1)
+    vae = VAE(BidirectionalLstmEncoder(NUM_CLASSES, hidden_sizes=[16], z_size=Z), decoder, max_beta=0.1)
     x = events(4, T, seed=3)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-2)
     losses = []

@@ -20,6 +20,12 @@ from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 from musicvae_lite.music.melody.family import MelodyFamily
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
 from musicvae_lite.music.melody.presets import PRESETS, MelodyModelConfig
+from musicvae_lite.music.networks.config import (
+    HierarchicalDecoderConfig,
+    LstmConductorConfig,
+    LstmDecoderConfig,
+    LstmEncoderConfig,
+)
 
 
 def params(cfg) -> int:
@@ -41,17 +47,16 @@ def test_flat_baseline_matches_the_hierarchical_preset_in_size_and_budget():
     assert hier.model.bars == flat.model.bars == 16
     assert hier.train == flat.train
     assert abs(params(hier.model) / params(flat.model) - 1) < 0.01
-    same = {k: v for k, v in model_config_to_dict(hier.model).items() if k not in ("decoder_sizes", "conductor_sizes")}
-    assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k not in ("decoder_sizes", "conductor_sizes")}
+    same = {k: v for k, v in model_config_to_dict(hier.model).items() if k != "decoder"}  # all but the decoder part
+    assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k != "decoder"}
 
 
 def test_warm_flat_baseline_is_at_least_the_hierarchical_size_and_shares_its_budget():
     hier, flat = PRESETS["hier_mel_16bar_warm"], PRESETS["flat_mel_16bar_warm"]
     assert hier.model.hierarchical and not flat.model.hierarchical and hier.train == flat.train
     assert 1.0 <= params(flat.model) / params(hier.model) < 1.1  # any size advantage is the baseline's
-    decoder = ("decoder_sizes", "conductor_sizes")
-    same = {k: v for k, v in model_config_to_dict(hier.model).items() if k not in decoder}
-    assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k not in decoder}
+    same = {k: v for k, v in model_config_to_dict(hier.model).items() if k != "decoder"}  # all but the decoder part
+    assert same == {k: v for k, v in model_config_to_dict(flat.model).items() if k != "decoder"}
 
 
 def test_eval_unseen_by_leaves_out_the_files_another_dataset_trained_on(tiny16, tmp_path):
@@ -106,7 +111,8 @@ def test_a_file_too_short_for_16_bars_says_how_long_it_is(tmp_path):
 def tiny16(tmp_path_factory):
     """An untrained tiny 16-bar hierarchical model, saved and loaded as a checkpoint."""
     torch.manual_seed(0)
-    cfg = MelodyModelConfig(bars=16, z_size=8, encoder_sizes=(16,), decoder_sizes=(16,), conductor_sizes=(16,))
+    cfg = MelodyModelConfig(bars=16, z_size=8, encoder=LstmEncoderConfig((16,)),
+                            decoder=HierarchicalDecoderConfig(LstmConductorConfig((16,)), LstmDecoderConfig((16,))))
     path = tmp_path_factory.mktemp("m") / "tiny16.pt"
     save_checkpoint(path, config={"task": {"family": "melody", "model": model_config_to_dict(cfg)}},
                     model=build_melody_vae(cfg).state_dict(), step=0)

@@ -22,7 +22,8 @@ from musicvae_lite.core.checkpoint import CheckpointError, load_checkpoint
 from musicvae_lite.core.trainer import TrainConfig, Trainer, TrainingError
 from musicvae_lite.music.melody.evaluate import evaluate_melodies
 from musicvae_lite.music.melody.data import MelodyData
-from musicvae_lite.music.melody.model import build_melody_vae, load_melody_model
+from musicvae_lite.music.melody.generate import load_model
+from musicvae_lite.music.melody.model import build_melody_vae
 from musicvae_lite.music.melody.presets import get_preset
 from musicvae_lite.music.melody.task import MelodyTask
 
@@ -34,6 +35,13 @@ def tiny_task(n_train=8, n_eval=8, seed=0, **model_changes):
     windows = random_windows(n_train + n_eval, seed)
     model = dataclasses.replace(TINY.model, **model_changes)
     return MelodyTask(model, MelodyData(windows[:n_train], windows[n_train:], "synthetic"), "mel_2bar_tiny")
+
+
+def load_melody_model(path):
+    """(VAE, config, step) of a run or checkpoint, through the melody family's one loader (model.py's
+    copy, which reached back into generate.py, closed an import circle)."""
+    m = load_model(path)
+    return m.vae, m.config, m.step
 
 
 def train_cfg(**changes) -> TrainConfig:

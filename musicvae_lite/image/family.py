@@ -15,9 +15,9 @@ from typing import Any
 from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Evaluation, Family, Output, Request
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.image.names import FAMILY
 from musicvae_lite.image.presets import IMAGE_PRESETS, steps_per_epoch
 
-FAMILY = "image"  # the `task.family` a checkpoint of these models carries
 SHOWN = 12  # test images `reconstruct` shows when given none
 EVAL_NAMES = {"neg_elbo": ("negative ELBO", "nats/image"), "iwae_bound": ("IWAE bound", "nats/image"),
               "bce": ("BCE", "nats/image"), "kl": ("KL", "nats/image"), "psnr": ("PSNR", "dB"),

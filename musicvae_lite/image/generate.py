@@ -37,7 +37,7 @@ class ImageModel:
 def load_image_model(path: str | Path) -> ImageModel:
     """An image model from a run folder or checkpoint file."""
     from musicvae_lite.core.checkpoint import load_family_checkpoint
-    from musicvae_lite.image.family import FAMILY
+    from musicvae_lite.image.names import FAMILY
 
     state, _ = load_family_checkpoint(path, FAMILY, "an image model")
     return model_from_checkpoint(state, str(path))

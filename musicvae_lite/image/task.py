@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image.corruptions import parse_corruption
 from musicvae_lite.image.datasets import ImageData
-from musicvae_lite.image.family import FAMILY
+from musicvae_lite.image.names import FAMILY
 from musicvae_lite.image.model import build_image_model, model_config_to_dict
 from musicvae_lite.image.presets import ImageModelConfig
 

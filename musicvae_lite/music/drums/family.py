@@ -47,12 +47,10 @@ class DrumFamily(Family):
         return {**PRESETS, **GROOVE_PRESETS}
 
     def describe_preset(self, preset: Preset) -> str:
-        m, t = preset.model, preset.train
-        if isinstance(m, GrooveModelConfig):
-            return (f"GrooVAE {m.view}: {m.bars} bars, z {m.z_size}, enc {list(m.encoder_sizes)}, "
-                    f"dec {list(m.decoder_sizes)}, free bits {m.free_bits:g}, max beta {m.max_beta:g}, "
-                    f"batch {t.batch_size}, {t.steps} steps")
-        return (f"{m.bars} bars, 512 classes, z {m.z_size}, enc {list(m.encoder_sizes)}, dec {list(m.decoder_sizes)}, "
+        m, t = preset.model, preset.train  # the encoder and decoder parts say what they are
+        kind = f"GrooVAE {m.view}: " if isinstance(m, GrooveModelConfig) else ""
+        classes = "" if kind else ", 512 classes"
+        return (f"{kind}{m.bars} bars{classes}, z {m.z_size}, {m.encoder.summary()}, {m.decoder.summary()}, "
                 f"free bits {m.free_bits:g}, max beta {m.max_beta:g}, batch {t.batch_size}, {t.steps} steps")
 
     def model_config_from_dict(self, d: dict):

@@ -6,30 +6,43 @@ third less work per training step); the decoder predicts one of the 512 classes.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.config import config_from_dict, config_to_dict
 from musicvae_lite.core.vae import VAE
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_CLASSES, ROLL_SIZE
 from musicvae_lite.music.drums.presets import DrumModelConfig
-from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.networks.config import check_built_grid
+from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_drum_vae(cfg: DrumModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
-    encoder = BidirectionalLstmEncoder(ROLL_SIZE, cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
-    decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps,
+    check_built_grid(cfg.grid)
+    encoder = BidirectionalLstmEncoder(ROLL_SIZE, cfg.encoder.sizes, cfg.z_size, dropout=cfg.dropout)
+    decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder.sizes, cfg.z_size, max_steps=cfg.steps,
                                      dropout=cfg.dropout)
     return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
 
 
 def model_config_to_dict(cfg: DrumModelConfig) -> dict:
-    return asdict(cfg)
+    """The dict a checkpoint stores: the config with its parts."""
+    return config_to_dict(cfg)
 
 
 def model_config_from_dict(d: dict) -> DrumModelConfig:
-    return config_from_dict(DrumModelConfig, d)
+    """A config from its checkpointed dict: with parts, or the flat form of checkpoints written before."""
+    return model_config_of(DrumModelConfig, d)
+
+
+def model_config_of(cls, d: dict):
+    """`cls` (the drum or groove config) from a checkpoint's dict in either form (MvaeError when it does not fit)."""
+    if isinstance(d.get("encoder"), dict) or isinstance(d.get("decoder"), dict):
+        return config_from_dict(cls, d)
+    try:
+        return cls.from_settings(d)
+    except (TypeError, ValueError) as e:
+        raise MvaeError(f"checkpoint's {cls.__name__}: {e}") from None
 
 
 def encoder_input(classes):

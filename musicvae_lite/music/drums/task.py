@@ -11,10 +11,9 @@ from torch import Tensor, nn
 from musicvae_lite.core.schedules import sampling_probability
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.model import build_drum_vae, encoder_input, model_config_to_dict
+from musicvae_lite.music.drums.names import FAMILY
 from musicvae_lite.music.drums.presets import DrumModelConfig
 from musicvae_lite.music.sources import spread_indices
-
-FAMILY = "drums"
 
 
 class DrumTask:

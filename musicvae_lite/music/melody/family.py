@@ -50,12 +50,9 @@ class MelodyFamily(Family):
         return PRESETS
 
     def describe_preset(self, preset: Preset) -> str:
-        m, t = preset.model, preset.train
-        layers = f"enc {list(m.encoder_sizes)}, dec {list(m.decoder_sizes)}"
-        if m.conductor_sizes:
-            layers += f", conductor {list(m.conductor_sizes)}"
-        return (f"{m.bars} bars, z {m.z_size}, {layers}, free bits {m.free_bits:g}, max beta {m.max_beta:g}, "
-                f"batch {t.batch_size}, {t.steps} steps")
+        m, t = preset.model, preset.train  # the encoder and decoder parts say what they are
+        return (f"{m.bars} bars, z {m.z_size}, {m.encoder.summary()}, {m.decoder.summary()}, "
+                f"free bits {m.free_bits:g}, max beta {m.max_beta:g}, batch {t.batch_size}, {t.steps} steps")
 
     def model_config_from_dict(self, d: dict):
         from musicvae_lite.music.melody.model import model_config_from_dict

@@ -44,7 +44,7 @@ def load_model(name_or_path: str | Path = "default") -> MelodyModel:
     """A bundled model by name (`mvae models` lists them) or a run folder / checkpoint file."""
     from musicvae_lite.core.bundled import bundled_file
     from musicvae_lite.core.checkpoint import load_family_checkpoint
-    from musicvae_lite.music.melody.family import BUNDLED, FAMILY
+    from musicvae_lite.music.melody.names import BUNDLED, FAMILY
 
     if str(name_or_path) in BUNDLED:
         path = bundled_file(BUNDLED[str(name_or_path)])

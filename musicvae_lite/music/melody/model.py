@@ -1,66 +1,74 @@
-"""A melody VAE from its config, and back from a checkpoint: MusicVAE's bidirectional LSTM encoder
-with a flat categorical LSTM decoder, or with the hierarchical "conductor" decoder for long windows
-(Roberts et al. 2018)."""
+"""A melody VAE from its config, and its config to and from a checkpoint: MusicVAE's bidirectional LSTM
+encoder (flat, or hierarchical over segments) with a flat categorical LSTM decoder or the hierarchical
+"conductor" decoder for long windows (Roberts et al. 2018), each built from the part of the config that
+names it (config.py; the networks are in music/networks/)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
-
-from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.config import config_from_dict, config_to_dict
 from musicvae_lite.core.latent import add_code_prior
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.hierarchical import HierarchicalDecoder
-from musicvae_lite.music.hierarchical_encoder import HierarchicalEncoder
-from musicvae_lite.music.lstm_decoder import CategoricalLstmDecoder
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.melody.config import MelodyModelConfig
 from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
-from musicvae_lite.music.melody.presets import MelodyModelConfig
+from musicvae_lite.music.networks.config import (
+    DenseLevelsConfig,
+    HierarchicalDecoderConfig,
+    HierarchicalEncoderConfig,
+    check_built_grid,
+)
+from musicvae_lite.music.networks.hierarchical_decoder import HierarchicalDecoder
+from musicvae_lite.music.networks.hierarchical_encoder import HierarchicalEncoder
+from musicvae_lite.music.networks.lstm_decoder import CategoricalLstmDecoder
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
-    if cfg.bars % cfg.segment_bars:
-        raise MvaeError(f"segment_bars={cfg.segment_bars} does not divide the window's {cfg.bars} bars")
-    segments, segment_steps = cfg.bars // cfg.segment_bars, cfg.segment_bars * STEPS_PER_BAR
-    if cfg.segment_z and not cfg.dense_codes and not (cfg.encoder_upper_sizes and cfg.conductor_sizes):
-        raise MvaeError("segment_z needs LSTM layers over the segments (encoder_upper_sizes, conductor_sizes) "
-                        "or dense_codes")
-    if (cfg.train_on_codes or cfg.dense_codes) and not cfg.segment_z:
-        raise MvaeError("train_on_codes and dense_codes need segment codes: set segment_z")
-    if cfg.encoder_upper_sizes or cfg.segment_z:
-        encoder = HierarchicalEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.segment_z or cfg.z_size,
-                                      cfg.encoder_upper_sizes, cfg.z_size, num_segments=segments,
-                                      segment_steps=segment_steps, dropout=cfg.dropout, dense=cfg.dense_codes)
-    else:
-        encoder = BidirectionalLstmEncoder(NUM_CLASSES, cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
-    if cfg.hierarchical:
-        decoder = HierarchicalDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.conductor_sizes, cfg.z_size,
-                                      num_bars=segments, steps_per_bar=segment_steps, dropout=cfg.dropout,
-                                      code_size=cfg.segment_z, independent_bars=bool(cfg.segment_z),
-                                      dense_conductor=cfg.dense_codes)
-    else:
-        decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps,
-                                         dropout=cfg.dropout)
-    vae = VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
+    check_built_grid(cfg.grid)
+    vae = VAE(_encoder(cfg), _decoder(cfg), max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
     if cfg.code_prior:
         add_code_prior(vae, cfg.z_size)
     return vae
 
 
+def _encoder(cfg: MelodyModelConfig):
+    enc = cfg.encoder
+    if not isinstance(enc, HierarchicalEncoderConfig):
+        return BidirectionalLstmEncoder(NUM_CLASSES, enc.sizes, cfg.z_size, dropout=cfg.dropout)
+    dense = isinstance(enc.upper, DenseLevelsConfig)
+    return HierarchicalEncoder(NUM_CLASSES, enc.segment.sizes, enc.segment_z or cfg.z_size,
+                               enc.upper.hidden if dense else enc.upper.sizes, cfg.z_size,
+                               num_segments=cfg.bars // enc.segment_bars,
+                               segment_steps=enc.segment_bars * STEPS_PER_BAR, dropout=cfg.dropout,
+                               dense=dense)
+
+
+def _decoder(cfg: MelodyModelConfig):
+    dec = cfg.decoder
+    if not isinstance(dec, HierarchicalDecoderConfig):
+        return CategoricalLstmDecoder(NUM_CLASSES, dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout)
+    code_size, conductor, dense = 0, dec.conductor, False
+    if dec.codes:
+        code_size, conductor = dec.conductor.code_size, dec.conductor.levels
+        dense = isinstance(conductor, DenseLevelsConfig)
+    return HierarchicalDecoder(NUM_CLASSES, dec.core.sizes, conductor.hidden if dense else conductor.sizes,
+                               cfg.z_size, num_bars=cfg.bars // dec.segment_bars,
+                               steps_per_bar=dec.segment_bars * STEPS_PER_BAR, dropout=cfg.dropout,
+                               code_size=code_size, independent_bars=dec.codes, dense_conductor=dense)
+
+
 def model_config_to_dict(cfg: MelodyModelConfig) -> dict:
-    return asdict(cfg)
+    """The dict a checkpoint stores: the config with its parts (core/config.py `config_to_dict`)."""
+    return config_to_dict(cfg)
 
 
 def model_config_from_dict(d: dict) -> MelodyModelConfig:
-    """Rebuild a config from its checkpointed dict."""
-    return config_from_dict(MelodyModelConfig, d)
-
-
-def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
-    """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
-    from musicvae_lite.music.melody.generate import load_model
-
-    m = load_model(path)
-    return m.vae, m.config, m.step
+    """Rebuild a config from its checkpointed dict: the form with parts (`encoder` is a dict), or the flat form
+    every checkpoint written before had (`encoder_sizes`, `conductor_sizes`, ...; no grid: 4 and 16 steps)."""
+    if isinstance(d.get("encoder"), dict) or isinstance(d.get("decoder"), dict):
+        return config_from_dict(MelodyModelConfig, d)
+    try:
+        return MelodyModelConfig.from_settings(d)
+    except ValueError as e:
+        raise MvaeError(f"checkpoint's melody model config: {e}") from None

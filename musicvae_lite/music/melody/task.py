@@ -11,10 +11,10 @@ from torch import Tensor, nn
 
 from musicvae_lite.core.schedules import sampling_probability
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.code_training import code_loss
+from musicvae_lite.music.networks.code_training import code_loss
 from musicvae_lite.music.melody.data import MelodyData, transpose
-from musicvae_lite.music.melody.family import FAMILY
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
+from musicvae_lite.music.melody.names import FAMILY
 from musicvae_lite.music.melody.presets import MelodyModelConfig
 from musicvae_lite.music.sources import spread_indices
 

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
-from musicvae_lite.music.lstm_decoder import LstmStack
+from musicvae_lite.music.networks.lstm_decoder import LstmStack
 
 STEP_SIZE = 3 * NUM_DRUMS  # 27: hits, velocities, offsets
 

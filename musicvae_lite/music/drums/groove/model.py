@@ -4,27 +4,31 @@ and offsets (decoder.py)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from musicvae_lite.core.config import config_from_dict
+from musicvae_lite.core.config import config_to_dict
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import VIEW_SIZES
-from musicvae_lite.music.lstm_encoder import BidirectionalLstmEncoder
+from musicvae_lite.music.drums.model import model_config_of
+from musicvae_lite.music.networks.config import check_built_grid
+from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder
 
 
 def build_groove_vae(cfg: GrooveModelConfig) -> VAE:
     """The VAE `cfg` describes, freshly initialized."""
-    encoder = BidirectionalLstmEncoder(VIEW_SIZES[cfg.view], cfg.encoder_sizes, cfg.z_size, dropout=cfg.dropout)
-    decoder = GrooveLstmDecoder(cfg.decoder_sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout,
-                                masked=cfg.masked, control_size=VIEW_SIZES[cfg.view] if cfg.control else 0)
+    check_built_grid(cfg.grid)
+    encoder = BidirectionalLstmEncoder(VIEW_SIZES[cfg.view], cfg.encoder.sizes, cfg.z_size, dropout=cfg.dropout)
+    dec = cfg.decoder
+    decoder = GrooveLstmDecoder(dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout, masked=dec.masked,
+                                control_size=VIEW_SIZES[cfg.view] if dec.control else 0)
     return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
 
 
 def model_config_to_dict(cfg: GrooveModelConfig) -> dict:
-    return asdict(cfg)
+    """The dict a checkpoint stores: the config with its parts (its `view` on top, where the family looks)."""
+    return config_to_dict(cfg)
 
 
 def model_config_from_dict(d: dict) -> GrooveModelConfig:
-    return config_from_dict(GrooveModelConfig, d)
+    """A config from its checkpointed dict: with parts, or the flat form of checkpoints written before."""
+    return model_config_of(GrooveModelConfig, d)

@@ -20,11 +20,33 @@ measured against magenta's way in the model cards; `groove_2bar_tiny` is for tes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from musicvae_lite.core.config import Preset, TrainConfig
+from musicvae_lite.music.drums.presets import parts_from_settings, settings_of
 from musicvae_lite.music.grid import STEPS_PER_BAR
+from musicvae_lite.music.networks.config import GridConfig, LstmEncoderConfig
 
 VIEWS = ("humanize", "drumify", "full")
+
+
+@dataclass(frozen=True)
+class GrooveDecoderConfig:
+    """magenta's `GrooveLstmDecoder`: an LSTM writes each step's hits, velocities and offsets (decoder.py), with
+    our two options, each measured against magenta's way in the model cards."""
+
+    TYPE: ClassVar[str] = "groove_lstm"
+    sizes: tuple[int, ...] = (256, 256)  # units of each LSTM layer (groovae_2bar_*: [256, 256])
+    masked: bool = False  # score velocities and offsets only where a drum is hit (magenta: False)
+    control: bool = False  # feed the decoder each step's view too (magenta's groovae_2bar_hits_control)
+
+    def __post_init__(self):
+        if not self.sizes or any(int(s) < 1 for s in self.sizes):
+            raise ValueError(f"a groove decoder needs LSTM layers of positive sizes, got {list(self.sizes)}")
+
+    def summary(self) -> str:
+        options = [name for name in ("masked", "control") if getattr(self, name)]
+        return f"dec {list(self.sizes)}" + (f" ({', '.join(options)})" if options else "")
 
 
 @dataclass(frozen=True)
@@ -32,31 +54,43 @@ class GrooveModelConfig:
     """A GrooVAE: a bidirectional LSTM encoder over one view of a window, an LSTM decoder of hits,
     velocities and offsets."""
 
-    bars: int = 2  # window length in 16-step bars
+    bars: int = 2  # window length in bars of the grid
     view: str = "humanize"  # what the encoder reads: humanize, drumify or full (views.py)
     z_size: int = 256  # latent code size
-    encoder_sizes: tuple[int, ...] = (512,)  # bidirectional LSTM layers (units per direction)
-    decoder_sizes: tuple[int, ...] = (256, 256)  # decoder LSTM layers
+    encoder: LstmEncoderConfig = LstmEncoderConfig((512,))  # reads the view (groovae_2bar_*: [512])
+    decoder: GrooveDecoderConfig = GrooveDecoderConfig()  # writes the performance
     free_bits: float = 48.0  # KL budget per window, in bits, not penalized
     max_beta: float = 0.2  # final KL weight
     beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
     dropout: float = 0.0  # on the LSTMs' outputs while training
-    masked: bool = False  # score velocities and offsets only where a drum is hit (decoder.py; magenta: False)
-    control: bool = False  # feed the decoder each step's view too (decoder.py; magenta's hits_control)
     hit_threshold: float = 0.5  # greedy decoding hits a drum where its probability passes this; a bundled
     # drumify model's is chosen on the validation split after training (evaluate.tune_hit_threshold)
+    grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
 
     def __post_init__(self):
         if self.view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
         if not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie strictly between 0 and 1, got {self.hit_threshold}")
-        if self.control and self.view == "full":
+        if self.decoder.control and self.view == "full":
             raise ValueError("a full-view model cannot take its view as control: the decoder would read the answer")
 
     @property
     def steps(self) -> int:
         return STEPS_PER_BAR * self.bars
+
+    @property
+    def control(self) -> bool:
+        """Whether the decoder reads the view as a control (generation and evaluation ask)."""
+        return self.decoder.control
+
+    @classmethod
+    def from_settings(cls, d: dict) -> GrooveModelConfig:
+        """The config of the flat form checkpoints had before configs had parts (and `--set`'s names)."""
+        return cls(**parts_from_settings(cls, d))
+
+    def settings(self) -> dict:
+        return settings_of(self)
 
 
 PRESETS: dict[str, Preset] = {}
@@ -66,10 +100,12 @@ def _add(preset: Preset) -> None:
     PRESETS[preset.name] = preset
 
 
-_MAGENTA = {"z_size": 256, "encoder_sizes": (512,), "decoder_sizes": (256, 256), "free_bits": 48.0,
-            "max_beta": 0.2, "dropout": 0.7}  # magenta keeps 0.3 of each LSTM cell's inputs; ours drops outputs
-_CPU = {"z_size": 128, "encoder_sizes": (256,), "decoder_sizes": (256, 256), "free_bits": 48.0, "max_beta": 0.2,
-        "beta_rate": 0.9995, "dropout": 0.2, "masked": True, "control": True}
+_MAGENTA = {"z_size": 256, "encoder": LstmEncoderConfig((512,)), "decoder": GrooveDecoderConfig((256, 256)),
+            "free_bits": 48.0, "max_beta": 0.2,
+            "dropout": 0.7}  # magenta keeps 0.3 of each LSTM cell's inputs; ours drops outputs
+_CPU = {"z_size": 128, "encoder": LstmEncoderConfig((256,)),
+        "decoder": GrooveDecoderConfig((256, 256), masked=True, control=True),
+        "free_bits": 48.0, "max_beta": 0.2, "beta_rate": 0.9995, "dropout": 0.2}
 _CPU_TRAIN = {"steps": 5000, "batch_size": 128, "eval_every": 500, "eval_examples": 2048, "checkpoint_every": 500,
               "precision": "auto"}
 
@@ -89,7 +125,7 @@ _add(Preset("groove_2bar_drumify_cpu", "drumify sized for one CPU core: z 128, e
             GrooveModelConfig(view="drumify", **_CPU), TrainConfig(**_CPU_TRAIN)))
 _add(Preset("groove_2bar_tiny", "A tiny 2-bar humanize model for tests (--set view=drumify for tap2drum): z 16, "
             "one 32-unit layer each way, no KL weight",
-            GrooveModelConfig(view="humanize", z_size=16, encoder_sizes=(32,), decoder_sizes=(32,), free_bits=0.0,
-                              max_beta=0.0, beta_rate=0.0),
+            GrooveModelConfig(view="humanize", z_size=16, encoder=LstmEncoderConfig((32,)),
+                              decoder=GrooveDecoderConfig((32,)), free_bits=0.0, max_beta=0.0, beta_rate=0.0),
             TrainConfig(steps=100, batch_size=8, learning_rate=1e-2, decay_rate=0.99, min_learning_rate=1e-3,
                         log_every=10, eval_every=50, checkpoint_every=50, precision="fp32")))

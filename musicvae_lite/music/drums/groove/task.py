@@ -15,9 +15,8 @@ from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.groove.model import build_groove_vae, model_config_to_dict
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import encoder_view, performance
+from musicvae_lite.music.drums.names import FAMILY
 from musicvae_lite.music.sources import spread_indices
-
-FAMILY = "drums"  # GrooVAEs belong to the drum family: its data, outputs and checkpoints
 
 
 def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:

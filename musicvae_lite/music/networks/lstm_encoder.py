@@ -22,7 +22,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Encoder, Posterior
-from musicvae_lite.music.lstm_decoder import MELODY_CLASSES
 
 OUTPUT_INIT_STD = 0.001  # magenta's kernel initializer for the mu and sigma layers
 
@@ -36,7 +35,7 @@ class BidirectionalLstmEncoder(Encoder):
 
     def __init__(
         self,
-        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
+        num_classes: int,  # event classes: the family's encoding gives them (melody 90, drums 512)
         hidden_sizes: Sequence[int] = (512,),  # units per direction of each layer (cat-mel_2bar_small)
         z_size: int = 256,  # latent size (cat-mel_2bar_small)
         dropout: float = 0.0,  # on each layer's outputs and the code while training (none in magenta)

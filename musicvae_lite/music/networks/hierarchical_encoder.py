@@ -9,13 +9,13 @@ BidirectionalLstmEncoder, [16, 16])` with the hierarchical decoder, beside `hier
 encoder is flat).
 
 One departure: magenta's upper level reads each segment's final LSTM states; here the segment level is a
-whole short-window encoder (music/lstm_encoder.py, with its own posterior) and the upper level reads its
+whole short-window encoder (music/networks/lstm_encoder.py, with its own posterior) and the upper level reads its
 codes (the posterior means), with a bidirectional LSTM as magenta's does or, `dense`, with dense layers
-over all segments' codes at once (for a code-sequence model; see music/code_training.py). With 2-bar
+over all segments' codes at once (for a code-sequence model; see music/networks/code_training.py). With 2-bar
 segments that level has exactly a 2-bar model's shape, so `mvae train --warm-start` gives it that model's
 encoder (its names are the 2-bar encoder's one level deeper: `encoder.segments.*` takes `encoder.*`), and
 a long window becomes a sequence of the 2-bar model's codes, which the hierarchical decoder's conductor
-can learn to produce (music/code_training.py).
+can learn to produce (music/networks/code_training.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Encoder, Posterior
-from musicvae_lite.music.lstm_decoder import MELODY_CLASSES
-from musicvae_lite.music.lstm_encoder import (
+from musicvae_lite.music.networks.lstm_encoder import (
     BidirectionalLstmEncoder,
     bidirectional_layers,
     posterior_heads,
@@ -39,7 +38,7 @@ class HierarchicalEncoder(Encoder):
 
     def __init__(
         self,
-        num_classes: int = MELODY_CLASSES,  # event classes
+        num_classes: int,  # event classes: the family's encoding gives them (melody 90, drums 512)
         segment_sizes: Sequence[int] = (256,),  # units per direction of each layer reading a segment
         segment_z: int = 128,  # code size of the segment level
         upper_sizes: Sequence[int] = (256,),  # units per direction of each layer reading the segment codes

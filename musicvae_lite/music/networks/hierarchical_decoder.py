@@ -31,8 +31,7 @@ from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
 from musicvae_lite.music.grid import STEPS_PER_BAR
-from musicvae_lite.music.lstm_decoder import (
-    MELODY_CLASSES,
+from musicvae_lite.music.networks.lstm_decoder import (
     START,
     CategoricalLstmDecoder,
     LstmStack,
@@ -45,7 +44,7 @@ CONDUCTOR_INPUT_SIZE = 1  # magenta feeds the non-autoregressive conductor zeros
 
 class DenseConductor(nn.Module):
     """z (B, Z) -> (B, num_bars, out_size) at once: tanh hidden layers, then one linear map to every bar's
-    embedding. The conductor of a code-sequence model (music/code_training.py), where an LSTM conductor
+    embedding. The conductor of a code-sequence model (music/networks/code_training.py), where an LSTM conductor
     driven by its initial state alone learned the 2-bar codes several times slower (the README's levers)."""
 
     def __init__(self, z_size: int, hidden_sizes: Sequence[int], num_bars: int, out_size: int, dropout: float = 0.0):
@@ -68,7 +67,7 @@ class HierarchicalDecoder(Decoder):
 
     def __init__(
         self,
-        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
+        num_classes: int,  # event classes: the family's encoding gives them (melody 90, drums 512)
         hidden_sizes: Sequence[int] = (1024, 1024),  # units of each bar-decoder layer (hierdec-mel_16bar)
         conductor_sizes: Sequence[int] = (1024, 1024),  # units of each conductor layer (hierdec-mel_16bar)
         z_size: int = 512,  # size of the code z (hierdec-mel_16bar)

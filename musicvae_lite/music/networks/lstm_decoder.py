@@ -42,8 +42,6 @@ STATE_INIT_STD = 0.001  # magenta's kernel initializer for the z -> initial stat
 
 LstmState = list[tuple[Tensor, Tensor]]  # per layer (h, c), each (1, B, H)
 
-MELODY_CLASSES = 90  # the default class count: MusicVAE's melody encoding (music/melody/encoding.py)
-
 
 def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor) -> Tensor:
     """Decoder inputs: previous tokens (B, T) int64 (START gives zeros) one-hot, with z (B, Z) appended
@@ -161,7 +159,7 @@ class CategoricalLstmDecoder(Decoder):
 
     def __init__(
         self,
-        num_classes: int = MELODY_CLASSES,  # event classes (a family's encoding gives its own)
+        num_classes: int,  # event classes: the family's encoding gives them (melody 90, drums 512)
         hidden_sizes: Sequence[int] = (256, 256),  # units of each LSTM layer (cat-mel_2bar_small)
         z_size: int = 256,  # size of the code z (cat-mel_2bar_small)
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars of 16 steps
