@@ -34,15 +34,6 @@ class ImageModel:
         return self.config.kind
 
 
-def load_image_model(path: str | Path) -> ImageModel:
-    """An image model from a run folder or checkpoint file."""
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
-    from musicvae_lite.image.family import FAMILY
-
-    state, _ = load_family_checkpoint(path, FAMILY, "an image model")
-    return model_from_checkpoint(state, str(path))
-
-
 def model_from_checkpoint(state, source: str) -> ImageModel:
     """The image model in an already loaded `Checkpoint` (core/checkpoint.py), in eval mode on the CPU."""
     from musicvae_lite.image.model import build_image_model, model_config_from_dict

@@ -5,7 +5,6 @@ with a flat categorical LSTM decoder, or with the hierarchical "conductor" decod
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 from musicvae_lite.core.config import config_from_dict
 from musicvae_lite.core.latent import add_code_prior
@@ -56,11 +55,3 @@ def model_config_to_dict(cfg: MelodyModelConfig) -> dict:
 def model_config_from_dict(d: dict) -> MelodyModelConfig:
     """Rebuild a config from its checkpointed dict."""
     return config_from_dict(MelodyModelConfig, d)
-
-
-def load_melody_model(path: str | Path) -> tuple[VAE, MelodyModelConfig, int]:
-    """(model in eval mode on the CPU, its config, its training step) from a checkpoint file or run folder."""
-    from musicvae_lite.music.melody.generate import load_model
-
-    m = load_model(path)
-    return m.vae, m.config, m.step
