@@ -12,6 +12,7 @@ evaluation and verbs of its own. Imports no torch at the top.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any, ClassVar
 
 from musicvae_lite.core.family import Family, Output, Request, Verbs
@@ -130,4 +131,17 @@ class SequenceVerbs(Verbs):
 
 
 class SequenceFamily(SequenceVerbs, Family):
-    """A family whose trained models are served by the shared sequence verbs."""
+    """A family whose trained models are served by the shared sequence verbs, and which trains on dataset
+    folders from `mvae data build` (`build_command` is how its data is built)."""
+
+    build_command: ClassVar[str] = "mvae data build"
+
+    def dataset_folder(self, data: Path | None) -> Path:
+        """`--data` of `mvae train`, checked: a dataset folder with a training split, else a one-line
+        error saying how to build one (MIDI files are not a dataset until built)."""
+        if data is None:
+            raise MvaeError(f"a {self.name} preset needs --data: a dataset folder from `{self.build_command}`")
+        if not (Path(data) / "train.npz").exists():
+            raise MvaeError(f"{data} is not a dataset folder (it has no train.npz): build one first with "
+                            f"`{self.build_command} {data} -o DATASET`, then train with --data DATASET")
+        return Path(data)

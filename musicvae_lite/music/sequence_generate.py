@@ -5,8 +5,8 @@ by default, core/latent.py), the bilinear grid between four corners (magenta.js'
 interpolation, Beat Blender's grid) and codes drawn from the prior (or from a model's fitted code prior,
 core/latent.py). The one generation API of the melody and drum VAEs (magenta's `TrainedModel`: encode,
 decode, sample, interpolate): a family's trained model says how its windows are checked and what its
-encoder reads (`TrainedSequenceModel.batch`, `.encoder_input`); melody/generate.py and drums/generate.py
-re-export these functions under the Python API's names."""
+encoder reads (`TrainedSequenceModel.batch`, `.encoder_input`); melody/generate.py re-exports these
+functions under the Python API's names."""
 
 from __future__ import annotations
 

@@ -34,6 +34,7 @@ class DrumFamily(SequenceFamily):
     not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     codec = DRUMS
     inputs = "MIDI files with drums"
+    build_command = "mvae data build --family drums"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         **SEQUENCE_OPTIONS,
         "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "progress"),
@@ -68,11 +69,7 @@ class DrumFamily(SequenceFamily):
         from musicvae_lite.music.drums.dataset import load_drum_split
         from musicvae_lite.music.drums.task import DrumTask
 
-        if data is None:
-            raise MvaeError("a drum preset needs --data: a dataset folder from `mvae data build --family drums`")
-        if not (Path(data) / "train.npz").exists():
-            raise MvaeError(f"{data} is not a dataset folder (it has no train.npz): build one first with "
-                            f"`mvae data build --family drums {data} -o DATASET`, then train with --data DATASET")
+        data = self.dataset_folder(data)
         train = load_drum_split(data, "train", preset.model.bars)
         if not len(train):
             raise MvaeError(f"{data} has no training windows (train.npz)")

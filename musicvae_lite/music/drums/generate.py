@@ -1,7 +1,6 @@
-"""The drum VAE's generation API: a trained drum VAE (its windows checked as 512 classes, its encoder
-reading their rolls) under the one sequence generation API of music/sequence_generate.py (encode, decode,
-interpolate, grid, sample over windows (steps,) or (n, steps)), and the windows of a MIDI file fit for it
-(drums/codec.py). Codes are posterior means; decoding is greedy at temperature 0 and samples the
+"""A trained drum VAE (its windows checked as 512 classes, its encoder reading their rolls), which the one
+sequence generation API of music/sequence_generate.py (encode, decode, interpolate, grid, sample over
+windows (steps,) or (n, steps)) drives, and the windows of a MIDI file fit for it (drums/codec.py). Codes are posterior means; decoding is greedy at temperature 0 and samples the
 categorical outputs otherwise, as for melodies (magenta's music_vae TrainedModel)."""
 
 from __future__ import annotations
@@ -15,16 +14,7 @@ import torch
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_CLASSES
 from musicvae_lite.music.drums.presets import DrumModelConfig
-from musicvae_lite.music.sequence_generate import (  # noqa: F401  (this module's API)
-    TrainedSequenceModel,
-    decode,
-    encode,
-    grid,
-    interpolate,
-    reconstruct,
-    sample,
-    trained_from_checkpoint,
-)
+from musicvae_lite.music.sequence_generate import TrainedSequenceModel, trained_from_checkpoint
 
 
 @dataclass

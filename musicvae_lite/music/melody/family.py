@@ -64,12 +64,7 @@ class MelodyFamily(SequenceFamily):
         from musicvae_lite.music.melody.data import load_melody_data
         from musicvae_lite.music.melody.task import MelodyTask
 
-        if data is None:
-            raise MvaeError("a melody preset needs --data: a dataset folder from `mvae data build`")
-        if not (Path(data) / "train.npz").exists():
-            raise MvaeError(f"{data} is not a dataset folder (it has no train.npz): build one first with "
-                            f"`mvae data build {data} -o DATASET`, then train with --data DATASET")
-        melodies = load_melody_data(data, preset.model.bars)
+        melodies = load_melody_data(self.dataset_folder(data), preset.model.bars)
         if not len(melodies.train):
             raise MvaeError(f"{data} has no training windows (train.npz)")
         return MelodyTask(preset.model, melodies, preset.name)
