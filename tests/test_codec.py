@@ -179,3 +179,14 @@ def test_training_on_midi_files_says_to_build_a_dataset(tmp_path):
     assert r.exit_code == 2 and "`mvae data build" in one_line(r) and "--data DATASET" in r.output
     r = run("train", "drums_2bar_tiny", "--data", EXAMPLES / "drums", "-o", tmp_path / "run2")
     assert r.exit_code == 2 and "`mvae data build --family drums" in one_line(r)
+
+
+def test_a_melody_dataset_given_to_a_drum_model_says_so(tmp_path):
+    r = run("data", "build", EXAMPLES / "melody", "-o", tmp_path / "mel", "--eval-fraction", "0.5", "--quiet")
+    assert r.exit_code == 0, r.output
+    for args in (("eval", "drums", tmp_path / "mel"),
+                 ("train", "drums_2bar_tiny", "--data", tmp_path / "mel", "-o", tmp_path / "run")):
+        r = run(*args)
+        line = one_line(r)
+        assert r.exit_code == 2 and "is not a drum dataset" in line and "--family drums" in line
+        assert "archive" not in line

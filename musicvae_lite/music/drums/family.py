@@ -67,9 +67,11 @@ class DrumFamily(SequenceFamily):
 
     def task(self, preset: Preset, data: Path | None):
         from musicvae_lite.music.drums.dataset import load_drum_split
+        from musicvae_lite.music.drums.held_out import check_drum_dataset
         from musicvae_lite.music.drums.task import DrumTask
 
         data = self.dataset_folder(data)
+        check_drum_dataset(data)
         train = load_drum_split(data, "train", preset.model.bars)
         if not len(train):
             raise MvaeError(f"{data} has no training windows (train.npz)")

@@ -15,10 +15,26 @@ from musicvae_lite.music.drums.dataset import DrumSplit, load_drum_split
 SPLIT_FILES = ("train.npz", "eval.npz", "test.npz")
 
 
+def check_drum_dataset(folder: Path) -> None:
+    """A one-line error when a dataset folder holds another family's windows (a melody dataset)."""
+    for name in SPLIT_FILES:
+        if (folder / name).exists():
+            try:
+                with np.load(folder / name, allow_pickle=False) as d:
+                    is_drums = "classes" in d.files
+            except (OSError, ValueError):
+                return  # load_drum_split says what is wrong with the file
+            if not is_drums:
+                raise MvaeError(f"{folder} is not a drum dataset (its {name} holds no drum windows: a melody "
+                                f"dataset?); build one with `mvae data build --family drums MIDI_FILES -o DATASET`")
+            return
+
+
 def held_out_drums(data: str | Path, bars: int) -> tuple[str, DrumSplit, DrumSplit | None]:
     """(what the windows are, for the report; the held-out windows; the training split or None)."""
     src = Path(data)
     if src.is_dir() and any((src / f).exists() for f in SPLIT_FILES):
+        check_drum_dataset(src)
         split = "test" if (src / "test.npz").exists() else "eval"
         train = load_drum_split(src, "train", bars) if (src / "train.npz").exists() else None
         return f"{split} windows", load_drum_split(src, split, bars), train

@@ -126,5 +126,5 @@ class GrooveVerbs(SequenceVerbs):
         what = "rhythm (every onset one tap)" if model.view == "drumify" else "input"
         pictured = ([tuple(a[:shown] for a in join(given)), tuple(a[:shown] for a in join(made))], [what, stem])
         bars = given[0].shape[0] * model.config.bars
-        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {playback.qpm:g} qpm"],
+        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {round(playback.qpm, 2):g} qpm"],
                            titles=[stem], playback=playback, each=False, pictured=pictured)
