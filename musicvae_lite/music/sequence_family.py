@@ -36,15 +36,18 @@ def interpolation_titles(n: int) -> list[str]:
 
 
 class SequenceVerbs(Verbs):
-    """The shared verbs over `codec` and the generation module named by `generation`. `inputs` names
-    what the files must hold (in the errors), `unit` what one position of a window is (the reconstruct
-    line)."""
+    """The shared verbs over `codec` and the generation module named by `generation`. `holding` says
+    what the input files must hold (in the errors: "two MIDI files with drums"), `unit` what one
+    position of a window is (the reconstruct line)."""
 
     codec: ClassVar[Any]  # the family's Codec
     generation: ClassVar[str] = "musicvae_lite.music.sequence_generate"  # module with the generation API
-    inputs: ClassVar[str] = "MIDI files"
+    holding: ClassVar[str] = ""  # e.g. " with drums"
     unit: ClassVar[str] = "steps"
     OPTIONS = SEQUENCE_OPTIONS
+
+    def _files(self, count: str) -> str:
+        return f"{count} MIDI file{'' if count == 'one' else 's'}{self.holding}"
 
     def _gen(self):
         return importlib.import_module(self.generation)
@@ -76,7 +79,7 @@ class SequenceVerbs(Verbs):
         return self._write("sample", self.codec.split(batch), request)
 
     def interpolate(self, model: Any, request: Request) -> Output:
-        (a, b), playbacks = self._read(model, request, (2,), f"two {self.inputs} (or four for a grid)")
+        (a, b), playbacks = self._read(model, request, (2,), f"{self._files('two')} (or four for a grid)")
         n = request.get("n", 7)
         steps = self.codec.split(self._gen().interpolate(model, a, b, n, **self._decoding(request)))
         return self._write("interpolation", self._ends(model, a, b, steps, request), request,
@@ -87,7 +90,7 @@ class SequenceVerbs(Verbs):
         return steps
 
     def grid(self, model: Any, request: Request) -> Output:
-        corners, playbacks = self._read(model, request, (4,), f"four {self.inputs}, the grid's corners")
+        corners, playbacks = self._read(model, request, (4,), f"{self._files('four')}, the grid's corners")
         n = request.get("n", 5)
         cells = self._gen().grid(model, corners, n, **self._decoding(request))
         titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
@@ -95,7 +98,7 @@ class SequenceVerbs(Verbs):
                            playback=common_playback(playbacks))
 
     def reconstruct(self, model: Any, request: Request) -> Output:
-        (original,), playbacks = self._read(model, request, (1,), f"one {self.inputs[:-1]}")
+        (original,), playbacks = self._read(model, request, (1,), self._files("one"))
         again, lines, titles = self._remake(model, original, request)
         return self._write("reconstruction", [original, again], request, lines, titles=titles,
                            playback=playbacks[0])
@@ -114,13 +117,14 @@ class SequenceVerbs(Verbs):
         from musicvae_lite.files import atomic_write
 
         if not request.inputs:
-            raise MvaeError(f"give at least one of the {self.inputs} to encode")
+            raise MvaeError(f"give at least {self._files('one')} to encode")
         rows, lines = [], []
-        for f, w in zip(request.inputs, request.window_list(None if self.codec.encodes_all else 0)):
-            rows.append(self.codec.read_all(model, f) if w is None else self.codec.stack([self.codec.read(model, f, w)[0]]))
-            count = len(self.codec.split(rows[-1]))
+        codec = self.codec
+        for f, w in zip(request.inputs, request.window_list(None if codec.encodes_all else 0)):
+            rows.append(codec.read_all(model, f) if w is None else codec.stack([codec.read(model, f, w)[0]]))
+            count = len(codec.split(rows[-1]))
             lines.append(f"{f}: {count} window{'s' if count != 1 else ''}")
-        codes = self._gen().encode(model, self.codec.concat(rows))
+        codes = self._gen().encode(model, codec.concat(rows))
         atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
         lines.append(f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})")
         return Output([], lines)

@@ -33,7 +33,7 @@ class DrumFamily(SequenceFamily):
     web = True  # `mvae serve` draws drum grids and plays the drum kit (serve/static/synth.js)
     not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     codec = DRUMS
-    inputs = "MIDI files with drums"
+    holding = " with drums"
     build_command = "mvae data build --family drums"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         **SEQUENCE_OPTIONS,

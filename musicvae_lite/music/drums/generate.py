@@ -1,7 +1,8 @@
 """A trained drum VAE (its windows checked as 512 classes, its encoder reading their rolls), which the one
 sequence generation API of music/sequence_generate.py (encode, decode, interpolate, grid, sample over
-windows (steps,) or (n, steps)) drives, and the windows of a MIDI file fit for it (drums/codec.py). Codes are posterior means; decoding is greedy at temperature 0 and samples the
-categorical outputs otherwise, as for melodies (magenta's music_vae TrainedModel)."""
+windows (steps,) or (n, steps)) drives, and the windows of a MIDI file fit for it (drums/codec.py).
+Codes are posterior means; decoding is greedy at temperature 0 and samples the categorical outputs
+otherwise, as for melodies (magenta's music_vae TrainedModel)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ class GrooveVerbs(SequenceVerbs):
 
     def __init__(self, model: Any):
         view = model.config.view
-        self.inputs = "MIDI files" if view == "drumify" else "MIDI files with drums"
+        self.holding = "" if view == "drumify" else " with drums"
         self.refused = {"grid": f"{model.name} is a GrooVAE ({view}); 4-corner grids are for the drum VAE "
                                 "(--model drums)"}
         if model.config.control:
