@@ -190,3 +190,11 @@ def test_a_melody_dataset_given_to_a_drum_model_says_so(tmp_path):
         line = one_line(r)
         assert r.exit_code == 2 and "is not a drum dataset" in line and "--family drums" in line
         assert "archive" not in line
+
+
+def test_a_bad_attribute_vector_says_how_to_make_one(tmp_path):
+    (tmp_path / "v.npz").write_bytes(b"not numpy")
+    for vector, says in ((tmp_path / "none.npz", "no such file"), (tmp_path / "v.npz", "not an attribute vector")):
+        r = run("attribute", "apply", MELODY_A, vector, "-o", tmp_path / "o")
+        line = one_line(r)
+        assert r.exit_code == 2 and says in line and "`mvae attribute compute`" in line and "Errno" not in line

@@ -130,8 +130,10 @@ def read_png(path: str | Path, size: int) -> np.ndarray:
 
     try:
         img = mpimg.imread(str(path))
-    except (OSError, ValueError, SyntaxError) as e:
-        raise MvaeError(f"{path}: not a readable PNG ({e})") from None
+    except FileNotFoundError:
+        raise MvaeError(f"{path}: no such file") from None
+    except (OSError, ValueError, SyntaxError):
+        raise MvaeError(f"{path}: not a readable PNG image (give a .png file or a test-set index)") from None
     img = np.asarray(img, dtype=np.float32)
     if img.ndim == 3:
         img = img[..., :3].mean(axis=-1)

@@ -184,8 +184,10 @@ class MelodyFamily(SequenceFamily):
         try:
             with np.load(vector, allow_pickle=False) as saved:
                 vec, name = saved["vector"], str(saved["attribute"])
-        except (OSError, ValueError, KeyError) as e:
-            raise MvaeError(f"{vector}: not an attribute vector from `mvae attribute compute` ({e})") from None
+        except FileNotFoundError:
+            raise MvaeError(f"{vector}: no such file; make one with `mvae attribute compute`") from None
+        except (OSError, ValueError, KeyError):
+            raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
         (melody,), playbacks = self._read(model, request, (1,), "one MIDI file")
         pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
         before, after = (attribute(name, p) for p in pair)
