@@ -25,9 +25,12 @@ dict per melody, image or beat, in play order, with where it sits in the stitche
 web server (musicvae_lite/serve) can draw and play it without knowing the family; `Request.formats`
 narrows which kinds of file it writes (the server writes MIDI and WAV, and draws in the page).
 
-A verb a family does not override is unsupported, and asking for it is a one-line error naming those it
-supports. Each verb also declares the options it takes (`OPTIONS`): an option the user gave that the
-verb does not take is an error too, never silently ignored.
+What can be done with a trained model is a `Verbs` object: the family itself, or, for a kind of model
+inside a family that has verbs of its own (a GrooVAE in the drum family), the object `Family.verbs_for`
+hands out. A verb it does not override, or refuses for that model (`Verbs.refused`), is unsupported, and
+asking for it is a one-line error naming those it supports (or what to use instead). Each verb also
+declares the options it takes (`OPTIONS`): an option the user gave that the verb does not take is an
+error too, never silently ignored.
 
 The registry of families is `musicvae_lite/families.py`; `core` never imports a family. This module does
 not import torch, so listing families and presets stays instant.
