@@ -198,3 +198,10 @@ def test_a_bad_attribute_vector_says_how_to_make_one(tmp_path):
         r = run("attribute", "apply", MELODY_A, vector, "-o", tmp_path / "o")
         line = one_line(r)
         assert r.exit_code == 2 and says in line and "`mvae attribute compute`" in line and "Errno" not in line
+
+
+def test_a_melody_codec_gives_its_windows_notes(melody):
+    from musicvae_lite.music.melody.encoding import events_to_notes
+
+    window, _ = melody.family.codec.read(melody.model, MELODY_A, 0)
+    assert melody.family.codec.notes(window) == list(events_to_notes(window)) != []

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from musicvae_lite.music.grid import Note
 from musicvae_lite.music.playback import Playback
 
 
@@ -83,3 +84,7 @@ class Codec:
     def item_notes(self, events: np.ndarray) -> list[list[int]]:
         """The notes the page draws for a window's events: [pitch, start, end] in steps."""
         raise NotImplementedError
+
+    def notes(self, window: Any) -> list[Note]:
+        """The window as notes on the step grid (music/grid.py), as the page draws them."""
+        return [Note(*n) for n in self.item_notes(self.events(window))]
