@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from musicvae_lite.errors import MvaeError
     from musicvae_lite.music.melody.data import load_melody_data, unseen_by
     from musicvae_lite.music.melody.evaluate import baseline_accuracies
-    from musicvae_lite.music.melody.generate import load_model
+    from musicvae_lite.families import load_model
     from musicvae_lite.music.sources import spread_indices
 
     t0 = time.perf_counter()

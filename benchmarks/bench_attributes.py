@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     from musicvae_lite.core.latent import apply_attribute, attribute_vector
     from musicvae_lite.errors import MvaeError
     from musicvae_lite.music.melody.attributes import attribute
-    from musicvae_lite.music.melody.generate import decode, encode, load_model
+    from musicvae_lite.families import load_model
+    from musicvae_lite.music.melody.generate import decode, encode
     from musicvae_lite.music.melody.data import load_melody_data
 
     t0 = time.perf_counter()

@@ -65,11 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
     from musicvae_lite.core.runs import warm_weights
     from musicvae_lite.core.vae import Posterior
     from musicvae_lite.errors import MvaeError
-    from musicvae_lite.families import checkpoint_path
+    from musicvae_lite.families import load
     from musicvae_lite.music.networks.code_training import code_loss_of, segment_codes
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     try:
-        state, _ = load_family_checkpoint(checkpoint_path(args.short), "melody", "a 2-bar melody model")
+        short = load(args.short, family="melody").model.vae
         data = load_melody_data(args.data, 16)
     except MvaeError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     def build(model_cfg):
         torch.manual_seed(0)
         vae = build_melody_vae(model_cfg)
-        weights, _ = warm_weights(vae.state_dict(), state.model)
+        weights, _ = warm_weights(vae.state_dict(), short.state_dict())
         vae.load_state_dict(weights)
         return vae
 

@@ -40,13 +40,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from musicvae_lite import families
     from musicvae_lite.errors import MvaeError
-    from musicvae_lite.music.drums import generate as g
+    from musicvae_lite.music import sequence_generate as g
     from musicvae_lite.music.drums.dataset import load_drum_split
 
     try:
-        loaded = families.load(args.model)
-        if loaded.family.name != "drums":
-            raise MvaeError(f"{args.model} is a {loaded.family.name} model, not a drum model")
+        loaded = families.load(args.model, family="drums")
         split = "test" if (Path(args.data) / "test.npz").exists() else "eval"
         held = load_drum_split(args.data, split, loaded.model.config.bars)
         train = load_drum_split(args.data, "train", loaded.model.config.bars)

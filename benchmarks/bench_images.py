@@ -39,7 +39,7 @@ def run_one(name: str, data, runs: Path, iwae_k: int, threads: int, resume: bool
 
     from musicvae_lite.core.trainer import Trainer
     from musicvae_lite.image.evaluate import evaluate_images
-    from musicvae_lite.image.generate import load_image_model
+    from musicvae_lite.families import load
     from musicvae_lite.image.presets import IMAGE_PRESETS, steps_per_epoch
     from musicvae_lite.image.report import plot_run
     from musicvae_lite.image.task import ImageTask
@@ -52,7 +52,7 @@ def run_one(name: str, data, runs: Path, iwae_k: int, threads: int, resume: bool
         t0 = time.perf_counter()
         Trainer(ImageTask(preset.model, data, name), preset.train, run, progress=True).fit()
         seconds = time.perf_counter() - t0
-    m = load_image_model(run)
+    m = load(run, family="image").model
     figures = evaluate_images(m.net, m.config, data.test_images, iwae_k=iwae_k, progress=True)
     _, found = plot_run(m, data, run / "plots", metrics_csv=run / "metrics.csv", overwrite=True)
     return {"preset": name, "epochs": preset.train.steps / steps_per_epoch(preset.train.batch_size), "train_s": seconds, **figures, **found}

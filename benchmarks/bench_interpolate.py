@@ -18,8 +18,8 @@ time.perf_counter:
   start-up      interpreter start to the worker's first line (wall clock across the two processes)
   import CLI    `import musicvae_lite.cli` (typer and the command modules; what `mvae` loads first)
   import torch  `import torch`
-  import library  music.melody.generate, .outputs, .plots, core.latent
-  load model    generate.load_model
+  import library  families, music.melody.generate, .outputs, .plots, core.latent
+  load model    families.load_model (families.load, as every caller)
   import symusic  the MIDI parser, imported on first read
   read MIDI     generate.melody_from_file of both files (parse, extract window 0)
   encode        generate.encode of the two windows
@@ -111,6 +111,7 @@ def stages_worker(model: str, out: Path, started: float) -> None:
     import numpy as np
 
     from musicvae_lite.core.latent import interpolate as interpolate_codes
+    from musicvae_lite.families import load_model
     from musicvae_lite.files import atomic_write
     from musicvae_lite.music.melody import generate as g
     from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, write_wav
@@ -119,7 +120,7 @@ def stages_worker(model: str, out: Path, started: float) -> None:
     from musicvae_lite.music.melody.plots import interpolation_titles, plot_pianoroll
 
     now = lap("import library", now)
-    m = g.load_model(model)
+    m = load_model(model)
     now = lap("load model", now)
     import symusic  # noqa: F401
 

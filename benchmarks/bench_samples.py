@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from musicvae_lite.errors import MvaeError
-    from musicvae_lite.music.melody.generate import load_model, sample
+    from musicvae_lite.families import load_model
+    from musicvae_lite.music.melody.generate import sample
     from musicvae_lite.music.melody.data import load_melody_data
 
     t0 = time.perf_counter()

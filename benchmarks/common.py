@@ -21,11 +21,11 @@ def finite(obj):
 def load_models(items: list[str]) -> dict:
     """`--model NAME=SPEC` (or SPEC) options -> {name: the melody model}, loaded in order (MvaeError when
     one cannot be)."""
-    from musicvae_lite.music.melody.generate import load_model
+    from musicvae_lite.families import load
 
     models = {}
     for item in items:
         name, _, spec = item.rpartition("=")
-        models[name or spec] = load_model(spec)
+        models[name or spec] = load(spec, family="melody").model
     return models
 

@@ -3,7 +3,8 @@ autoencoders, on one PyTorch core.
 
     import musicvae_lite as mvl
     model = mvl.load_model()                       # the bundled melody model, offline
-    # (mvl.load("runs/x") loads a model of any family: .family, .model)
+    # (mvl.load("runs/x") loads a model of any family: .family, .model; load_model is
+    #  load(name, family="melody").model: the one way every caller loads a model)
     a = mvl.melody_from_file(model, "a.mid")
     b = mvl.melody_from_file(model, "b.mid")
     steps = mvl.interpolate(model, a, b, n=7)       # (7, 32) melody events
@@ -17,7 +18,7 @@ __version__ = "0.1.0"
 
 _API = {
     "load": "musicvae_lite.families",
-    "load_model": "musicvae_lite.music.melody.generate",
+    "load_model": "musicvae_lite.families",
     "melody_from_file": "musicvae_lite.music.melody.generate",
     "encode": "musicvae_lite.music.melody.generate",
     "decode": "musicvae_lite.music.melody.generate",

@@ -3,7 +3,9 @@ for every model). A new kind of model is a folder that implements `core.family.F
 in `FAMILIES`.
 
 Everything that must know which family a preset, a bundled model, a run folder or a checkpoint belongs
-to asks here: the command line, the Python API and (when it comes) the web server. A run folder's family
+to asks here, and `load` is the one way to load a trained model: the command line, the Python API
+(`musicvae_lite.load_model` is `load(name, family="melody").model`), the web server, the benchmarks and
+the tests. A run folder's family
 is read from its `config.json`, a checkpoint file's from its config; the checkpoint is loaded once and
 handed to the family, never read twice. Importing this module does not import torch.
 """
@@ -116,6 +118,30 @@ def is_model(spec: str | Path) -> bool:
         return False
 
 
+def family_of(spec: str | Path) -> Family | None:
+    """The family of a bundled model or run folder without loading it (None for a checkpoint file,
+    whose family only its contents say)."""
+    found = _bundled(str(spec))
+    if found is not None:
+        return found[0]
+    path = Path(spec)
+    return family_of_run(path) if path.is_dir() else None
+
+
+def bundled_taking(z_size: int) -> list[str]:
+    """The bundled models whose codes have `z_size` numbers (reads their checkpoints: for error lines)."""
+    from musicvae_lite.core.checkpoint import load_checkpoint
+
+    names = []
+    for name, path, _ in list_bundled():
+        try:
+            if load_checkpoint(path).config["task"]["model"].get("z_size") == z_size:
+                names.append(name)
+        except (MvaeError, KeyError, OSError):
+            continue
+    return names
+
+
 def family_of_run(path: Path) -> Family | None:
     """A run folder's family from its config.json (written by the trainer), None when it has none."""
     try:
@@ -135,12 +161,13 @@ class Loaded:
     name: str  # what the user called it
 
 
-def load(spec: str | Path) -> Loaded:
+def load(spec: str | Path, family: str | None = None) -> Loaded:
     """The model `spec` names (a bundled name, a run folder or a checkpoint file), loaded once by its
     family. Its family comes from the bundled list, else from the run's config.json, else from the
-    checkpoint's config."""
+    checkpoint's config; `family`, when given, is the one the caller needs (a one-line error otherwise)."""
     from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
 
+    wanted, family = family, None
     bundled = _bundled(str(spec))
     path = bundled[1] if bundled else checkpoint_path(spec)
     family = bundled[0] if bundled else (family_of_run(path) if path.is_dir() else None)
@@ -152,7 +179,16 @@ def load(spec: str | Path) -> Loaded:
         family = get(recorded)
     elif recorded != family.name:
         raise MvaeError(f"{spec}: its checkpoint holds a {recorded!r} model, not a {family.name} model")
+    if wanted is not None and family.name != wanted:  # before building the model
+        raise MvaeError(f"{spec} is a {family.name} model; this needs a {wanted} model "
+                        f"(bundled: {', '.join(get(wanted).bundled) or 'none'})")
     return Loaded(family, family.load(state, str(spec)), str(spec))
+
+
+def load_model(name_or_path: str | Path = "default") -> Any:
+    """The Python API's `musicvae_lite.load_model`: a melody model (bundled name, run folder or checkpoint
+    file), as `load` gives it."""
+    return load(name_or_path, family="melody").model
 
 
 def run(loaded: Loaded, verb: str, request: Request) -> Output:
@@ -161,4 +197,21 @@ def run(loaded: Loaded, verb: str, request: Request) -> Output:
     given (a one-line FamilyError if not), then do it."""
     verbs = loaded.family.verbs_for(loaded.model)
     verbs.check(verb, request.options)
-    return getattr(verbs, verb)(loaded.model, request)
+    try:
+        return getattr(verbs, verb)(loaded.model, request)
+    except MvaeError as e:  # codes made for another model: name the bundled ones they fit
+        size = getattr(e, "codes_size", None)
+        fits = [n for n in bundled_taking(size) if n != loaded.name] if size else []
+        if not fits:
+            raise
+        raise MvaeError(f"{e}; codes of {size} numbers are for {' or '.join(f'--model {n}' for n in fits)}") from None
+
+
+def evaluate(loaded: Loaded, data: Path, *, device: str = "auto", progress: bool = False,
+             options: dict | None = None):
+    """The figures of a loaded model on held-out data (`mvae eval`), through the model's verbs
+    (`Family.verbs_for`, as `run`); `options` given (not None) must apply (a one-line FamilyError)."""
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    verbs = loaded.family.verbs_for(loaded.model)
+    verbs.check_eval(options)
+    return verbs.evaluate(loaded.model, data, device=device, progress=progress, options=options)

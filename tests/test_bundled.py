@@ -8,6 +8,7 @@ import pytest
 import soundfile
 from typer.testing import CliRunner
 
+from musicvae_lite.families import load_model
 from musicvae_lite.cli import app
 from musicvae_lite.music.melody import generate as g
 from musicvae_lite.core.bundled import FOLDER
@@ -44,7 +45,7 @@ def test_the_main_job_interpolates_the_two_examples(tmp_path):
 
 
 def test_the_default_model_reconstructs_the_examples_well():
-    model = g.load_model()
+    model = load_model()
     a = g.melody_from_file(model, EXAMPLES / "morning.mid")
     again = g.reconstruct(model, a)[0]
     assert (again == a).mean() >= 0.8
@@ -58,7 +59,7 @@ def test_the_16_bar_model_ships_and_blends_the_16_bar_examples(tmp_path):
     for phrase in ("hier_mel_16bar_codes", "--warm-start default", "teacher-forced", "non-commercial", "oneills1850",
                    "--unseen-by"):
         assert phrase in text, phrase
-    model = g.load_model("melody_16bar")
+    model = load_model("melody_16bar")
     assert model.config.bars == 16
     a = g.melody_from_file(model, EXAMPLES / "sunrise.mid")
     assert a.shape == (256,) and (g.reconstruct(model, a)[0] == a).mean() >= 0.8

@@ -12,6 +12,7 @@ import torch
 from melodies import random_windows, write_dataset
 from typer.testing import CliRunner
 
+from musicvae_lite.families import load_model
 from musicvae_lite.cli import app
 from musicvae_lite.core.runs import warm_weights
 from musicvae_lite.errors import MvaeError
@@ -176,11 +177,11 @@ def test_a_fitted_code_prior_samples_where_the_codes_are(tmp_path):
     for name, n, seed in (("train", 40, 3), ("eval", 4, 4)):
         np.savez(data / f"{name}.npz", events=random_windows(n, seed, steps=128), file_index=np.zeros(n, np.int32),
                  start_bar=np.zeros(n, np.int32), files=np.array(["synthetic"]))
-    plain = g.load_model(run)
+    plain = load_model(run)
     noise = torch.randn(3, 10)
     assert torch.equal(draw_codes(plain.vae, noise), noise)  # no fitted prior: z ~ N(0, I)
     out = g.export_with_code_prior(run, data, tmp_path / "bundled.pt", scale=0.5, limit=40)
-    fitted = g.load_model(out)
+    fitted = load_model(out)
     assert fitted.config.code_prior and fitted.config.code_prior_scale == 0.5 and fitted.step == 7
     codes = g.encode(fitted, random_windows(40, 3, steps=128))  # the training windows
     mean = fitted.vae.code_prior_mean.float()

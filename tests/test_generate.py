@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from melodies import random_windows
 from midifiles import scale, write_midi
+from musicvae_lite.families import load_model
 from musicvae_lite.cli import app
 from musicvae_lite.core.trainer import Trainer
 from musicvae_lite.music.melody import generate as g
@@ -55,7 +56,7 @@ def test_interpolation_writes_midi_wav_png_and_its_ends_are_the_reconstructions(
     assert result.exit_code == 0, result.output
     steps = [out / f"interpolation_{i:02d}.mid" for i in range(1, 6)]
     assert all(f"wrote {p}" in result.output for p in steps)
-    model = g.load_model(model_dir)
+    model = load_model(model_dir)
     a, b = (g.melody_from_file(model, t) for t in tunes)
     ends = g.reconstruct(model, np.stack([a, b]))
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
@@ -74,7 +75,7 @@ def test_interpolation_writes_midi_wav_png_and_its_ends_are_the_reconstructions(
 
 
 def test_interpolated_codes_move_from_a_to_b(model_dir, tunes):
-    model = g.load_model(model_dir)
+    model = load_model(model_dir)
     a, b = (g.melody_from_file(model, t) for t in tunes)
     codes = g.encode(model, g.interpolate(model, a, b, 7))
     za, zb = g.encode(model, np.stack([a, b]))
@@ -126,7 +127,7 @@ def test_encode_then_decode(model_dir, tunes, tmp_path):
     assert z.shape == (2, get_preset("mel_2bar_tiny").model.z_size) and z.dtype == np.float32
     result = invoke("decode", codes, "-o", tmp_path / "dec", "--model", model_dir)
     assert result.exit_code == 0
-    model = g.load_model(model_dir)
+    model = load_model(model_dir)
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     decoded = extract_file(tmp_path / "dec" / "decoded_01.mid", ExtractConfig()).events[0]
@@ -145,7 +146,7 @@ def test_four_corner_grid(model_dir, tunes, tmp_path):
 
 
 def test_attribute_vector_moves_note_density_the_intended_way(model_dir, tmp_path):
-    model = g.load_model(model_dir)
+    model = load_model(model_dir)
     data = random_windows(256, seed=11)
     vector = g.attribute_vector_from_data(model, data, "note_density")
     moved = [g.apply_attribute_vector(model, w, vector, [-2.0, 2.0]) for w in data[:24]]

@@ -252,17 +252,19 @@ def test_sample_interpolate_reconstruct_write_pngs_and_keep_existing_files(vae_r
 
 
 def test_sampling_is_seeded(vae_run):
-    from musicvae_lite.image.generate import load_image_model, sample
+    from musicvae_lite.families import load
+    from musicvae_lite.image.generate import sample
 
-    m = load_image_model(vae_run)
+    m = load(vae_run, family="image").model
     assert np.array_equal(sample(m, 4, seed=3), sample(m, 4, seed=3))
     assert not np.array_equal(sample(m, 4, seed=3), sample(m, 4, seed=4))
 
 
 def test_interpolation_ends_are_the_reconstructions(vae_run):
-    from musicvae_lite.image.generate import interpolate, load_image_model, reconstruct
+    from musicvae_lite.families import load
+    from musicvae_lite.image.generate import interpolate, reconstruct
 
-    m = load_image_model(vae_run)
+    m = load(vae_run, family="image").model
     images = shapes(2, 9)[0].astype(np.float32) / 255
     strip = interpolate(m, images[0], images[1], 4)
     _, recon = reconstruct(m, images)

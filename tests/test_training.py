@@ -22,7 +22,7 @@ from musicvae_lite.core.checkpoint import CheckpointError, load_checkpoint
 from musicvae_lite.core.trainer import TrainConfig, Trainer, TrainingError
 from musicvae_lite.music.melody.evaluate import evaluate_melodies
 from musicvae_lite.music.melody.data import MelodyData
-from musicvae_lite.music.melody.generate import load_model
+from musicvae_lite.families import load
 from musicvae_lite.music.melody.model import build_melody_vae
 from musicvae_lite.music.melody.presets import get_preset
 from musicvae_lite.music.melody.task import MelodyTask
@@ -65,7 +65,8 @@ def test_one_step_lowers_the_loss_on_a_fixed_batch():
 def test_tiny_model_overfits_eight_windows_to_perfect_free_running_accuracy(tmp_path):
     task = tiny_task(n_train=8, seed=3)
     result = Trainer(task, train_cfg(), tmp_path / "run", progress=False).fit()
-    model, _, step = load_melody_model(tmp_path / "run")
+    loaded = load(tmp_path / "run", family="melody").model
+    model, step = loaded.vae, loaded.step
     assert step == 600
     figures = evaluate_melodies(model, task.data.train)
     assert figures.teacher_forced_accuracy == 1.0
@@ -186,7 +187,7 @@ def test_truncated_and_tampered_checkpoints_give_clear_errors(tmp_path):
     good = (tmp_path / "run" / "last.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(good[: len(good) // 2])
     with pytest.raises(CheckpointError, match="truncated"):
-        load_melody_model(tmp_path / "cut.pt")
+        load(tmp_path / "cut.pt")
     flipped = bytearray(good)
     flipped[-100] ^= 0xFF
     (tmp_path / "bad.pt").write_bytes(bytes(flipped))
@@ -312,7 +313,7 @@ def test_the_papers_sampling_protocol_is_seeded_and_follows_the_model(tmp_path):
     low = evaluate_melodies(untrained, task.data.train, seed=0)
     assert low.sampled_accuracy_t1 < 0.2
     Trainer(task, train_cfg(), tmp_path / "run", progress=False).fit()
-    model, _, _ = load_melody_model(tmp_path / "run")
+    model = load(tmp_path / "run", family="melody").model.vae
     a = evaluate_melodies(model, task.data.train, seed=0)
     b = evaluate_melodies(model, task.data.train, seed=0)
     assert a.sampled_accuracy_t1 == b.sampled_accuracy_t1 > 0.9

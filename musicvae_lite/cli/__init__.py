@@ -36,22 +36,16 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """musicvae_lite: MusicVAE-style melody models and image autoencoders."""
 
 
+COMMANDS = {  # command name -> its function, in the order `mvae --help` lists them
+    "windows": windows.windows, "train": train.train, "eval": train.evaluate, "plot": train.plot,
+    "presets": presets.presets, "interpolate": generate.interpolate, "sample": generate.sample,
+    "reconstruct": generate.reconstruct, "encode": generate.encode, "decode": generate.decode,
+    "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
+}
 app.add_typer(data.app, name="data")
-app.command("windows")(windows.windows)
-app.command("train")(train.train)
-app.command("eval")(train.evaluate)
-app.command("plot")(train.plot)
-app.command("presets")(presets.presets)
-app.command("interpolate")(generate.interpolate)
-app.command("sample")(generate.sample)
-app.command("reconstruct")(generate.reconstruct)
-app.command("encode")(generate.encode)
-app.command("decode")(generate.decode)
-app.command("groove")(generate.groove)
-app.command("drumify")(generate.drumify)
-app.command("models")(generate.models)
+for _name, _command in COMMANDS.items():
+    app.command(_name)(_command)
 app.add_typer(generate.attribute_app, name="attribute")
-app.command("serve")(serve.serve)
 
 
 def main() -> None:

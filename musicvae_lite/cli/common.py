@@ -15,9 +15,16 @@ from musicvae_lite.errors import MvaeError, OverwriteError
 EXIT_USER_ERROR = 2  # bad input or an impossible request
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report it
 
-Model = Annotated[Optional[str], typer.Option(
-    "--model", "-m", help="A bundled model's name (see `mvae models`), a run folder or a checkpoint "
-    "(default: the bundled `default` melody model). A run may also come first among the arguments.")]
+
+
+def model_option(default: str):
+    """The --model option of a command whose default model is `default` (said in its help)."""
+    return Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="A bundled model's name (see `mvae models`), a run folder or a checkpoint "
+        f"(default: {default}). A run may also come first among the arguments.")]
+
+
+Model = model_option("the bundled `default` melody model")
 Force = Annotated[bool, typer.Option("--force", help="Overwrite files already there.")]
 Seed = Annotated[Optional[int], typer.Option(help="Random seed: the same seed gives the same output.")]
 SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Render the WAV with FluidSynth and this "

@@ -8,14 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from musicvae_lite.cli.common import (ImageData, Force, Model, Seed, SoundFont, model_and_inputs, report,
-                                      user_errors)
+from musicvae_lite.cli.common import (ImageData, Force, Model, Seed, SoundFont, model_and_inputs, model_option,
+                                      report, user_errors)
 from musicvae_lite.errors import MvaeError
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG files (created if needed).")]
 Temperature = Annotated[Optional[float], typer.Option(
     help="Melodies: 0 decodes greedily, higher samples more freely (default: 0, for sample 0.5).")]
-Window = Annotated[Optional[int], typer.Option(help="Melodies: which window of each file (see `mvae windows FILE`; default 0).")]
+Window = Annotated[Optional[list[int]], typer.Option(
+    help="Which window of each file (see `mvae windows FILE`; default 0): once for all the files, or once per "
+    "file in their order (--window 2 --window 5).")]
+GrooveModel = model_option("the bundled `groove` model")
+DrumifyModel = model_option("the bundled `drumify` model")
 
 
 def _run(verb, items, model: str | None, out: Path | None, force: bool, *, default: str = "default",
@@ -57,7 +61,7 @@ def groove(
     files: Annotated[list[str], typer.Argument(help="MIDI files with drums (quantized or programmed beats), each "
                                                "played whole; a model may come first.")],
     out: Out = Path("out/groove"),
-    model: Model = None,
+    model: GrooveModel = None,
     temperature: GrooveTemperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
@@ -75,7 +79,7 @@ def drumify(
                                                "rhythm): the onsets of all their notes are the rhythm; a model "
                                                "may come first.")],
     out: Out = Path("out/drumify"),
-    model: Model = None,
+    model: DrumifyModel = None,
     temperature: GrooveTemperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
@@ -127,7 +131,9 @@ def reconstruct(
 def encode(
     files: Annotated[list[str], typer.Argument(help="MIDI files.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to save the codes (.npy, float32, one row per window).")],
-    window: Annotated[Optional[int], typer.Option(help="Only this window of each file (default: all windows).")] = None,
+    window: Annotated[Optional[list[int]], typer.Option(help="Only this window of each file, or one per file in "
+                                                        "their order (default: all windows of melodies, "
+                                                        "window 0 of beats).")] = None,
     model: Model = None,
     force: Force = False,
 ) -> None:

@@ -15,7 +15,7 @@ from musicvae_lite.cli.common import EXIT_INTERRUPTED, Threads, report, user_err
 def train(
     config: Annotated[str, typer.Argument(help="Preset name, e.g. mel_2bar_small or mnist_conv_vae (see `mvae presets`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run folder: checkpoints, metrics.csv, config.json.")],
-    data: Annotated[Optional[Path], typer.Option("--data", help="Melodies: a dataset folder from `mvae data build`. Images: a folder of MNIST-format IDX files (default: $MVAE_DATA, then well-known places such as /usr/share/datasets/fashion-mnist).")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Melodies and drums: a dataset folder from `mvae data build` (not MIDI files: build a dataset of them first). Images: a folder of MNIST-format IDX files (default: $MVAE_DATA, then well-known places such as /usr/share/datasets/fashion-mnist).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="Optimizer steps in all (default: the preset's).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Global batch size (default: the preset's).")] = None,
     device: Annotated[Optional[str], typer.Option(help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps (default: the preset's, auto).")] = None,
@@ -61,7 +61,7 @@ def train(
 
 def evaluate(
     model: Annotated[str, typer.Argument(help="A run folder, a checkpoint file, or a bundled model's name.")],
-    data: Annotated[Path, typer.Argument(help="Melodies: a dataset folder (its eval split), an .npz file, or MIDI files/folders. Images: an MNIST-format folder (its official test split).")],
+    data: Annotated[Path, typer.Argument(help="Melodies and drums: a dataset folder (its eval split; drums: its test split when it has one), or MIDI files/folders (melodies: also an .npz file). Images: an MNIST-format folder (its official test split).")],
     batch_size: Annotated[Optional[int], typer.Option(help="Examples per batch (default: 256 windows, 500 images).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     iwae_k: Annotated[Optional[int], typer.Option("--iwae-k", help="Image VAEs: also the IWAE bound with this many importance samples per image (100 is the usual figure; about 12 minutes for the 10,000 Fashion-MNIST test images on a CPU, where the default evaluation takes under a minute). Default: skip it.")] = None,
@@ -82,10 +82,9 @@ def evaluate(
         options = {"batch_size": batch_size, "iwae_k": iwae_k, "limit": limit, "unseen_by": unseen_by}
         wanted = requested_threads(threads)
         loaded = families.load(model)
-        loaded.family.check_eval(options)
+        loaded.family.verbs_for(loaded.model).check_eval(options)  # before the threads and the data
         use_threads(wanted)
-        result = loaded.family.evaluate(loaded.model, data, device=device, progress=not (quiet or as_json),
-                                        options={k: v for k, v in options.items() if v is not None})
+        result = families.evaluate(loaded, data, device=device, progress=not (quiet or as_json), options=options)
         if as_json:
             typer.echo(json.dumps(result.figures))
         else:

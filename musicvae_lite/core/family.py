@@ -25,9 +25,12 @@ dict per melody, image or beat, in play order, with where it sits in the stitche
 web server (musicvae_lite/serve) can draw and play it without knowing the family; `Request.formats`
 narrows which kinds of file it writes (the server writes MIDI and WAV, and draws in the page).
 
-A verb a family does not override is unsupported, and asking for it is a one-line error naming those it
-supports. Each verb also declares the options it takes (`OPTIONS`): an option the user gave that the
-verb does not take is an error too, never silently ignored.
+What can be done with a trained model is a `Verbs` object: the family itself, or, for a kind of model
+inside a family that has verbs of its own (a GrooVAE in the drum family), the object `Family.verbs_for`
+hands out. A verb it does not override, or refuses for that model (`Verbs.refused`), is unsupported, and
+asking for it is a one-line error naming those it supports (or what to use instead). Each verb also
+declares the options it takes (`OPTIONS`): an option the user gave that the verb does not take is an
+error too, never silently ignored.
 
 The registry of families is `musicvae_lite/families.py`; `core` never imports a family. This module does
 not import torch, so listing families and presets stays instant.
@@ -72,14 +75,27 @@ class Request:
         return default if value is None else value
 
     def file_windows(self, count: tuple[int, ...], what: str) -> list[tuple[str, int]]:
-        """The input files with the window of each (`windows`, one per file, else `window` for all, else 0),
-        checked: `count` says how many files the verb takes, `what` names them in the error."""
+        """The input files with the window of each (`window_list`, default 0), checked: `count` says how
+        many files the verb takes, `what` names them in the error."""
         if len(self.inputs) not in count:
             raise FamilyError(f"give {what}, got {len(self.inputs)} file(s)")
-        windows = self.get("windows") or [self.get("window", 0)] * len(self.inputs)
-        if len(windows) != len(self.inputs):
-            raise FamilyError(f"give one window per file: {len(windows)} for {len(self.inputs)} file(s)")
-        return list(zip(self.inputs, windows))
+        return list(zip(self.inputs, self.window_list(0)))
+
+    def window_list(self, default: int | None) -> list[int | None]:
+        """One window per input: `windows` (the web API: one per input) or `window` (the command line's
+        `--window`, given once for all inputs or once per input; a single int counts for all), else
+        `default` for each."""
+        given = self.get("windows", self.get("window"))
+        n = len(self.inputs)
+        if given is None:
+            return [default] * n
+        given = [given] if isinstance(given, int) else list(given)
+        if len(given) == 1:
+            return given * n
+        if len(given) != n:
+            raise FamilyError(f"give one --window for all the files or one per file: got {len(given)} "
+                              f"for {n} file(s)")
+        return given
 
     def no_inputs(self, verb: str) -> None:
         """Refuse input files for a verb that takes none (sample)."""
@@ -114,55 +130,24 @@ class Evaluation:
     lines: list[str]
 
 
-class Family(ABC):
-    """A kind of model. Subclasses set `name`, implement the abstract methods, and override the verbs
-    they support; `OPTIONS[verb]` lists the options each supported verb takes (besides the model,
-    the inputs, `-o` and `--force`, which every verb takes)."""
+class Verbs:
+    """What can be done with one kind of trained model: its generation verbs, its evaluation, and the
+    checks the commands make before calling them. A `Family` is one; a kind of model inside a family
+    that has verbs of its own (a GrooVAE in the drum family) is another, which `Family.verbs_for`
+    hands out. A verb not overridden is unsupported; `refused` names, per verb, why a verb the class
+    has is not served for this model and what to use instead (`supports()` tells the truth)."""
 
-    name: ClassVar[str]  # what checkpoints record as their `task.family`
-    description: ClassVar[str] = ""  # one line for `mvae presets`
-    bundled: ClassVar[dict[str, str]] = {}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
+    name: ClassVar[str]  # what the errors call these models
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {}  # verb -> the options it takes
     EVAL_OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `evaluate` takes besides device/progress
-    web: ClassVar[bool] = False  # its generation verbs return `Output.items` the web page draws and plays
-    not_on_web: ClassVar[frozenset[str]] = frozenset()  # bundled models the page does not offer
+    refused: Mapping[str, str] = {}  # verb -> the line that refuses it (for this model)
 
-    # -- presets and training ---------------------------------------------------------------------
-
-    @abstractmethod
-    def presets(self) -> Mapping[str, Preset]:
-        """The named presets `mvae train` accepts for this family (torch-free)."""
-
-    def describe_preset(self, preset: Preset) -> str:
-        """One line of a preset's main settings for `mvae presets`."""
-        return preset.description
-
-    @abstractmethod
-    def model_config_from_dict(self, d: dict) -> Any:
-        """The family's model config rebuilt from a checkpoint's `task.model` dict."""
-
-    @abstractmethod
-    def task(self, preset: Preset, data: Path | None) -> Any:
-        """A `TrainTask` (core/trainer.py) training `preset.model` on `data` (None: the family's default
-        data, or an error saying what to give)."""
-
-    def after_training(self, run_dir: Path, data: Path | None) -> list[str]:
-        """Lines to print once `mvae train` has finished a run (e.g. where its pictures went)."""
-        return []
-
-    # -- trained models ---------------------------------------------------------------------------
-
-    @abstractmethod
-    def load(self, checkpoint: Any, name: str) -> Any:
-        """A trained model ready to use (CPU, eval mode) from an already loaded `Checkpoint` of this
-        family; `name` is what the user called it (a bundled name or a path)."""
-
-    @abstractmethod
     def evaluate(self, model: Any, data: Path, *, device: str, progress: bool,
                  options: Mapping[str, Any]) -> Evaluation:
         """Figures of `model` on the held-out part of `data`."""
+        raise FamilyError(f"{self.name} models cannot be evaluated")
 
-    # -- generation verbs: override the ones the family supports ----------------------------------
+    # -- generation verbs: override the ones these models support ---------------------------------
 
     def sample(self, model: Any, request: Request) -> Output:
         raise self.unsupported("sample")
@@ -205,20 +190,17 @@ class Family(ABC):
 
     # -- what the commands ask before calling a verb ----------------------------------------------
 
-    def verbs_for(self, model: Any) -> "Family":
-        """The object that serves the generation verbs for `model`: the family itself, unless a kind of
-        model inside it has verbs of its own (a GrooVAE in the drum family). Every caller (command line,
-        server, API) dispatches through `families.run`, which asks here."""
-        return self
-
     def supports(self, verb: str) -> bool:
-        """Whether this family overrides `verb`."""
-        return verb in VERBS + DATA_VERBS and getattr(type(self), verb) is not getattr(Family, verb)
+        """Whether these models do `verb`: the class overrides it and does not refuse it."""
+        return (verb in VERBS + DATA_VERBS and getattr(type(self), verb) is not getattr(Verbs, verb)
+                and verb not in self.refused)
 
     def supported(self) -> list[str]:
         return [v for v in VERBS + DATA_VERBS if self.supports(v)]
 
     def unsupported(self, verb: str) -> FamilyError:
+        if verb in self.refused:
+            return FamilyError(self.refused[verb])
         return FamilyError(f"{self.name} models do not {_VERB_PHRASE.get(verb, verb)}; "
                            f"they support: {', '.join(self.supported()) or 'no generation'}")
 
@@ -231,6 +213,60 @@ class Family(ABC):
 
     def check_eval(self, options: Mapping[str, Any]) -> None:
         _check_options(f"eval of {self.name} models", self.EVAL_OPTIONS, options)
+
+
+class Family(Verbs, ABC):
+    """A kind of model. Subclasses set `name`, implement the abstract methods, and override the verbs
+    they support; `OPTIONS[verb]` lists the options each supported verb takes (besides the model,
+    the inputs, `-o` and `--force`, which every verb takes)."""
+
+    name: ClassVar[str]  # what checkpoints record as their `task.family`
+    description: ClassVar[str] = ""  # one line for `mvae presets`
+    bundled: ClassVar[dict[str, str]] = {}  # bundled model name -> checkpoint stem in musicvae_lite/bundled
+    web: ClassVar[bool] = False  # its generation verbs return `Output.items` the web page draws and plays
+    not_on_web: ClassVar[frozenset[str]] = frozenset()  # bundled models the page does not offer
+
+    # -- presets and training ---------------------------------------------------------------------
+
+    @abstractmethod
+    def presets(self) -> Mapping[str, Preset]:
+        """The named presets `mvae train` accepts for this family (torch-free)."""
+
+    def describe_preset(self, preset: Preset) -> str:
+        """One line of a preset's main settings for `mvae presets`."""
+        return preset.description
+
+    @abstractmethod
+    def model_config_from_dict(self, d: dict) -> Any:
+        """The family's model config rebuilt from a checkpoint's `task.model` dict."""
+
+    @abstractmethod
+    def task(self, preset: Preset, data: Path | None) -> Any:
+        """A `TrainTask` (core/trainer.py) training `preset.model` on `data` (None: the family's default
+        data, or an error saying what to give)."""
+
+    def after_training(self, run_dir: Path, data: Path | None) -> list[str]:
+        """Lines to print once `mvae train` has finished a run (e.g. where its pictures went)."""
+        return []
+
+    # -- trained models ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def load(self, checkpoint: Any, name: str) -> Any:
+        """A trained model ready to use (CPU, eval mode) from an already loaded `Checkpoint` of this
+        family; `name` is what the user called it (a bundled name or a path)."""
+
+    @abstractmethod
+    def evaluate(self, model: Any, data: Path, *, device: str, progress: bool,
+                 options: Mapping[str, Any]) -> Evaluation:
+        """Figures of `model` on the held-out part of `data`."""
+
+    def verbs_for(self, model: Any) -> Verbs:
+        """The object that serves the generation verbs and the evaluation of `model`: the family itself,
+        unless a kind of model inside it has verbs of its own (a GrooVAE in the drum family). Every caller
+        (command line, server, API) dispatches through `families.run` / `families.evaluate`, which ask
+        here."""
+        return self
 
 
 _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",

@@ -34,15 +34,6 @@ class ImageModel:
         return self.config.kind
 
 
-def load_image_model(path: str | Path) -> ImageModel:
-    """An image model from a run folder or checkpoint file."""
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
-    from musicvae_lite.image.names import FAMILY
-
-    state, _ = load_family_checkpoint(path, FAMILY, "an image model")
-    return model_from_checkpoint(state, str(path))
-
-
 def model_from_checkpoint(state, source: str) -> ImageModel:
     """The image model in an already loaded `Checkpoint` (core/checkpoint.py), in eval mode on the CPU."""
     from musicvae_lite.image.model import build_image_model, model_config_from_dict
@@ -139,8 +130,10 @@ def read_png(path: str | Path, size: int) -> np.ndarray:
 
     try:
         img = mpimg.imread(str(path))
-    except (OSError, ValueError, SyntaxError) as e:
-        raise MvaeError(f"{path}: not a readable PNG ({e})") from None
+    except FileNotFoundError:
+        raise MvaeError(f"{path}: no such file") from None
+    except (OSError, ValueError, SyntaxError):
+        raise MvaeError(f"{path}: not a readable PNG image (give a .png file or a test-set index)") from None
     img = np.asarray(img, dtype=np.float32)
     if img.ndim == 3:
         img = img[..., :3].mean(axis=-1)

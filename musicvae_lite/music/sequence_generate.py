@@ -2,8 +2,11 @@
 (greedy at temperature 0, sampled from the softmax otherwise, from a seeded generator when a seed is
 given: magenta's music_vae TrainedModel does the same), the path between two windows' codes (spherical
 by default, core/latent.py), the bilinear grid between four corners (magenta.js's 4-corner
-interpolation, Beat Blender's grid) and codes drawn from the prior. A family gives its own `encode`
-(its windows -> posterior means) and wraps the results in its own types."""
+interpolation, Beat Blender's grid) and codes drawn from the prior (or from a model's fitted code prior,
+core/latent.py). The one generation API of the melody and drum VAEs (magenta's `TrainedModel`: encode,
+decode, sample, interpolate): a family's trained model says how its windows are checked and what its
+encoder reads (`TrainedSequenceModel.batch`, `.encoder_input`); melody/generate.py re-exports these
+functions under the Python API's names."""
 
 from __future__ import annotations
 
@@ -22,6 +25,15 @@ from musicvae_lite.errors import MvaeError
 Encode = Callable[[np.ndarray], np.ndarray]  # windows (n, steps) -> codes (n, Z) float32
 Decode = Callable[[np.ndarray], np.ndarray]  # codes (n, Z) -> windows (n, steps)
 M = TypeVar("M", bound="TrainedSequenceModel")
+
+
+class CodesShapeError(MvaeError):
+    """Codes that do not fit the model; `codes_size` is how many numbers each has, so that the caller
+    that knows the models (families.run) can name one that takes them."""
+
+    def __init__(self, message: str, codes_size: int):
+        super().__init__(message)
+        self.codes_size = codes_size
 
 
 @dataclass
@@ -43,6 +55,21 @@ class TrainedSequenceModel:
     def z_size(self) -> int:
         return self.config.z_size
 
+    events_dtype = np.int64  # the dtype of the windows `decode` gives
+
+    def batch(self, events) -> torch.Tensor:
+        """Windows (steps,) or (n, steps) -> a checked (n, steps) int64 tensor; a one-line MvaeError when
+        they do not fit this model (each family checks its classes)."""
+        arr = np.asarray(events)
+        arr = arr[None] if arr.ndim == 1 else arr
+        if arr.ndim != 2 or arr.shape[1] != self.steps:
+            raise MvaeError(f"windows must be ({self.steps},) or (n, {self.steps}) for this model, got shape {arr.shape}")
+        return torch.from_numpy(arr.astype(np.int64))
+
+    def encoder_input(self, batch: torch.Tensor) -> torch.Tensor:
+        """What the encoder reads for a batch of windows (B, T) int64 (default: the classes themselves)."""
+        return batch
+
 
 def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Callable[[dict], Any],
                             build: Callable[[Any], VAE]) -> M:
@@ -62,7 +89,8 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     if z.ndim == 1:
         z = z[None]
     if z.ndim != 2 or z.shape[1] != z_size:
-        raise MvaeError(f"codes must be (n, {z_size}) for this model, got shape {tuple(z.shape)}")
+        raise CodesShapeError(f"codes must be (n, {z_size}) for this model, got shape {tuple(z.shape)}",
+                              int(z.shape[-1]) if z.ndim else 0)
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -94,3 +122,50 @@ def prior_codes(z_size: int, n: int, seed: int | None = None) -> np.ndarray:
         raise MvaeError(f"asked for {n} samples")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     return torch.randn(n, z_size, generator=gen).numpy()
+
+
+# -- the generation API over any TrainedSequenceModel ------------------------------------------------
+
+
+@torch.no_grad()
+def encode(model: TrainedSequenceModel, events) -> np.ndarray:
+    """Posterior means (n, Z) float32 of windows (steps,) or (n, steps)."""
+    return model.vae.encoder(model.encoder_input(model.batch(events))).mu.numpy().astype(np.float32)
+
+
+def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
+    """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0."""
+    out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed)
+    return out.astype(model.events_dtype)
+
+
+def reconstruct(model: TrainedSequenceModel, events, *, temperature: float = 0.0,
+                seed: int | None = None) -> np.ndarray:
+    """Decode the codes of windows: what the model makes of them."""
+    return decode(model, encode(model, events), temperature=temperature, seed=seed)
+
+
+def interpolate(model: TrainedSequenceModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
+                seed: int | None = None) -> np.ndarray:
+    """n windows (n, steps) from a to b through latent space, both ends included (the ends are the
+    reconstructions of a and b when decoding greedily)."""
+    return interpolate_between(lambda x: encode(model, x),
+                               lambda z: decode(model, z, temperature=temperature, seed=seed), a, b, n, method)
+
+
+def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float = 0.0,
+         seed: int | None = None) -> np.ndarray:
+    """An n x n grid (n * n, steps), row by row, between four corner windows (top-left, top-right,
+    bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
+    return grid_between(lambda x: encode(model, x), lambda z: decode(model, z, temperature=temperature, seed=seed),
+                        corners, n)
+
+
+def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
+    """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one."""
+    from musicvae_lite.core.latent import draw_codes
+
+    scale = getattr(model.config, "code_prior_scale", 1.0)
+    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale)
+    return decode(model, np.asarray(codes, np.float32), temperature=temperature,
+                  seed=None if seed is None else seed + 1)

@@ -115,8 +115,4 @@ class ModelPool:
 
 
 def _family_of(spec: str, families):
-    for family in families.FAMILIES.values():
-        if spec in family.bundled:
-            return family
-    path = Path(spec)
-    return families.family_of_run(path) if path.is_dir() else None
+    return families.family_of(spec)

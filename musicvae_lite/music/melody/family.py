@@ -1,6 +1,7 @@
 """The melody family: MusicVAE's 2-bar and 16-bar melody models (Roberts et al. 2018) behind the
-family contract (core/family.py) — presets, training tasks, loading, evaluation and every generation
-verb, each writing MIDI, WAV and a piano-roll PNG (outputs.py).
+family contract (core/family.py) — presets, training tasks, loading, evaluation and attribute vectors; the
+generation verbs are the shared sequence verbs (music/sequence_family.py) over the melody codec
+(codec.py: MIDI, WAV and piano-roll PNGs).
 
 This module imports no torch at the top: `mvae presets` lists the presets without it.
 """
@@ -12,31 +13,28 @@ from pathlib import Path
 from typing import Any
 
 from musicvae_lite.core.config import Preset
-from musicvae_lite.core.family import Evaluation, Family, Output, Request
+from musicvae_lite.core.family import Evaluation, Output, Request
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.melody.codec import MELODY
 from musicvae_lite.music.melody.presets import PRESETS
+from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
 FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
 BUNDLED = {"default": "mel_2bar_mix", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
            "melody_16bar": "mel_16bar_codes"}
 MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
 
-_GENERATE = ("temperature", "seed", "soundfont")
 
-
-class MelodyFamily(Family):
+class MelodyFamily(SequenceFamily):
     name = FAMILY
     description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
     bundled = BUNDLED
     web = True
     not_on_web = frozenset({"melody_16bar"})  # the page's Mixer and Blender are laid out for 2-bar windows
+    codec = MELODY
+    unit = "events"
     OPTIONS = {
-        "sample": ("n", *_GENERATE),
-        "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
-        "grid": ("n", "window", "windows", *_GENERATE),
-        "reconstruct": ("window", *_GENERATE),
-        "encode": ("window",),
-        "decode": _GENERATE,
+        **SEQUENCE_OPTIONS,
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
         "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "keep_duplicates",
                        "max_windows_per_file", "progress"),
@@ -63,9 +61,7 @@ class MelodyFamily(Family):
         from musicvae_lite.music.melody.data import load_melody_data
         from musicvae_lite.music.melody.task import MelodyTask
 
-        if data is None:
-            raise MvaeError("a melody preset needs --data: a dataset folder from `mvae data build`")
-        melodies = load_melody_data(data, preset.model.bars)
+        melodies = load_melody_data(self.dataset_folder(data), preset.model.bars)
         if not len(melodies.train):
             raise MvaeError(f"{data} has no training windows (train.npz)")
         return MelodyTask(preset.model, melodies, preset.name)
@@ -147,89 +143,7 @@ class MelodyFamily(Family):
         return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets,
                            "baselines": baselines, "left_out_seen": left_out}, lines)
 
-    # -- generation -------------------------------------------------------------------------------
-
-    def _melodies(self, model, request: Request, count: tuple[int, ...], what: str) -> list:
-        from musicvae_lite.music.melody import generate as g
-
-        return [g.melody_from_file(model, f, w) for f, w in request.file_windows(count, what)]
-
-    def _write(self, stem: str, melodies, request: Request, lines: list[str] | None = None, *,
-               titles: list[str] | None = None, **kw) -> Output:
-        """Write the melodies (the kinds of file `request.formats` asks for) and return them as items too."""
-        from musicvae_lite.music.melody.outputs import melody_items, write_melody_set
-
-        paths = write_melody_set(request.out, stem, melodies, titles=titles, soundfont=request.get("soundfont"),
-                                 overwrite=request.force, formats=request.formats, **kw)
-        return Output(paths, lines or [], melody_items(melodies, titles=titles))
-
-    def sample(self, model, request: Request) -> Output:
-        from musicvae_lite.music.melody import generate as g
-
-        request.no_inputs("sample")
-        tunes = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
-                         seed=request.get("seed"))
-        return self._write("sample", tunes, request)
-
-    def interpolate(self, model, request: Request) -> Output:
-        from musicvae_lite.music.melody import generate as g
-        from musicvae_lite.music.melody.plots import interpolation_titles
-
-        a, b = self._melodies(model, request, (2,), "two MIDI files (or four for a grid)")
-        n = request.get("n", 7)
-        steps = g.interpolate(model, a, b, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        return self._write("interpolation", steps, request, titles=interpolation_titles(n))
-
-    def grid(self, model, request: Request) -> Output:
-        from musicvae_lite.music.melody import generate as g
-
-        corners = self._melodies(model, request, (4,), "four MIDI files, the grid's corners")
-        n = request.get("n", 5)
-        cells = g.grid(model, corners, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
-        return self._write("grid", cells, request, titles=titles, grid=(n, n))
-
-    def reconstruct(self, model, request: Request) -> Output:
-        import numpy as np
-
-        from musicvae_lite.music.melody import generate as g
-
-        (original,) = self._melodies(model, request, (1,), "one MIDI file")
-        again = g.reconstruct(model, original, temperature=request.get("temperature", 0.0),
-                              seed=request.get("seed"))[0]
-        accuracy = float((again == original).mean())
-        return self._write("reconstruction", np.stack([original, again]), request,
-                           [f"{accuracy:.1%} of the {len(original)} events reconstructed exactly"],
-                           titles=["input", "reconstruction"])
-
-    def encode(self, model, request: Request) -> Output:
-        import numpy as np
-
-        from musicvae_lite.files import atomic_write
-        from musicvae_lite.music.melody import generate as g
-        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
-
-        if not request.inputs:
-            raise MvaeError("give at least one MIDI file to encode")
-        rows, lines = [], []
-        window = request.get("window")
-        for f in request.inputs:
-            if window is not None:
-                rows.append(g.melody_from_file(model, f, window)[None])
-            else:
-                rows.append(extract_file(f, ExtractConfig(bars=model.config.bars)).events)
-            lines.append(f"{f}: {len(rows[-1])} window(s)")
-        codes = g.encode(model, np.concatenate(rows))
-        atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
-        lines.append(f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})")
-        return Output([], lines)
-
-    def decode(self, model, request: Request) -> Output:
-        from musicvae_lite.music.melody import generate as g
-
-        z = request.codes()
-        melodies = g.decode(model, z, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        return self._write("decoded", melodies, request)
+    # -- attribute vectors ------------------------------------------------------------------------
 
     def attribute(self, model, request: Request) -> Output:
         if request.get("action") == "compute":
@@ -267,11 +181,13 @@ class MelodyFamily(Family):
         try:
             with np.load(vector, allow_pickle=False) as saved:
                 vec, name = saved["vector"], str(saved["attribute"])
-        except (OSError, ValueError, KeyError) as e:
-            raise MvaeError(f"{vector}: not an attribute vector from `mvae attribute compute` ({e})") from None
-        (melody,) = self._melodies(model, request, (1,), "one MIDI file")
+        except FileNotFoundError:
+            raise MvaeError(f"{vector}: no such file; make one with `mvae attribute compute`") from None
+        except (OSError, ValueError, KeyError):
+            raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
+        (melody,), playbacks = self._read(model, request, (1,), "one MIDI file")
         pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
         before, after = (attribute(name, p) for p in pair)
-        return self._write("attribute", pair, request,
+        return self._write("attribute", list(pair), request,
                            [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"],
-                           titles=["reconstruction", f"{name} {amount:+g}"])
+                           titles=["reconstruction", f"{name} {amount:+g}"], playback=playbacks[0])

@@ -2,7 +2,7 @@
 `attribute` are thin shells over:
 
     from musicvae_lite import load_model, encode, decode, interpolate, sample
-    model = load_model()                                  # the bundled default, offline
+    model = load_model()                                  # the bundled default, offline (families.load)
     a, b = melody_from_file("a.mid"), melody_from_file("b.mid")
     steps = interpolate(model, a, b, n=7)                 # (7, 32) events, ends = reconstructions
     tunes = sample(model, n=8, temperature=0.5, seed=1)
@@ -20,15 +20,16 @@ import numpy as np
 import torch
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.melody.encoding import check_events
 from musicvae_lite.music.melody.presets import MelodyModelConfig
-from musicvae_lite.music.sequence_generate import (
+from musicvae_lite.music.sequence_generate import (  # noqa: F401  (the Python API's names)
     TrainedSequenceModel,
-    decode_codes,
-    grid_between,
-    interpolate_between,
-    prior_codes,
+    decode,
+    encode,
+    grid,
+    interpolate,
+    reconstruct,
+    sample,
     trained_from_checkpoint,
 )
 
@@ -38,23 +39,17 @@ class MelodyModel(TrainedSequenceModel):
     """A trained melody VAE ready to use (CPU, eval mode)."""
 
     config: MelodyModelConfig
+    events_dtype = np.uint8
 
-
-def load_model(name_or_path: str | Path = "default") -> MelodyModel:
-    """A bundled model by name (`mvae models` lists them) or a run folder / checkpoint file."""
-    from musicvae_lite.core.bundled import bundled_file
-    from musicvae_lite.core.checkpoint import load_family_checkpoint
-    from musicvae_lite.music.melody.names import BUNDLED, FAMILY
-
-    if str(name_or_path) in BUNDLED:
-        path = bundled_file(BUNDLED[str(name_or_path)])
-    else:
-        path = Path(name_or_path)
-        if not path.exists():
-            raise MvaeError(f"{name_or_path}: no such model (a run folder, a checkpoint, or one of: "
-                            f"{', '.join(BUNDLED)})")
-    state, _ = load_family_checkpoint(path, FAMILY, "a melody model")
-    return model_from_checkpoint(state, str(name_or_path))
+    def batch(self, events) -> torch.Tensor:
+        try:
+            arr = check_events(np.asarray(events))
+        except ValueError as e:
+            raise MvaeError(str(e)) from None
+        arr = arr[None] if arr.ndim == 1 else arr
+        if arr.shape[1] != self.steps:
+            raise MvaeError(f"melodies must have {self.steps} steps for this model, got {arr.shape[1]}")
+        return torch.from_numpy(arr.astype(np.int64))
 
 
 def model_from_checkpoint(state, name: str) -> MelodyModel:
@@ -67,71 +62,11 @@ def model_from_checkpoint(state, name: str) -> MelodyModel:
     return trained_from_checkpoint(MelodyModel, state, name, model_config_from_dict, build_melody_vae)
 
 
-def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, compat: bool = False) -> np.ndarray:
+def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0) -> np.ndarray:
     """Window `window` (in `mvae windows` order) of a MIDI file, fit for `model`: (steps,) uint8."""
-    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+    from musicvae_lite.music.melody.codec import MELODY
 
-    try:
-        found = extract_file(path, ExtractConfig(bars=model.config.bars, compat=compat))
-    except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
-        hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
-            if e.kind == "only-drums" else ""
-        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}{hint}") from None
-    if not 0 <= window < len(found):
-        raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
-                        f"(see `mvae windows {path}`)")
-    return found.events[window]
-
-
-def _as_batch(model: MelodyModel, events) -> torch.Tensor:
-    arr = check_events(np.asarray(events))
-    if arr.ndim == 1:
-        arr = arr[None]
-    if arr.shape[1] != model.steps:
-        raise MvaeError(f"melodies must have {model.steps} steps for this model, got {arr.shape[1]}")
-    return torch.from_numpy(arr.astype(np.int64))
-
-
-@torch.no_grad()
-def encode(model: MelodyModel, events) -> np.ndarray:
-    """Posterior means (n, Z) float32 of melodies (steps,) or (n, steps)."""
-    return model.vae.encoder(_as_batch(model, events)).mu.numpy().astype(np.float32)
-
-
-def decode(model: MelodyModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
-    """Melodies (n, steps) uint8 from codes (Z,) or (n, Z); greedy at temperature 0."""
-    return decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed).astype(np.uint8)
-
-
-def reconstruct(model: MelodyModel, events, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
-    """Decode the codes of melodies: what the model makes of them."""
-    return decode(model, encode(model, events), temperature=temperature, seed=seed)
-
-
-def interpolate(model: MelodyModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
-                seed: int | None = None) -> np.ndarray:
-    """n melodies (n, steps) from a to b through latent space, both ends included (the ends are the
-    reconstructions of a and b when decoding greedily)."""
-    return interpolate_between(lambda x: encode(model, x),
-                               lambda z: decode(model, z, temperature=temperature, seed=seed), a, b, n, method)
-
-
-def grid(model: MelodyModel, corners, n: int = 5, *, temperature: float = 0.0,
-         seed: int | None = None) -> np.ndarray:
-    """An n x n grid (n * n, steps), row by row, between four corner melodies (top-left, top-right,
-    bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
-    return grid_between(lambda x: encode(model, x), lambda z: decode(model, z, temperature=temperature, seed=seed),
-                        corners, n)
-
-
-def sample(model: MelodyModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
-    """n new melodies from z ~ N(0, I), or from the model's fitted code prior when it has one
-    (core/latent.py: `code_prior` models)."""
-    from musicvae_lite.core.latent import draw_codes
-
-    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), model.config.code_prior_scale)
-    return decode(model, np.asarray(codes, np.float32), temperature=temperature,
-                  seed=None if seed is None else seed + 1)
+    return MELODY.read(model, path, window)[0]
 
 
 def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | Path, *, scale: float = 1.0,
@@ -141,13 +76,13 @@ def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | 
     from dataclasses import replace
 
     from musicvae_lite.core.bundled import export_bundled
-    from musicvae_lite.core.checkpoint import CheckpointManager, resolve_checkpoint
+    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
 
     path = Path(checkpoint)  # a run folder: its best checkpoint, as export_bundled takes it
     checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
-    model = load_model(checkpoint)
+    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))  # a family asks no registry
     cfg = replace(model.config, code_prior=True, code_prior_scale=scale)
     vae = build_melody_vae(cfg)
     missing = vae.load_state_dict(model.vae.state_dict(), strict=False).missing_keys

@@ -125,9 +125,10 @@ def _batched(fn, n: int, batch_size: int):
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
 
 
-def evaluate_groove(model: GrooveModel, train: DrumSplit, held: DrumSplit, *, batch_size: int = 256,
+def evaluate_groove(model: GrooveModel, train: DrumSplit | None, held: DrumSplit, *, batch_size: int = 256,
                     seed: int = 0) -> dict:
-    """The figures of the module docstring for `model`'s view, as a JSON-able dict."""
+    """The figures of the module docstring for `model`'s view, as a JSON-able dict; the baselines only
+    when there is a training split to fit them on (`train`; MIDI files given to `mvae eval` have none)."""
     hits = held.hits
     figures: dict = {"windows": len(held), **teacher_forced(model, held, batch_size)}
     perf = (hits, held.velocity, held.offset)
@@ -144,11 +145,12 @@ def evaluate_groove(model: GrooveModel, train: DrumSplit, held: DrumSplit, *, ba
                            len(held), batch_size)
         figures["onset_f1"] = onset_f1(hits, greedy[0])
         figures["onset_f1_t1"] = onset_f1(hits, sampled[0])
-        figures["baselines"] = drumify_baselines(train, held)
+        figures["baselines"] = drumify_baselines(train, held) if train is not None else {}
     else:
         played = _batched(lambda s: decode(model, codes[s], hits=hits[s], control=ctrl(s)), len(held), batch_size)
         figures["humanize"] = timing_errors(held, played[1], played[2]).to_json()
-        figures["baselines"] = {k: v.to_json() for k, v in humanize_baselines(train, held).items()}
+        figures["baselines"] = ({k: v.to_json() for k, v in humanize_baselines(train, held).items()}
+                                if train is not None else {})
     return figures
 
 

@@ -1,9 +1,12 @@
-"""The drum family's verbs for GrooVAE models (Gillick, Roberts, Engel, Eck, Bamman 2019): evaluation
-against the baselines of evaluate.py, `convert` (what the models are for, over whole files: `mvae groove
-FILE` plays a beat like a drummer, `mvae drumify FILE` makes a beat from any file's rhythm) and the
-window verbs (sample, interpolate, reconstruct, encode, decode, on 2-bar windows as for the drum VAE).
-Everything writes General MIDI drums with velocities and micro-timing, a WAV of the drum kit and a drum
-grid that shows the offsets (music/drums). The drum family (family.py) hands a GrooVAE's requests here.
+"""What a trained GrooVAE does (Gillick, Roberts, Engel, Eck, Bamman 2019): its own verbs, which the drum
+family hands out for it (`DrumFamily.verbs_for`). `convert` is what the models are for, over whole files
+(`mvae groove FILE` plays a beat like a drummer, `mvae drumify FILE` makes a beat from any file's rhythm);
+the window verbs (sample, interpolate, reconstruct, encode, decode on 2-bar windows) are the shared sequence
+verbs (music/sequence_family.py) over GrooVAE's codec (codec.py: performances with velocities and
+micro-timing) and its generation (generate.py); evaluation is against the baselines of evaluate.py.
+
+A GrooVAE makes no 4-corner grids, and one whose decoder reads an input's hits or rhythm (a `control`
+model) cannot decode from codes alone: `supports()` says so, and the refusal names what to use.
 Imports no torch at the top."""
 
 from __future__ import annotations
@@ -14,116 +17,78 @@ from typing import Any
 
 from musicvae_lite.core.family import Evaluation, Output, Request
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.drums.groove.codec import GROOVE
+from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceVerbs
 
 PICTURE_BARS = 16  # a converted file's picture shows its first 16 bars (the files hold all of it)
 COMMAND = {"humanize": "groove", "drumify": "drumify"}  # view -> its command, and its bundled model's name
 
 
-class GrooveVerbs:
-    """What the drum family does with a trained GrooVAE (generate.GrooveModel)."""
+class GrooveVerbs(SequenceVerbs):
+    """The verbs of one trained GrooVAE (generate.GrooveModel)."""
+
+    name = "GrooVAE"
+    codec = GROOVE
+    generation = "musicvae_lite.music.drums.groove.generate"
+    OPTIONS = {**{k: v for k, v in SEQUENCE_OPTIONS.items() if k != "grid"},
+               "convert": ("as_view", "temperature", "seed", "soundfont")}
+    EVAL_OPTIONS = ("batch_size", "limit")
+
+    def __init__(self, model: Any):
+        view = model.config.view
+        self.holding = "" if view == "drumify" else " with drums"
+        self.refused = {"grid": f"{model.name} is a GrooVAE ({view}); 4-corner grids are for the drum VAE "
+                                "(--model drums)"}
+        if model.config.control:
+            line = (f"{model.name} decodes under the {'hits' if view == 'humanize' else 'rhythm'} of an input, so "
+                    f"it cannot decode from codes alone (sample, interpolate, decode); use `mvae "
+                    f"{COMMAND.get(view, 'groove')}` or `reconstruct`, or the drum VAE (--model drums)")
+            self.refused.update(dict.fromkeys(("sample", "interpolate", "decode"), line))
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
-        from musicvae_lite.music.drums.dataset import load_drum_split
         from musicvae_lite.music.drums.groove.evaluate import evaluate_groove, report
+        from musicvae_lite.music.drums.held_out import held_out_drums
         from musicvae_lite.music.sources import spread_indices
 
-        split = "test" if (Path(data) / "test.npz").exists() else "eval"
-        held = load_drum_split(data, split, model.config.bars)
+        what, held, train = held_out_drums(data, model.config.bars)
         held = held.subset(spread_indices(len(held), options.get("limit")))
         if not len(held):
-            raise MvaeError(f"{data} has no {split} windows")
-        train = load_drum_split(data, "train", model.config.bars)
+            raise MvaeError(f"{data} has no {what}")
         figures = evaluate_groove(model, train, held, batch_size=options.get("batch_size") or 256)
-        figures = {"model": model.name, "step": model.step, "view": model.view, "split": split,
+        figures = {"model": model.name, "step": model.step, "view": model.view, "split": what.split()[0],
                    "hit_threshold": model.config.hit_threshold, **figures}
-        return Evaluation(figures, report(model, figures, f"{split} windows of {data}"))
+        return Evaluation(figures, report(model, figures, f"{what} of {data}"))
 
-    # -- generation -------------------------------------------------------------------------------
+    # -- window verbs: what differs from the shared ones -------------------------------------------
 
-    def _windows(self, model, request: Request, count: int, what: str) -> list:
-        from musicvae_lite.music.drums.groove import generate as g
+    def _ends(self, model, a, b, steps: list, request: Request) -> list:
+        """A humanize model's interpolation keeps the ends' own hits, played."""
+        if model.view != "humanize":
+            return steps
+        first, last = self.codec.split(self._gen().humanize(model, self.codec.stack([a, b])))
+        return [first, *steps[1:-1], last]
 
-        return [g.window_from_file(model, f, w) for f, w in request.file_windows((count,), what)]
-
-    def _write(self, stem: str, perf, request: Request, lines: list[str] | None = None, *,
-               titles: list[str] | None = None, qpm: float | None = None) -> Output:
-        from musicvae_lite.music.drums.outputs import write_drum_set
-
-        paths = write_drum_set(request.out, stem, perf, titles=titles, qpm=qpm, overwrite=request.force,
-                               formats=request.formats, soundfont=request.get("soundfont"))
-        return Output(paths, lines or [])
-
-    def sample(self, model, request: Request) -> Output:
-        from musicvae_lite.music.drums.groove import generate as g
-
-        request.no_inputs("sample")
-        perf = g.sample(model, request.get("n", 8), temperature=request.get("temperature", 0.5),
-                        seed=request.get("seed"))
-        return self._write("sample", perf, request)
-
-    def interpolate(self, model, request: Request) -> Output:
-        import numpy as np
-
-        from musicvae_lite.music.drums.groove import generate as g
-
-        a, b = self._windows(model, request, 2, "two MIDI files" + (" with drums" if model.view != "drumify" else ""))
-        n = request.get("n", 7)
-        perf = g.interpolate(model, a, b, n, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        if model.view == "humanize":  # the ends keep their own hits, played
-            ends = g.humanize(model, tuple(np.stack([x, y]) for x, y in zip(a, b)))
-            perf = tuple(np.concatenate([e[:1], p[1:-1], e[1:]]) for e, p in zip(ends, perf))
-        titles = ["A"] + [str(i + 1) for i in range(1, n - 1)] + ["B"]
-        return self._write("interpolation", perf, request, titles=titles)
-
-    def reconstruct(self, model, request: Request) -> Output:
-        import numpy as np
-
-        from musicvae_lite.music.drums.groove import generate as g
-
-        (original,) = self._windows(model, request, 1, "one MIDI file")
-        again = g.convert(model, original, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-        again = tuple(a[0] for a in again)
+    def _remake(self, model, original, request: Request) -> tuple[Any, list[str], list[str]]:
+        g = self._gen()
+        again = tuple(a[0] for a in g.convert(model, original, **self._decoding(request)))
         hits = original[0]
-        lines = []
         if model.view == "humanize":
             err = g.played_errors(original, again)
-            lines.append(f"the drummer's {int(hits.sum())} hits: timing {err[0]:.3f} of a step and velocity "
-                         f"{err[1]:.1f} (0-127) from the input's, on average")
+            line = (f"the drummer's {int(hits.sum())} hits: timing {err[0]:.3f} of a step and velocity "
+                    f"{err[1]:.1f} (0-127) from the input's, on average")
         elif model.view == "drumify":  # the input is a rhythm: its taps, all in one row
             taps, played = hits.any(axis=1), again[0].any(axis=1)
-            lines.append(f"the beat plays {int((taps & played).sum())} of the rhythm's {int(taps.sum())} taps, and "
-                         f"{int((played & ~taps).sum())} steps besides")
+            line = (f"the beat plays {int((taps & played).sum())} of the rhythm's {int(taps.sum())} taps, and "
+                    f"{int((played & ~taps).sum())} steps besides")
         else:
-            lines.append(f"{float((again[0] == hits).mean()):.1%} of the {hits.size} step-drum cells match the input")
-        titles = ["rhythm" if model.view == "drumify" else "input", "reconstruction"]
-        return self._write("reconstruction", tuple(np.stack([x, y]) for x, y in zip(original, again)), request, lines,
-                           titles=titles)
+            line = f"{float((again[0] == hits).mean()):.1%} of the {hits.size} step-drum cells match the input"
+        return again, [line], ["rhythm" if model.view == "drumify" else "input", "reconstruction"]
 
-    def encode(self, model, request: Request) -> Output:
-        import numpy as np
-
-        from musicvae_lite.files import atomic_write
-        from musicvae_lite.music.drums.groove import generate as g
-
-        if not request.inputs:
-            raise MvaeError("give at least one MIDI file to encode")
-        rows = [g.window_from_file(model, f, request.get("window", 0)) for f in request.inputs]
-        codes = g.encode(model, tuple(np.stack(a) for a in zip(*rows)))
-        atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
-        return Output([], [f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})"])
-
-    def decode(self, model, request: Request) -> Output:
-        from musicvae_lite.music.drums.groove import generate as g
-
-        perf = g.decode(model, request.codes(), temperature=request.get("temperature", 0.0),
-                        seed=request.get("seed"))
-        return self._write("decoded", perf, request)
+    # -- whole files ------------------------------------------------------------------------------
 
     def convert(self, model, request: Request) -> Output:
         """Each input file whole: `<name>_<view>.mid` / `.wav` (at the file's tempo) and `.png` (the input
         above, the result below, the first PICTURE_BARS bars). A batch goes on past a bad file."""
-        from musicvae_lite.music.drums.groove import generate as g
-
         want = request.get("as_view")
         if want is not None and want != model.view:
             command = COMMAND.get(want, want)
@@ -135,51 +100,31 @@ class GrooveVerbs:
         failed = []
         for path in request.inputs:
             try:
-                perf, qpm = g.whole_file(model, path)
-                made = g.convert(model, perf, temperature=request.get("temperature", 0.0), seed=request.get("seed"))
-                written = self._write_whole(Path(path).stem + f"_{model.view}", perf, made, qpm, request,
-                                            "rhythm (every onset one tap)" if model.view == "drumify" else "input")
+                done = self._convert_one(model, path, request)
             except MvaeError as e:
                 if len(request.inputs) == 1:
                     raise
                 failed.append(path)
                 out.lines.append(f"skipped {path}: {e}")
                 continue
-            bars = perf[0].shape[0] * model.config.bars
-            out.lines.append(f"{path}: {bars} bars at {qpm or 120:g} qpm")
-            out.paths.extend(written)
+            out.lines += done.lines
+            out.paths += done.paths
+            out.items += done.items
         if failed and len(failed) == len(request.inputs):
             raise MvaeError(f"none of the {len(failed)} files could be converted")
         return out
 
-    def _write_whole(self, stem: str, given, made, qpm: float | None, request: Request, what: str) -> list[Path]:
-        from musicvae_lite.files import atomic_write
-        from musicvae_lite.music.audio import (
-            DEFAULT_QPM,
-            DEFAULT_SAMPLE_RATE,
-            render_with_soundfont,
-            write_wav,
-        )
-        from musicvae_lite.music.drums.groove import generate as g
-        from musicvae_lite.music.drums.plots import plot_drum_grid
-        from musicvae_lite.music.drums.render import drum_midi_bytes, synthesize_drums
+    def _convert_one(self, model, path: str, request: Request) -> Output:
+        from musicvae_lite.music.drums.groove.generate import join
         from musicvae_lite.music.grid import STEPS_PER_BAR
-        from musicvae_lite.music.output_files import prepare_set
 
-        soundfont = request.get("soundfont")
-        out, formats = prepare_set(request.out, stem, 0, request.formats, soundfont=soundfont, overwrite=request.force)
-        whole = g.join(made)
-        written = []
-        if "mid" in formats:
-            data = drum_midi_bytes([whole], qpm=qpm)
-            written.append(atomic_write(out / f"{stem}.mid", lambda f: f.write(data), overwrite=True))
-        if "wav" in formats and soundfont is not None:
-            written.append(render_with_soundfont(out / f"{stem}.mid", out / f"{stem}.wav", soundfont, overwrite=True))
-        elif "wav" in formats:
-            audio = synthesize_drums([whole], qpm=qpm or DEFAULT_QPM)
-            written.append(write_wav(out / f"{stem}.wav", audio, DEFAULT_SAMPLE_RATE, overwrite=True))
-        if "png" in formats:
-            shown = PICTURE_BARS * STEPS_PER_BAR
-            panels = [tuple(a[:shown] for a in g.join(given)), tuple(a[:shown] for a in whole)]
-            written.append(plot_drum_grid(panels, out / f"{stem}.png", titles=[what, stem], overwrite=True))
-        return written
+        g = self._gen()
+        given, playback = self.codec.read_whole(model, path)
+        made = g.convert(model, given, **self._decoding(request))
+        stem = Path(path).stem + f"_{model.view}"
+        shown = PICTURE_BARS * STEPS_PER_BAR
+        what = "rhythm (every onset one tap)" if model.view == "drumify" else "input"
+        pictured = ([tuple(a[:shown] for a in join(given)), tuple(a[:shown] for a in join(made))], [what, stem])
+        bars = given[0].shape[0] * model.config.bars
+        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {round(playback.qpm, 2):g} qpm"],
+                           titles=[stem], playback=playback, each=False, pictured=pictured)

@@ -1,0 +1,52 @@
+"""GrooVAE's codec (music/codec.py): MIDI files -> performances, a window being the tuple (hits bool,
+velocities, offsets) of (steps, 9) arrays (groove/generate.py reads them in the model's view), and
+performances -> General MIDI drums with their velocities and micro-timing, the drum kit's audio, drum grids
+that show the offsets, and the page's items (the hits as 512-class events). magenta's `GrooveConverter`
+(music_vae/data.py) pairs the same two directions. Torch-free."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from musicvae_lite.music.codec import window_playback
+from musicvae_lite.music.drums.codec import DrumCodec
+from musicvae_lite.music.playback import Playback
+
+
+class GrooveCodec(DrumCodec):
+    def read(self, model: Any, path: str | Path, window: int = 0) -> tuple[tuple, Playback]:
+        from musicvae_lite.music.drums.groove.generate import window_from_file
+
+        return window_from_file(model, path, window), window_playback(None, window)
+
+    def read_whole(self, model: Any, path: str | Path) -> tuple[tuple, Playback]:
+        """All of a file as consecutive windows ((n, T, 9) arrays, groove/generate.whole_file) and the
+        Playback it is played back with: the file's tempo."""
+        from musicvae_lite.music.drums.groove.generate import whole_file
+
+        perf, qpm = whole_file(model, path)
+        return perf, Playback().with_overrides(qpm=qpm)
+
+    def stack(self, windows: Sequence[tuple]) -> tuple:
+        return tuple(np.stack(a) for a in zip(*windows))
+
+    def split(self, batch: tuple) -> list[tuple]:
+        return list(zip(*(np.asarray(a) for a in batch)))
+
+    def concat(self, batches: Sequence[tuple]) -> tuple:
+        return tuple(np.concatenate(a) for a in zip(*batches))
+
+    def played(self, windows: Sequence[Any]) -> list:
+        return [tuple(np.asarray(a) for a in w) for w in windows]
+
+    def events(self, window: tuple) -> np.ndarray:
+        from musicvae_lite.music.drums.encoding import hits_to_classes
+
+        return hits_to_classes(np.asarray(window[0]))
+
+
+GROOVE = GrooveCodec()

@@ -1,0 +1,71 @@
+"""The melody codec (music/codec.py): MIDI files -> MusicVAE's 90-class melody windows with the Playback
+each carries, and windows -> MIDI, audio (melody/render.py), piano rolls (melody/plots.py) and the page's
+notes; magenta's `OneHotMelodyConverter` (music_vae/data.py) pairs the same two directions. Torch-free."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.codec import Codec, window_playback
+from musicvae_lite.music.playback import Playback
+
+
+def _extract(model: Any, path: str | Path):
+    from musicvae_lite.music.errors import NoMelodyError
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+    try:
+        return extract_file(path, ExtractConfig(bars=model.config.bars))
+    except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
+        hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
+            if e.kind == "only-drums" else ""
+        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}{hint}") from None
+
+
+class MelodyCodec(Codec):
+    kind = "melody"
+    encodes_all = True  # `mvae encode` of a melody file without --window: every window
+
+    def read(self, model: Any, path: str | Path, window: int = 0) -> tuple[np.ndarray, Playback]:
+        found = _extract(model, path)
+        if not 0 <= window < len(found):
+            raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
+                            f"(see `mvae windows {path}`)")
+        return found.events[window], window_playback(found, window)
+
+    def read_all(self, model: Any, path: str | Path) -> np.ndarray:
+        return _extract(model, path).events
+
+    def midi_bytes(self, windows: Sequence[np.ndarray], playback: Playback, gap_steps: int = 0) -> bytes:
+        from musicvae_lite.music.melody.render import melody_midi_bytes
+
+        return melody_midi_bytes(list(windows), qpm=playback.qpm, program=playback.program, gap_steps=gap_steps)
+
+    def audio(self, windows: Sequence[np.ndarray], playback: Playback, gap_steps: int = 0) -> np.ndarray:
+        from musicvae_lite.music.melody.render import synthesize
+
+        return synthesize(list(windows), qpm=playback.qpm, gap_steps=gap_steps)
+
+    def picture(self, windows: Sequence[np.ndarray], path: Path, *, titles: Sequence[str] | None,
+                grid: tuple[int, int] | None, playback: Playback) -> Path:
+        from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
+
+        if grid is None:
+            return plot_pianoroll(list(windows), path, titles=titles, qpm=playback.qpm, overwrite=True)
+        rows, cols = grid
+        panels = [list(windows[r * cols:(r + 1) * cols]) for r in range(rows)]
+        grid_titles = [list(titles[r * cols:(r + 1) * cols]) for r in range(rows)] if titles else None
+        return plot_grid(panels, path, titles=grid_titles, qpm=playback.qpm, overwrite=True)
+
+    def item_notes(self, events: np.ndarray) -> list[list[int]]:
+        from musicvae_lite.music.melody.encoding import events_to_notes
+
+        return [[n.pitch, n.start, n.end] for n in events_to_notes(events)]
+
+
+MELODY = MelodyCodec()

@@ -1,0 +1,151 @@
+"""The generation verbs every sequence family shares (sample, interpolate, grid, reconstruct, encode,
+decode), written once over a codec (music/codec.py: files <-> windows, windows -> MIDI, WAV, PNG, items)
+and a generation API (music/sequence_generate.py for the melody and drum VAEs, drums/groove/generate.py for
+GrooVAE: `encode`, `decode`, `sample`, `interpolate`, `grid` over the model and a batch of windows), as
+magenta's `TrainedModel` serves every `Config` through its `data_converter`.
+
+`SequenceVerbs` is what a trained sequence model can do; `SequenceFamily` is a family whose models are
+served that way (melody/family.py, drums/family.py), keeping only what differs: presets, data, loading,
+evaluation and verbs of its own. Imports no torch at the top.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from musicvae_lite.core.family import Family, Output, Request, Verbs
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.playback import Playback, common_playback
+
+_GENERATE = ("temperature", "seed", "soundfont")
+SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
+    "sample": ("n", *_GENERATE),
+    "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
+    "grid": ("n", "window", "windows", *_GENERATE),
+    "reconstruct": ("window", *_GENERATE),
+    "encode": ("window",),
+    "decode": _GENERATE,
+}
+
+
+def interpolation_titles(n: int) -> list[str]:
+    """Titles of the n steps of an interpolation: A, 2, ..., n-1, B."""
+    return ["A"] + [str(i) for i in range(2, n)] + ["B"]
+
+
+class SequenceVerbs(Verbs):
+    """The shared verbs over `codec` and the generation module named by `generation`. `holding` says
+    what the input files must hold (in the errors: "two MIDI files with drums"), `unit` what one
+    position of a window is (the reconstruct line)."""
+
+    codec: ClassVar[Any]  # the family's Codec
+    generation: ClassVar[str] = "musicvae_lite.music.sequence_generate"  # module with the generation API
+    holding: ClassVar[str] = ""  # e.g. " with drums"
+    unit: ClassVar[str] = "steps"
+    OPTIONS = SEQUENCE_OPTIONS
+
+    def _files(self, count: str) -> str:
+        return f"{count} MIDI file{'' if count == 'one' else 's'}{self.holding}"
+
+    def _gen(self):
+        return importlib.import_module(self.generation)
+
+    def _read(self, model: Any, request: Request, count: tuple[int, ...], what: str) -> tuple[list, list[Playback]]:
+        """The windows the inputs name (one per file) and the Playback of each."""
+        read = [self.codec.read(model, f, w) for f, w in request.file_windows(count, what)]
+        return [w for w, _ in read], [p for _, p in read]
+
+    def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, *,
+               titles: list[str] | None = None, grid: tuple[int, int] | None = None,
+               playback: Playback = Playback(), **kw) -> Output:
+        """Write the set through the shared writer (the kinds of file `request.formats` asks for) and
+        return it as the page's items too; `--qpm` / `--program`, where a verb takes them, override the
+        playback read from the inputs."""
+        from musicvae_lite.music.output_set import set_items, write_set
+
+        playback = playback.with_overrides(qpm=request.get("qpm"), program=request.get("program"))
+        paths = write_set(self.codec, request.out, stem, windows, playback=playback, titles=titles, grid=grid,
+                          soundfont=request.get("soundfont"), overwrite=request.force, formats=request.formats, **kw)
+        return Output(paths, lines or [], set_items(self.codec, windows, titles=titles, playback=playback))
+
+    def _decoding(self, request: Request, temperature: float = 0.0) -> dict:
+        return {"temperature": request.get("temperature", temperature), "seed": request.get("seed")}
+
+    def sample(self, model: Any, request: Request) -> Output:
+        request.no_inputs("sample")
+        batch = self._gen().sample(model, request.get("n", 8), **self._decoding(request, 0.5))
+        return self._write("sample", self.codec.split(batch), request)
+
+    def interpolate(self, model: Any, request: Request) -> Output:
+        (a, b), playbacks = self._read(model, request, (2,), f"{self._files('two')} (or four for a grid)")
+        n = request.get("n", 7)
+        steps = self.codec.split(self._gen().interpolate(model, a, b, n, **self._decoding(request)))
+        return self._write("interpolation", self._ends(model, a, b, steps, request), request,
+                           titles=interpolation_titles(n), playback=common_playback(playbacks))
+
+    def _ends(self, model: Any, a: Any, b: Any, steps: list, request: Request) -> list:
+        """The interpolation's windows as written (a model may play its ends otherwise)."""
+        return steps
+
+    def grid(self, model: Any, request: Request) -> Output:
+        corners, playbacks = self._read(model, request, (4,), f"{self._files('four')}, the grid's corners")
+        n = request.get("n", 5)
+        cells = self._gen().grid(model, corners, n, **self._decoding(request))
+        titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
+        return self._write("grid", self.codec.split(cells), request, titles=titles, grid=(n, n),
+                           playback=common_playback(playbacks))
+
+    def reconstruct(self, model: Any, request: Request) -> Output:
+        (original,), playbacks = self._read(model, request, (1,), self._files("one"))
+        again, lines, titles = self._remake(model, original, request)
+        return self._write("reconstruction", [original, again], request, lines, titles=titles,
+                           playback=playbacks[0])
+
+    def _remake(self, model: Any, original: Any, request: Request) -> tuple[Any, list[str], list[str]]:
+        """What the model makes of one window, the lines that say how close it is, and the two titles."""
+        g = self._gen()
+        again = g.decode(model, g.encode(model, original), **self._decoding(request))[0]
+        accuracy = float((again == original).mean())
+        lines = [f"{accuracy:.1%} of the {len(original)} {self.unit} reconstructed exactly"]
+        return again, lines, ["input", "reconstruction"]
+
+    def encode(self, model: Any, request: Request) -> Output:
+        import numpy as np
+
+        from musicvae_lite.files import atomic_write
+
+        if not request.inputs:
+            raise MvaeError(f"give at least {self._files('one')} to encode")
+        rows, lines = [], []
+        codec = self.codec
+        for f, w in zip(request.inputs, request.window_list(None if codec.encodes_all else 0)):
+            rows.append(codec.read_all(model, f) if w is None else codec.stack([codec.read(model, f, w)[0]]))
+            count = len(codec.split(rows[-1]))
+            lines.append(f"{f}: {count} window{'s' if count != 1 else ''}")
+        codes = self._gen().encode(model, codec.concat(rows))
+        atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
+        lines.append(f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})")
+        return Output([], lines)
+
+    def decode(self, model: Any, request: Request) -> Output:
+        batch = self._gen().decode(model, request.codes(), **self._decoding(request))
+        return self._write("decoded", self.codec.split(batch), request)
+
+
+class SequenceFamily(SequenceVerbs, Family):
+    """A family whose trained models are served by the shared sequence verbs, and which trains on dataset
+    folders from `mvae data build` (`build_command` is how its data is built)."""
+
+    build_command: ClassVar[str] = "mvae data build"
+
+    def dataset_folder(self, data: Path | None) -> Path:
+        """`--data` of `mvae train`, checked: a dataset folder with a training split, else a one-line
+        error saying how to build one (MIDI files are not a dataset until built)."""
+        if data is None:
+            raise MvaeError(f"a {self.name} preset needs --data: a dataset folder from `{self.build_command}`")
+        if not (Path(data) / "train.npz").exists():
+            raise MvaeError(f"{data} is not a dataset folder (it has no train.npz): build one first with "
+                            f"`{self.build_command} {data} -o DATASET`, then train with --data DATASET")
+        return Path(data)
