@@ -1,6 +1,9 @@
-"""`mvae serve`'s API (serve/app.py) through FastAPI's test client, on the bundled default model: the
-answers match the library's, bad uploads get the CLI's one-line reason as a 4xx, no request reaches a
-path of its choosing, parallel clients get what sequential ones get, and results go when it stops."""
+"""`mvae serve`'s API (serve/app.py and its routers, serve/routes/) through FastAPI's test client, on the
+bundled default model: the answers match the library's, bad uploads get the CLI's one-line reason as a
+4xx in the page's language (no command-line advice), an upload's windows are what `mvae windows` lists,
+no request reaches a path of its choosing, parallel clients get what sequential ones get, results go
+when it stops, each router works alone on a bare app, and `mvae serve` can start again at once on a port
+its last run left in TIME_WAIT."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from musicvae_lite.cli import app as cli
 from musicvae_lite.core.bundled import examples
 from musicvae_lite.music.melody import generate as g
 from musicvae_lite.serve.app import MAX_REQUEST, MAX_UPLOAD, create_app
+from musicvae_lite.serve.messages import for_page
 from musicvae_lite.serve.store import ResultStore
 
 with warnings.catch_warnings():  # starlette asks for httpx2 beside httpx; the client works the same
@@ -112,8 +116,10 @@ def test_bad_upload_gets_the_cli_reason(client, tmp_path, case):
     message = r.json()["error"]
     assert phrase in message and "\n" not in message and path.name in message
     assert "mvae-serve" not in message and "/tmp" not in message  # no server path leaks
+    assert "mvae " not in message and "--" not in message  # no command-line advice
     line = CliRunner().invoke(cli, ["interpolate", str(path), str(path), "-o", str(tmp_path / "o")]).output
-    assert line.strip() == "error: " + message.replace(path.name, str(path), 1)  # the CLI's line
+    cli_line = line.strip().removeprefix("error: ")
+    assert message == for_page(cli_line).replace(str(path), path.name, 1)  # the CLI's line, in the page's words
 
 
 def test_size_limits_are_413(client):
@@ -127,7 +133,7 @@ def test_size_limits_are_413(client):
 
 def test_fields_are_checked(client):
     for data, phrase in [({"n": "1"}, "n:"), ({"n": "99"}, "n:"), ({"n": "x"}, "n:"), ({"temperature": "-1"}, "temperature"),
-                         ({"model": "../../etc/passwd"}, "unknown model"), ({"window_a": "9"}, "--window 9 does not exist")]:
+                         ({"model": "../../etc/passwd"}, "unknown model"), ({"window_a": "9"}, "window 9 does not exist")]:
         r = client.post("/api/interpolate", files=ends(), data=data)
         assert r.status_code == 422 and phrase in r.json()["error"], (data, r.text)
     r = client.post("/api/interpolate", files={"a": ("a.mid", MORNING)})
