@@ -142,6 +142,8 @@ def test_mixer_and_blender_in_chromium(live_server, tmp_path):
 
             # the Blender: four example corners, a 5 x 5 grid, the puck dragged while its cell loops
             page.click(".tab[data-tab=blender]")
+            listed = page.eval_on_selector_all("#blender-ends select.window", "els => els.map((e) => e.options.length)")
+            assert len(listed) == 4 and min(listed) >= 1, listed  # each corner lists its file's windows
             page.click("#blend")
             page.wait_for_function("window.mvae.state().blender.n === 5", timeout=30_000)
             assert page.evaluate("window.mvae.state().blender.cell") == 12  # starts in the middle
