@@ -1,6 +1,9 @@
-"""`mvae serve`'s API (serve/app.py) through FastAPI's test client, on the bundled default model: the
-answers match the library's, bad uploads get the CLI's one-line reason as a 4xx, no request reaches a
-path of its choosing, parallel clients get what sequential ones get, and results go when it stops."""
+"""`mvae serve`'s API (serve/app.py and its routers, serve/routes/) through FastAPI's test client, on the
+bundled default model: the answers match the library's, bad uploads get the CLI's one-line reason as a
+4xx in the page's language (no command-line advice), an upload's windows are what `mvae windows` lists,
+no request reaches a path of its choosing, parallel clients get what sequential ones get, results go
+when it stops, each router works alone on a bare app, and `mvae serve` can start again at once on a port
+its last run left in TIME_WAIT."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from musicvae_lite.cli import app as cli
 from musicvae_lite.core.bundled import examples
 from musicvae_lite.music.melody import generate as g
 from musicvae_lite.serve.app import MAX_REQUEST, MAX_UPLOAD, create_app
+from musicvae_lite.serve.messages import for_page
 from musicvae_lite.serve.store import ResultStore
 
 with warnings.catch_warnings():  # starlette asks for httpx2 beside httpx; the client works the same
@@ -113,8 +117,10 @@ def test_bad_upload_gets_the_cli_reason(client, tmp_path, case):
     message = r.json()["error"]
     assert phrase in message and "\n" not in message and path.name in message
     assert "mvae-serve" not in message and "/tmp" not in message  # no server path leaks
+    assert "mvae " not in message and "--" not in message  # no command-line advice
     line = CliRunner().invoke(cli, ["interpolate", str(path), str(path), "-o", str(tmp_path / "o")]).output
-    assert line.strip() == "error: " + message.replace(path.name, str(path), 1)  # the CLI's line
+    cli_line = line.strip().removeprefix("error: ")
+    assert message == for_page(cli_line).replace(str(path), path.name, 1)  # the CLI's line, in the page's words
 
 
 def test_size_limits_are_413(client):
@@ -128,7 +134,7 @@ def test_size_limits_are_413(client):
 
 def test_fields_are_checked(client):
     for data, phrase in [({"n": "1"}, "n:"), ({"n": "99"}, "n:"), ({"n": "x"}, "n:"), ({"temperature": "-1"}, "temperature"),
-                         ({"model": "../../etc/passwd"}, "unknown model"), ({"window_a": "9"}, "--window 9 does not exist")]:
+                         ({"model": "../../etc/passwd"}, "unknown model"), ({"window_a": "9"}, "window 9 does not exist")]:
         r = client.post("/api/interpolate", files=ends(), data=data)
         assert r.status_code == 422 and phrase in r.json()["error"], (data, r.text)
     r = client.post("/api/interpolate", files={"a": ("a.mid", MORNING)})
@@ -255,3 +261,180 @@ def test_requests_at_once_use_separate_replicas():
         assert third.is_alive() and not got  # both replicas are taken: the third request waits
     third.join(5)
     assert got and got[0].model in (one.model, two.model)  # and gets one back, never a third copy
+
+
+# -- the page's language ------------------------------------------------------------------------------
+
+
+def test_errors_speak_the_pages_language(client):
+    """A request whose library error carries command-line advice gets the page's controls instead."""
+    r = client.post("/api/interpolate", files=ends(), data={"n": "3", "window_b": "7"})
+    assert r.status_code == 422
+    assert r.json()["error"] == ("evening.mid: window 7 does not exist; it has windows 0..6: "
+                                 "choose another window in the list")
+    rock = examples("drums")["rock"].read_bytes()
+    r = client.post("/api/interpolate", files=ends(rock, EVENING, ("rock.mid", "evening.mid")), data={"n": "3"})
+    assert r.status_code == 422 and r.json()["error"].endswith("; for drums pick a drum model in the Model menu")
+    r = client.post("/api/interpolate", files=ends(), data={"n": "3", "model": "drums"})
+    assert r.status_code == 422 and r.json()["error"].endswith("; for melodies pick a melody model in the Model menu")
+    for message in (client.post("/api/interpolate", files=ends(rock, EVENING), data=d).json()["error"]
+                    for d in ({}, {"model": "drums", "window_a": "40"})):
+        assert "mvae" not in message and "--" not in message and "`" not in message, message
+
+
+@pytest.mark.parametrize("line, page", [
+    ("x.mid: --window 9 does not exist; it has windows 0..3 (see `mvae windows x.mid`)",
+     "x.mid: window 9 does not exist; it has windows 0..3: choose another window in the list"),
+    ("x.mid: --window 5 does not exist; it has drum windows 0..2",
+     "x.mid: window 5 does not exist; it has drum windows 0..2: choose another window in the list"),
+    ("groove is a GrooVAE (humanize); 4-corner grids are for the drum VAE (--model drums)",
+     "groove is a GrooVAE (humanize); 4-corner grids are for the drum VAE (pick drums in the Model menu)"),
+    ("no 2-bar drum beat in x.mid: it has no drums; to make a beat from a melody's rhythm use `mvae drumify`, "
+     "for melodies a melody model (--model default)",
+     "no 2-bar drum beat in x.mid: it has no drums; for melodies pick a melody model in the Model menu"),
+    ("out: exists (use --force to replace it)", "out: exists"),
+    ("x.npy is empty; decode takes a .npy file of codes (n, z) from `mvae encode`",
+     "x.npy is empty; decode takes a .npy file of codes (n, z) from encode"),
+    ("x.mid: not a MIDI file (no MThd header)", "x.mid: not a MIDI file (no MThd header)"),
+])
+def test_command_line_advice_becomes_the_pages(line, page):
+    assert for_page(line) == page
+
+
+# -- an upload's windows -------------------------------------------------------------------------------
+
+
+def test_windows_of_an_upload_are_what_the_models_take(server, tmp_path):
+    app, client = server
+    r = client.post("/api/windows", files={"file": ("morning.mid", MORNING)})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["model"] == "default" and body["family"] == "melody" and body["bars"] == 2
+    listed = body["windows"]
+    assert [w["index"] for w in listed] == list(range(body["total"])) and body["total"] == 7
+    table = [line.split() for line in body["lines"][2:]]  # the rows of `mvae windows`' table
+    assert [(int(t[0]), int(t[1]), int(t[3])) for t in table] == [(w["index"], w["bar"], w["count"]) for w in listed]
+    assert body["lines"][0] == "7 windows of 2 bars in morning.mid"  # the user's name, not the server's path
+    model = app.state.pool.get("default").loaded.model
+    path = tmp_path / "morning.mid"
+    path.write_bytes(MORNING)
+    for w in listed:  # window k of the list is what window_a=k gives the verbs
+        assert w["events"] == g.melody_from_file(model, path, w["index"]).tolist()
+        assert w["count"] == len(w["notes"]) and all(0 <= a < b <= w["steps"] for _, a, b in w["notes"])
+    assert len({w["bar"] for w in listed}) == len(listed)
+
+
+def test_windows_name_the_track_of_a_file_with_several(client, tmp_path):
+    chords = [(p, s, s + 8, 0, 0) for s in range(0, 64, 8) for p in (48, 52, 55)]
+    lead = [(n[0] + 12, n[1], n[2], 1, 73) for n in scale(bars=4)]
+    path = write_midi(tmp_path / "two.mid", [chords, lead])
+    listed = client.post("/api/windows", files={"file": ("two.mid", path.read_bytes())}).json()["windows"]
+    assert listed and {w["track"] for w in listed} <= {1, 2}
+    assert all(w["track_name"].startswith(str(w["track"])) for w in listed)
+
+
+def test_windows_of_a_drum_file_for_the_drum_model(client):
+    from musicvae_lite.music.drums.extract import extract_drum_file
+
+    rock = examples("drums")["rock"]
+    body = client.post("/api/windows", files={"file": ("rock.mid", rock.read_bytes())}, data={"model": "drums"}).json()
+    found = extract_drum_file(rock)
+    assert body["family"] == "drums" and body["total"] == len(found)
+    assert [w["count"] for w in body["windows"]] == [int(h.sum()) for h in found.hits]
+    assert all(w["kind"] == "drums" and w["bar"] == b + 1 for w, b in zip(body["windows"], found.start_bar))
+
+
+@pytest.mark.parametrize("case", ["empty", "not-midi", "truncated", "only-drums", "too-short"])
+def test_windows_of_a_bad_upload_are_one_line(server, tmp_path, case):
+    app, client = server
+    before = sorted(p.name for p in app.state.store.root.iterdir())
+    path, data, _, phrase = make_bad_files(tmp_path / "bad")[case]
+    r = client.post("/api/windows", files={"file": (path.name, data)})
+    message = r.json()["error"]
+    assert r.status_code == 422 and phrase in message and path.name in message and "\n" not in message
+    assert "/tmp" not in message and "mvae" not in message and "--" not in message
+    assert sorted(p.name for p in app.state.store.root.iterdir()) == before  # nothing kept
+
+
+def test_windows_refuse_huge_missing_and_unknown(client):
+    r = client.post("/api/windows", files={"file": ("big.mid", b"MThd" + b"\0" * MAX_UPLOAD)})
+    assert r.status_code == 413 and r.json()["error"] == "big.mid: the file is over 2 MiB; MIDI melodies are a few KB"
+    r = client.post("/api/windows", data={"model": "default"})
+    assert r.status_code == 422 and r.json()["error"].startswith("file:")
+    r = client.post("/api/windows", files={"file": ("m.mid", MORNING)}, data={"model": "../etc"})
+    assert r.status_code == 422 and r.json()["error"].startswith("unknown model '../etc'")
+
+
+# -- the layout: routers alone, a short create_app ----------------------------------------------------
+
+
+class FakePool:
+    def names(self):
+        return ["toy"]
+
+    def describe(self):
+        return [{"name": "toy", "family": "melody", "verbs": ["sample"]}]
+
+    def default(self):
+        return "toy"
+
+
+def test_each_router_works_alone_on_a_bare_app(tmp_path):
+    from fastapi import FastAPI
+
+    from musicvae_lite.serve import edge
+    from musicvae_lite.serve.routes import catalog, files
+    from musicvae_lite.serve.settings import Settings
+
+    bare = FastAPI()
+    bare.state.pool, bare.state.store, bare.state.settings = FakePool(), ResultStore(tmp_path), Settings(None)
+    edge.install(bare)
+    bare.include_router(catalog.router)
+    bare.include_router(files.router)
+    result = bare.state.store.new()
+    (result.folder / "x.mid").write_bytes(b"MThd")
+    bare.state.store.publish(result, [result.folder / "x.mid"])
+    with TestClient(bare, base_url="http://anywhere.example") as c:
+        assert c.get("/api/health").json() == {"status": "ok", "models": ["toy"]}  # the state it was given
+        assert c.get("/api/models").json()["default"] == "toy"
+        assert c.get(f"/api/files/{result.id}/x.mid").content == b"MThd"
+        assert c.get(f"/api/files/{result.id}/y.mid").status_code == 404
+        assert c.post("/api/sample").status_code == 404  # not mounted here
+    bare.state.store.close()
+
+
+def test_create_app_is_a_short_composition():
+    import inspect
+
+    from musicvae_lite.serve.app import create_app as made
+
+    assert len(inspect.getsource(made).splitlines()) < 40
+    app = create_app(preload=False)
+    assert set(app.openapi()["paths"]) == {
+        "/api/health", "/api/models", "/api/kits/drums", "/api/examples", "/api/examples/{family}/{name}.mid",
+        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/files/{result_id}/{name}"}
+    app.state.store.close()
+
+
+# -- starting again -----------------------------------------------------------------------------------
+
+
+def test_port_left_in_time_wait_is_not_refused():
+    """A server that closed its side of a connection first (as uvicorn does on Ctrl-C with a browser
+    connected) leaves the port in TIME_WAIT: a plain bind is refused, `mvae serve`'s check is not."""
+    from musicvae_lite.cli.serve import _check_port
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn's listener (asyncio) sets it
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    browser = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server closes first: its end goes to TIME_WAIT
+    assert browser.recv(1) == b""
+    browser.close()
+    listener.close()
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))  # the refusal the old check gave
+    _check_port("127.0.0.1", port)  # no error: uvicorn can listen here

@@ -2,7 +2,8 @@
 a live server on the bundled default model, with every request off this machine refused. It picks two
 examples, interpolates, checks the n piano rolls are drawn, plays (AudioContext running, playhead moving),
 checks the page's audio is the server's WAV, blends four corners and drags the puck; then the same with
-the bundled drum model (drum grids, the drum kit's audio).
+the bundled drum model (drum grids, the drum kit's audio); then uploads a file of the user's, sees its
+windows listed (bar, notes, a preview), picks one and interpolates from it.
 
 Chromium comes from the system (`apt-get install chromium`; Playwright cannot download its own browser
 here). Without it the test is skipped, unless MVAE_REQUIRE_BROWSER=1 (set by .ci/run, which installs
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from midifiles import scale, write_midi
 
 CHROMIUM = os.environ.get("MVAE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("MVAE_REQUIRE_BROWSER") == "1"
@@ -140,6 +142,8 @@ def test_mixer_and_blender_in_chromium(live_server, tmp_path):
 
             # the Blender: four example corners, a 5 x 5 grid, the puck dragged while its cell loops
             page.click(".tab[data-tab=blender]")
+            listed = page.eval_on_selector_all("#blender-ends select.window", "els => els.map((e) => e.options.length)")
+            assert len(listed) == 4 and min(listed) >= 1, listed  # each corner lists its file's windows
             page.click("#blend")
             page.wait_for_function("window.mvae.state().blender.n === 5", timeout=30_000)
             assert page.evaluate("window.mvae.state().blender.cell") == 12  # starts in the middle
@@ -185,6 +189,8 @@ def test_mixer_and_blender_in_chromium(live_server, tmp_path):
             page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:morning'",
                                    timeout=30_000)
 
+            _pick_a_window_of_an_upload(page, live_server, tmp_path)
+
             assert errors == [], errors
             # a bad upload shows the server's one-line reason (and the console notes the 422)
             bad = tmp_path / "notes.mid"
@@ -195,8 +201,41 @@ def test_mixer_and_blender_in_chromium(live_server, tmp_path):
             page.click("#interpolate")
             page.wait_for_selector("#mixer-error:not([hidden])")
             assert page.inner_text("#mixer-error") == "notes.mid: not a MIDI file (no MThd header)"
+            assert page.locator("#mixer-ends .status").nth(0).inner_text() == page.inner_text("#mixer-error")
         finally:
             browser.close()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert [e for e in errors if "status of 422" not in e] == [], errors
     assert Path(tmp_path / "blender.png").stat().st_size > 10_000
+
+
+def _pick_a_window_of_an_upload(page, live_server: str, tmp_path: Path) -> None:
+    """End A: upload a 6-bar melody, see its windows listed as the library finds them, pick window 3 (its
+    preview drawn), interpolate: the page's result is the API's for window_a=3, not window 0's."""
+    import httpx
+
+    from musicvae_lite.core.bundled import examples
+    from musicvae_lite.music.melody.encoding import events_to_notes
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+    mine = write_midi(tmp_path / "mine.mid", [scale(bars=6, length=2)])
+    found = extract_file(mine, ExtractConfig(bars=2))
+    expected = [f"bar {bar + 1}: {len(events_to_notes(ev))} notes" for ev, bar in zip(found.events, found.start_bar)]
+    assert len(expected) >= 4
+    page.locator("#mixer-ends select.source").nth(0).select_option("upload")
+    page.locator("#mixer-ends input.file").nth(0).set_input_files(str(mine))
+    page.wait_for_function(f"window.mvae.state().ends[0].windows === {len(expected)}", timeout=30_000)
+    windows = page.locator("#mixer-ends select.window").nth(0)
+    assert windows.locator("option").all_inner_texts() == expected
+    windows.select_option("3")
+    preview = page.locator("#mixer-ends canvas.preview").nth(0)
+    assert preview.is_visible() and page.evaluate("window.mvae.state().ends[0].window") == "3"
+    page.click("#interpolate")
+    page.wait_for_function("window.mvae.state().mixer.rolls === 3", timeout=30_000)
+    steps = page.evaluate("window.mvae.steps()")
+    files = {"a": ("mine.mid", mine.read_bytes()), "b": ("evening.mid", examples()["evening"].read_bytes())}
+    asked = {w: httpx.post(live_server + "/api/interpolate", files=files, timeout=60,
+                           data={"n": "3", "window_a": str(w)}).json()["steps"] for w in (0, 3)}
+    assert steps == asked[3] and steps != asked[0]
+    if os.environ.get("MVAE_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_windows.png"))

@@ -59,11 +59,18 @@ def _served_name(path: Path) -> str:
 
 
 def _check_port(host: str, port: int) -> None:
-    """A one-line error now, rather than uvicorn's traceback later, when the port is taken."""
+    """A one-line error now, rather than uvicorn's traceback later, when the port is taken. The trial
+    bind is the one uvicorn makes: asyncio's `loop.create_server` sets SO_REUSEADDR on POSIX, so a port
+    whose last connections wait out TIME_WAIT (a server just stopped after a browser was connected) is
+    free to it, and must be free here too; a port another program listens on is still refused."""
+    import os
     import socket
+    import sys
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
+        if os.name == "posix" and sys.platform != "cygwin":  # asyncio's own rule (base_events.create_server)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as e:

@@ -1,6 +1,8 @@
 // The page: a Melody Mixer and a 4-corner Blender over musicvae_lite's JSON API (serve/app.py), after
 // MusicVAE's Melody Mixer and Beat Blender demos, for melody and drum models alike. It uses only the API;
-// audio is rendered in the page by synth.js, the same synthesizer (or drum kit) as the server's WAV. window.mvae exposes state for the browser test.
+// audio is rendered in the page by synth.js, the same synthesizer (or drum kit) as the server's WAV. Each
+// end lists the windows its file gives the model (/api/windows: bar, notes, a small preview) to pick one.
+// window.mvae exposes state for the browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -35,8 +37,37 @@ function makeEnd(container, label, example) {
   for (const ex of state.examples) select.add(new Option(ex.name, "example:" + ex.name));
   select.add(new Option("upload a MIDI file…", "upload"));
   select.add(new Option(state.family === "drums" ? "sample a new beat" : "sample a new melody", "sample"));
-  const end = { label, node, blob: null, name: "", window: $(".window", node) };
+  const end = { label, node, blob: null, name: "", window: $(".window", node), preview: $(".preview", node),
+                windows: [], ticket: 0 };
   end.ready = Promise.resolve();
+
+  // the windows the chosen file gives the model, as a list to pick from (the first picked)
+  async function listWindows() {
+    const ticket = ++end.ticket;
+    end.windows = [];
+    end.window.replaceChildren();
+    drawPreview(end);
+    if (!end.blob) return;
+    const form = new FormData();
+    form.append("file", end.blob, end.name);
+    form.append("model", $("#model").value);
+    const res = await api("/api/windows", form);
+    if (ticket !== end.ticket) return; // another file was chosen meanwhile
+    const unit = res.family === "drums" ? "hits" : "notes";
+    const tracks = new Set(res.windows.map((w) => w.track));
+    for (const w of res.windows) {
+      const track = tracks.size > 1 && w.track ? `, track ${w.track}` : "";
+      end.window.add(new Option(`bar ${w.bar}: ${w.count} ${unit}${track}`, String(w.index)));
+    }
+    end.windows = res.windows;
+    end.window.value = "0";
+    drawPreview(end);
+  }
+  end.refresh = () => {
+    end.ready = listWindows().catch((e) => { status.textContent = e.message; });
+    return end.ready;
+  };
+  end.window.addEventListener("change", () => drawPreview(end));
 
   async function choose(value) {
     status.textContent = "";
@@ -44,6 +75,7 @@ function makeEnd(container, label, example) {
       const name = value.slice(8);
       end.blob = await blob(state.examples.find((e) => e.name === name).url);
       end.name = name + ".mid";
+      await listWindows();
     } else if (value === "upload") {
       file.click();
     } else if (value === "sample") {
@@ -56,7 +88,7 @@ function makeEnd(container, label, example) {
       const first = Object.keys(res.files).find((n) => /_01\.mid$/.test(n));
       end.blob = await blob(res.files[first]);
       end.name = "sample.mid";
-      end.window.value = 0;
+      await listWindows();
       status.textContent = "sampled";
     }
   }
@@ -66,6 +98,7 @@ function makeEnd(container, label, example) {
       end.blob = file.files[0];
       end.name = file.files[0].name;
       status.textContent = end.name;
+      end.refresh();
     }
   });
   select.value = "example:" + example;
@@ -82,6 +115,13 @@ async function addEnds(form, ends) {
     form.append(keys[i], ends[i].blob, ends[i].name);
     form.append("window_" + keys[i], String(ends[i].window.value || 0));
   }
+}
+
+// the end's chosen window, small: a piano roll (or drum grid) of its notes
+function drawPreview(end) {
+  const w = end.windows.find((x) => String(x.index) === end.window.value);
+  end.preview.hidden = !w;
+  if (w) drawItem(end.preview.getContext("2d"), w, pitchRange([w]), 0, 0, end.preview.width, end.preview.height);
 }
 
 function showError(id, message) {
@@ -421,6 +461,7 @@ async function main() {
   $("#model").addEventListener("change", () => {
     const family = state.families[$("#model").value];
     if (family !== state.family) loadFamily(family).catch((e) => showError("#mixer-error", e.message));
+    else for (const end of [...state.mixerEnds, ...state.corners]) end.refresh(); // the windows are the model's
   });
 
   for (const id of ["steps", "temperature"]) {
@@ -472,7 +513,9 @@ window.mvae = {
     mixer: { playing: state.mixer.playing, position: state.mixer.result ? mixerPosition() : 0,
              rolls: document.querySelectorAll("#rolls canvas.roll").length },
     blender: { playing: state.blender.playing, cell: state.blender.cell, n: state.blender.n },
+    ends: state.mixerEnds.map((e) => ({ windows: e.windows.length, window: e.window.value })),
   }),
+  steps: () => state.mixer.result.steps,
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
   mixSamples: (stride = 1) => {
     const s = renderAudio(state.mixer.result.items);

@@ -1,0 +1,104 @@
+"""The generation verbs the page uses: interpolate (the Mixer), grid (the Blender), sample. Each saves
+its uploads, then runs the verb through `families.run`, the one dispatch path the command line uses too,
+on a model replica borrowed from the pool, in a worker thread; the files it wrote become downloadable
+from the result store, and the answer holds `steps` (one event list per window), `items` (the family's
+`Output.items`: notes and where each sits in the stitched MIDI and WAV) and links to the files. A request
+that fails leaves nothing behind."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.serve.models import ModelPool
+from musicvae_lite.serve.settings import MAX_GRID, MAX_STEPS, MAX_TEMPERATURE
+from musicvae_lite.serve.state import Pool, Store
+from musicvae_lite.serve.store import ResultStore
+from musicvae_lite.serve.uploads import Saved
+
+router = APIRouter()
+
+# form fields several requests take (module level: FastAPI resolves the route's annotations here)
+Temperature = Annotated[float, Form(ge=0.0, le=MAX_TEMPERATURE, description="0 decodes greedily")]
+Model = Annotated[str | None, Form(description="a name from /api/models (default: the default model)")]
+Seed = Annotated[int | None, Form(ge=0, le=2**31 - 1, description="the same seed gives the same output")]
+Window = Annotated[int, Form(ge=0, le=10_000, description="which window of the file (as /api/windows lists them)")]
+
+
+async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | None,
+                   uploads: list[tuple[str, UploadFile, int]], options: dict, formats: frozenset[str]) -> dict:
+    """Run `verb` on the uploads (field, file, window) with `options`; the answer the page reads."""
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+
+    started = time.perf_counter()
+    result = store.new()
+    saved = Saved(result)
+    try:
+        for field, upload, _ in uploads:
+            await saved.add(upload, field)
+        if uploads:
+            options = {**options, "windows": tuple(window for _, _, window in uploads)}
+
+        def work():
+            with pool.borrow(model) as loaded:
+                return families.run(loaded, verb, Request(tuple(saved.paths), result.folder, False, options, formats))
+
+        output = await run_in_threadpool(work)
+    except MvaeError as e:
+        store.discard(result)
+        raise MvaeError(saved.shown(str(e))) from None
+    except BaseException:
+        store.discard(result)
+        raise
+    store.publish(result, output.paths)
+    files = {n: f"/api/files/{result.id}/{n}" for n in result.files}
+    return {"id": result.id, "model": model or pool.default(), "verb": verb,
+            "steps": [it.get("events") for it in output.items], "items": output.items,
+            "midi": files.get(stitched(output.paths, ".mid")), "wav": files.get(stitched(output.paths, ".wav")),
+            "files": files, "lines": output.lines, "ms": round(1000 * (time.perf_counter() - started), 1)}
+
+
+@router.post("/api/interpolate", summary="n melodies from a to b through the model's latent space")
+async def interpolate(pool: Pool, store: Store,
+                      a: Annotated[UploadFile, File(description="MIDI file, one end")],
+                      b: Annotated[UploadFile, File(description="MIDI file, the other end")],
+                      n: Annotated[int, Form(ge=2, le=MAX_STEPS)] = 7, temperature: Temperature = 0.0,
+                      model: Model = None, seed: Seed = None, window_a: Window = 0, window_b: Window = 0):
+    return await generate(pool, store, "interpolate", model, [("a", a, window_a), ("b", b, window_b)],
+                          {"n": n, "temperature": temperature, "seed": seed}, frozenset({"mid", "wav"}))
+
+
+@router.post("/api/sample", summary="n new melodies from random codes")
+async def sample(pool: Pool, store: Store, n: Annotated[int, Form(ge=1, le=MAX_STEPS)] = 4,
+                 temperature: Annotated[float, Form(ge=0.0, le=MAX_TEMPERATURE)] = 0.5,
+                 model: Model = None, seed: Seed = None):
+    return await generate(pool, store, "sample", model, [], {"n": n, "temperature": temperature, "seed": seed},
+                          frozenset({"mid", "wav"}))
+
+
+@router.post("/api/grid", summary="The n x n bilinear grid between four corner melodies (row by row)")
+async def grid(pool: Pool, store: Store,
+               a: Annotated[UploadFile, File(description="MIDI file, top-left corner")],
+               b: Annotated[UploadFile, File(description="MIDI file, top-right corner")],
+               c: Annotated[UploadFile, File(description="MIDI file, bottom-left corner")],
+               d: Annotated[UploadFile, File(description="MIDI file, bottom-right corner")],
+               n: Annotated[int, Form(ge=2, le=MAX_GRID)] = 5, temperature: Temperature = 0.0,
+               model: Model = None, seed: Seed = None, window_a: Window = 0, window_b: Window = 0,
+               window_c: Window = 0, window_d: Window = 0):
+    # MIDI only: the page plays each cell itself, and a WAV of 121 cells would be 50 MB
+    corners = [("a", a, window_a), ("b", b, window_b), ("c", c, window_c), ("d", d, window_d)]
+    return await generate(pool, store, "grid", model, corners, {"n": n, "temperature": temperature, "seed": seed},
+                          frozenset({"mid"}))
+
+
+def stitched(paths: list[Path], suffix: str) -> str | None:
+    """The file of all the outputs in turn: the shortest name of its kind (the others are named after
+    it: interpolation.mid, interpolation_01.mid, ...)."""
+    names = [p.name for p in paths if p.suffix == suffix]
+    return min(names, key=len) if names else None
