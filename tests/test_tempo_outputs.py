@@ -77,12 +77,14 @@ def test_midi_keeps_the_tempo_map_program_and_velocity():
 
 
 def test_a_playback_fills_the_melody_writers():
-    """A 96 qpm flute stays a 96 qpm flute: `**asdict(playback)` is what the set writers pass."""
-    from dataclasses import asdict
+    """A 96 qpm flute in 3/4 stays a 96 qpm flute in 3/4, through the melody codec the set writer asks."""
+    from musicvae_lite.music.melody.codec import MELODY
+    from musicvae_lite.music.meter import Meter
 
     window = random_window(np.random.default_rng(3))
-    flute = Playback().with_overrides(qpm=96.0, program=73)
-    score = symusic.Score.from_midi(melody_midi_bytes(window, **asdict(flute)))
+    flute = Playback(meter=Meter(3, 4)).with_overrides(qpm=96.0, program=73)
+    score = symusic.Score.from_midi(MELODY.midi_bytes([window], flute))
+    assert (score.time_signatures[0].numerator, score.time_signatures[0].denominator) == (3, 4)
     assert score.tempos[0].qpm == pytest.approx(96.0, abs=1e-3) and score.tracks[0].program == 73
     assert {n.velocity for n in score.tracks[0].notes} == {flute.velocity}
     audio = synthesize(window, qpm=96.0)
@@ -156,8 +158,8 @@ def tiny_groove(view: str):
 
     torch.manual_seed(0)
     control = view == "drumify"
-    cfg = PRESETS["groove_2bar_tiny"].model.__class__(**{**PRESETS["groove_2bar_tiny"].model.__dict__, "view": view,
-                                                       "control": control, "masked": control})
+    tiny = PRESETS["groove_2bar_tiny"].model
+    cfg = tiny.from_settings({**tiny.settings(), "view": view, "control": control, "masked": control})
     return GrooveModel(build_groove_vae(cfg).eval(), cfg, 0, f"tiny-{view}")
 
 

@@ -31,6 +31,12 @@ SoundFont = Annotated[Optional[Path], typer.Option("--soundfont", help="Render t
                                                    ".sf2 file (drums: its percussion kit).")]
 ImageData = Annotated[Optional[Path], typer.Option("--data", help="Image runs: the MNIST-format folder for "
                                                    "test-set indices (default: the one the run was trained on).")]
+Qpm = Annotated[Optional[float], typer.Option(
+    "--qpm", help="Tempo of what is written, in quarter notes a minute (default: the input's tempo, or its tempo "
+    "map for groove / drumify; 120 without an input).")]
+Program = Annotated[Optional[int], typer.Option(
+    "--program", help="General MIDI instrument of the melodies written, 0..127 (default: the input's; piano "
+    "without an input).")]
 Threads = Annotated[Optional[str], typer.Option(
     "--threads", help="CPU threads for torch: auto (one per core other programs leave free, re-measured "
     "while training) or a number (default: $MVAE_THREADS, else auto).")]

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from musicvae_lite.cli.common import (ImageData, Force, Model, Seed, SoundFont, model_and_inputs, model_option,
-                                      report, user_errors)
+from musicvae_lite.cli.common import (ImageData, Force, Model, Program, Qpm, Seed, SoundFont, model_and_inputs,
+                                      model_option, report, user_errors)
 from musicvae_lite.errors import MvaeError
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG files (created if needed).")]
@@ -44,13 +44,16 @@ def interpolate(
     seed: Seed = None,
     window: Window = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
     data: ImageData = None,
     force: Force = False,
 ) -> None:
     """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes)."""
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
-             temperature=temperature, seed=seed, window=window, soundfont=soundfont, data=data)
+             temperature=temperature, seed=seed, window=window, soundfont=soundfont, qpm=qpm, program=program,
+             data=data)
 
 
 GrooveTemperature = Annotated[Optional[float], typer.Option(
@@ -65,13 +68,14 @@ def groove(
     temperature: GrooveTemperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
     force: Force = False,
 ) -> None:
     """Humanize beats (GrooVAE): the same hits with a drummer's timing and dynamics, as MIDI, WAV and a
     drum-grid picture (default model: the bundled `groove`)."""
     with user_errors():
         _run("convert", files, model, out, force, default="groove", as_view="humanize", temperature=temperature,
-             seed=seed, soundfont=soundfont)
+             seed=seed, soundfont=soundfont, qpm=qpm)
 
 
 def drumify(
@@ -83,13 +87,14 @@ def drumify(
     temperature: GrooveTemperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
     force: Force = False,
 ) -> None:
     """A drum beat from the rhythm of any MIDI file (GrooVAE tap2drum), as MIDI, WAV and a drum-grid
     picture (default model: the bundled `drumify`)."""
     with user_errors():
         _run("convert", files, model, out, force, default="drumify", as_view="drumify", temperature=temperature,
-             seed=seed, soundfont=soundfont)
+             seed=seed, soundfont=soundfont, qpm=qpm)
 
 
 def sample(
@@ -100,6 +105,8 @@ def sample(
     out: Out = Path("out/sample"),
     model: Model = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
     force: Force = False,
 ) -> None:
     """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
@@ -107,7 +114,7 @@ def sample(
         if run is not None and model is not None:
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
-             seed=seed, soundfont=soundfont)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program)
 
 
 def reconstruct(
@@ -118,6 +125,8 @@ def reconstruct(
     temperature: Temperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
     data: ImageData = None,
     force: Force = False,
 ) -> None:
@@ -125,7 +134,7 @@ def reconstruct(
     side. Denoising and super-resolution runs show the corrupted input, the restoration and the original."""
     with user_errors():
         _run("reconstruct", items, model, out, force, window=window, temperature=temperature, seed=seed,
-             soundfont=soundfont, data=data)
+             soundfont=soundfont, qpm=qpm, program=program, data=data)
 
 
 def encode(
@@ -149,11 +158,14 @@ def decode(
     temperature: Temperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
     force: Force = False,
 ) -> None:
     """Melodies from latent codes."""
     with user_errors():
-        _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont)
+        _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm,
+             program=program)
 
 
 def models() -> None:

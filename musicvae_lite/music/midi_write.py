@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.grid import STEPS_PER_QUARTER, Note
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 from musicvae_lite.music.tempo import DEFAULT_QPM, as_tempo_map
 
 TICKS_PER_QUARTER = 480
@@ -35,27 +36,28 @@ def check_velocity(velocity: int) -> int:
     return int(velocity)
 
 
-def new_score(*, qpm: float | None = None, tempo_map: Sequence[tuple[int, float]] | None = None):
-    """An empty symusic Score in 4/4 with its tempo: `tempo_map`'s (step, qpm) changes, `qpm` (default
-    120) from step 0 until the first of them (music/tempo.py `as_tempo_map`)."""
+def new_score(*, qpm: float | None = None, tempo_map: Sequence[tuple[int, float]] | None = None,
+              meter: Meter = DEFAULT_METER):
+    """An empty symusic Score in `meter`'s time signature (4/4 by default) with its tempo: `tempo_map`'s
+    (step, qpm) changes, `qpm` (default 120) from step 0 until the first of them (music/tempo.py)."""
     import symusic
 
     score = symusic.Score(TICKS_PER_QUARTER)
     for step, q in as_tempo_map(tempo_map, qpm):
         score.tempos.append(symusic.Tempo(step * TICKS_PER_STEP, qpm=q))
-    score.time_signatures.append(symusic.TimeSignature(0, 4, 4))
+    score.time_signatures.append(symusic.TimeSignature(0, meter.numerator, meter.denominator))
     return score
 
 
 def notes_midi_bytes(notes: Sequence[Note], *, qpm: float | None = None, program: int = 0, is_drum: bool = False,
                      name: str = "melody", velocity: int = VELOCITY,
-                     tempo_map: Sequence[tuple[int, float]] | None = None) -> bytes:
+                     tempo_map: Sequence[tuple[int, float]] | None = None, meter: Meter = DEFAULT_METER) -> bytes:
     """A MIDI file of one track holding `notes` (General MIDI `program`; channel 10 when `is_drum`), each
-    at `velocity`, at `qpm` or under `tempo_map` ((step, qpm) changes; `qpm` holds before the first).
-    A `Playback` fills the first three: `notes_midi_bytes(notes, **dataclasses.asdict(playback))`."""
+    at `velocity`, at `qpm` or under `tempo_map` ((step, qpm) changes; `qpm` holds before the first), in
+    `meter`'s time signature; a `Playback` (music/playback.py) holds the values a source gave."""
     import symusic
 
-    score = new_score(qpm=qpm, tempo_map=tempo_map)
+    score = new_score(qpm=qpm, tempo_map=tempo_map, meter=meter)
     track = symusic.Track(name, check_program(program), is_drum)
     velocity = check_velocity(velocity)
     for n in notes:

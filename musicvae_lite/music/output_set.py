@@ -23,7 +23,7 @@ from musicvae_lite.music.audio import DEFAULT_SAMPLE_RATE, check_soundfont
 from musicvae_lite.music.playback import Playback
 
 FORMATS = frozenset({"mid", "wav", "png"})
-GAP_STEPS = 8  # half a bar of rest between outputs in the stitched files
+GAP_STEPS = 0  # no rest between outputs in the stitched files: each starts on the next bar line (grid.starts_in_turn)
 
 
 def numbered(stem: str, i: int) -> str:
@@ -106,4 +106,4 @@ def set_items(codec, windows: Sequence[Any], *, titles: Sequence[str] | None = N
     from musicvae_lite.music.grid import items_in_turn
 
     return items_in_turn(codec.kind, [codec.events(w) for w in windows], codec.item_notes, titles=titles,
-                         qpm=playback.qpm, gap_steps=gap_steps)
+                         qpm=playback.qpm, gap_steps=gap_steps, bar_steps=playback.meter.steps_per_bar)

@@ -1,4 +1,4 @@
-"""How a window is played: the tempo, General MIDI instrument and loudness a source file gave it, carried
+"""How a window is played: the tempo, General MIDI instrument, loudness and meter a source file gave it, carried
 from the file that was read to every output made from it (MIDI, WAV, the page), so that a 96 qpm flute
 line comes back as a 96 qpm flute line rather than a 120 qpm piano.
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
+
 DEFAULT_QPM = 120.0  # MIDI's default tempo: a source that sets none, and outputs made from nothing (sample)
 DEFAULT_PROGRAM = 0  # General MIDI acoustic grand piano
 DEFAULT_VELOCITY = 80  # magenta's default when decoding melodies
@@ -20,15 +22,24 @@ DEFAULT_VELOCITY = 80  # magenta's default when decoding melodies
 @dataclass(frozen=True)
 class Playback:
     """How to play a window: `qpm` (quarter notes a minute), General MIDI `program` (0..127) and note
-    `velocity` (1..127) where the model writes none of its own."""
+    `velocity` (1..127) where the model writes none of its own, in bars of `meter` (the time signature
+    written, the bar lines drawn, where stitched windows start). A whole file made over (`mvae groove`,
+    `mvae drumify`) also carries the source's `tempo_map`, (step, qpm) changes (music/tempo.py), so the
+    output follows a ritardando as the source did; `qpm` is then its first tempo."""
 
     qpm: float = DEFAULT_QPM
     program: int = DEFAULT_PROGRAM
     velocity: int = DEFAULT_VELOCITY
+    meter: Meter = DEFAULT_METER
+    tempo_map: tuple[tuple[int, float], ...] | None = None
 
     def with_overrides(self, *, qpm: float | None = None, program: int | None = None) -> "Playback":
-        """This playback with the user's `--qpm` / `--program` in place of what was read (None keeps it)."""
-        return replace(self, **{k: v for k, v in (("qpm", qpm), ("program", program)) if v is not None})
+        """This playback with the user's `--qpm` / `--program` in place of what was read (None keeps it); a
+        `--qpm` is one tempo throughout, in place of a tempo map too."""
+        changes = {k: v for k, v in (("qpm", qpm), ("program", program)) if v is not None}
+        if qpm is not None:
+            changes["tempo_map"] = None
+        return replace(self, **changes)
 
 
 def common_playback(playbacks: list[Playback]) -> Playback:

@@ -12,14 +12,16 @@ evaluation and verbs of its own. Imports no torch at the top.
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from musicvae_lite.core.family import Family, Output, Request, Verbs
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.meter import meter_for
 from musicvae_lite.music.playback import Playback, common_playback
 
-_GENERATE = ("temperature", "seed", "soundfont")
+_GENERATE = ("temperature", "seed", "soundfont", "qpm", "program")  # qpm, program: override the Playback
 SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
     "sample": ("n", *_GENERATE),
     "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
@@ -28,6 +30,13 @@ SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
     "encode": ("window",),
     "decode": _GENERATE,
 }
+
+
+def model_meter(model: Any):
+    """The meter of a model's bars, from the grid its config records (music/meter.py; 4/4 for a config
+    that records none)."""
+    grid = model.config.grid
+    return meter_for(grid.steps_per_bar, grid.steps_per_quarter)
 
 
 def interpolation_titles(n: int) -> list[str]:
@@ -53,9 +62,10 @@ class SequenceVerbs(Verbs):
         return importlib.import_module(self.generation)
 
     def _read(self, model: Any, request: Request, count: tuple[int, ...], what: str) -> tuple[list, list[Playback]]:
-        """The windows the inputs name (one per file) and the Playback of each."""
+        """The windows the inputs name (one per file) and the Playback of each, in bars of the model's meter."""
         read = [self.codec.read(model, f, w) for f, w in request.file_windows(count, what)]
-        return [w for w, _ in read], [p for _, p in read]
+        meter = model_meter(model)
+        return [w for w, _ in read], [replace(p, meter=meter) for _, p in read]
 
     def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, grid: tuple[int, int] | None = None,
@@ -76,7 +86,7 @@ class SequenceVerbs(Verbs):
     def sample(self, model: Any, request: Request) -> Output:
         request.no_inputs("sample")
         batch = self._gen().sample(model, request.get("n", 8), **self._decoding(request, 0.5))
-        return self._write("sample", self.codec.split(batch), request)
+        return self._write("sample", self.codec.split(batch), request, playback=Playback(meter=model_meter(model)))
 
     def interpolate(self, model: Any, request: Request) -> Output:
         (a, b), playbacks = self._read(model, request, (2,), f"{self._files('two')} (or four for a grid)")
@@ -131,7 +141,7 @@ class SequenceVerbs(Verbs):
 
     def decode(self, model: Any, request: Request) -> Output:
         batch = self._gen().decode(model, request.codes(), **self._decoding(request))
-        return self._write("decoded", self.codec.split(batch), request)
+        return self._write("decoded", self.codec.split(batch), request, playback=Playback(meter=model_meter(model)))
 
 
 class SequenceFamily(SequenceVerbs, Family):

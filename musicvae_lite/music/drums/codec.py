@@ -44,19 +44,21 @@ class DrumCodec(Codec):
     def midi_bytes(self, windows: Sequence[Any], playback: Playback, gap_steps: int = 0) -> bytes:
         from musicvae_lite.music.drums.render import drum_midi_bytes
 
-        return drum_midi_bytes(self.played(windows), qpm=playback.qpm, gap_steps=gap_steps)
+        return drum_midi_bytes(self.played(windows), qpm=playback.qpm, gap_steps=gap_steps, meter=playback.meter,
+                               tempo_map=playback.tempo_map)
 
     def audio(self, windows: Sequence[Any], playback: Playback, gap_steps: int = 0) -> np.ndarray:
         from musicvae_lite.music.drums.render import synthesize_drums
 
-        return synthesize_drums(self.played(windows), qpm=playback.qpm, gap_steps=gap_steps)
+        return synthesize_drums(self.played(windows), qpm=playback.qpm, gap_steps=gap_steps, meter=playback.meter,
+                                tempo_map=playback.tempo_map)
 
     def picture(self, windows: Sequence[Any], path: Path, *, titles: Sequence[str] | None,
                 grid: tuple[int, int] | None, playback: Playback) -> Path:
         from musicvae_lite.music.drums.plots import plot_drum_grid
 
         return plot_drum_grid(self.played(windows), path, titles=titles, ncols=grid[1] if grid else 1,
-                              overwrite=True)
+                              overwrite=True, meter=playback.meter)
 
     def item_notes(self, events: np.ndarray) -> list[list[int]]:
         """Each hit one step at its class's General MIDI pitch, so a page can draw it."""

@@ -14,7 +14,7 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.drums.encoding import DRUM_NAMES, NUM_DRUMS
 from musicvae_lite.music.drums.render import _window_arrays
-from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 
 DPI = 110
 STEP_IN = 0.09  # inches per step: a 2-bar window is about 3 inches wide
@@ -23,9 +23,9 @@ MAX_PANELS = 256
 
 
 def plot_drum_grid(windows: Sequence, path: str | Path, *, titles: Sequence[str] | None = None,
-                   ncols: int = 1, overwrite: bool = False) -> Path:
+                   ncols: int = 1, overwrite: bool = False, meter: Meter = DEFAULT_METER) -> Path:
     """Write the windows (hits (steps, 9), or (hits, velocity, offset) tuples) as one PNG, `ncols` panels a
-    row (a 4-corner grid: n), row by row."""
+    row (a 4-corner grid: n), row by row, with `meter`'s beat and bar lines."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
@@ -53,15 +53,15 @@ def plot_drum_grid(windows: Sequence, path: str | Path, *, titles: Sequence[str]
         n = len(hits)
         ax.set_xlim(0, n)
         ax.set_ylim(0, NUM_DRUMS)
-        for s in range(0, n + 1, STEPS_PER_QUARTER):
-            ax.axvline(s, color="#555" if s % STEPS_PER_BAR == 0 else "#ddd", lw=0.8 if s % STEPS_PER_BAR == 0 else 0.5,
-                       zorder=0)
+        bar = meter.steps_per_bar
+        for s in sorted(meter.beat_steps(n) + meter.bar_steps(n)):
+            ax.axvline(s, color="#555" if s % bar == 0 else "#ddd", lw=0.8 if s % bar == 0 else 0.5, zorder=0)
         for s, d in zip(*np.nonzero(hits)):
             shade = 0.25 + 0.75 * float(vel[s, d])  # quiet hits pale, loud ones dark
             ax.add_patch(Rectangle((s + off[s, d] + 0.08, d + 0.12), 0.84, 0.76, lw=0,
                                    color=(0.13, 0.36, 0.55, shade)))
         ax.set_yticks(np.arange(NUM_DRUMS) + 0.5, DRUM_NAMES, fontsize=6)
-        ax.set_xticks(range(0, n, STEPS_PER_BAR), [str(b + 1) for b in range(-(-n // STEPS_PER_BAR))], fontsize=6)
+        ax.set_xticks(range(0, n, bar), [str(b + 1) for b in range(-(-n // bar))], fontsize=6)
         ax.tick_params(length=0, pad=1.5)
         if titles is not None:
             ax.set_title(titles[i], fontsize=8, fontweight="bold", pad=2)

@@ -32,7 +32,8 @@ from musicvae_lite.music.audio import (
     num_samples,
 )
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS
-from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER, starts_in_turn
+from musicvae_lite.music.grid import STEPS_PER_QUARTER, starts_in_turn
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 from musicvae_lite.music.midi_write import TICKS_PER_STEP, check_program, check_velocity, new_score
 from musicvae_lite.music.tempo import as_tempo_map, check_qpm, steps_to_seconds
 
@@ -69,7 +70,7 @@ def _window_arrays(hits, velocity, offset, *, default: int = DEFAULT_VELOCITY
     return hits, np.clip(vel, 0.0, 1.0), np.clip(off, -0.5, 0.5)
 
 
-def _laid_out(windows: Sequence, gap_steps: int, bar_steps: int,
+def _laid_out(windows: Sequence, gap_steps: int, meter: Meter,
               velocity: int) -> tuple[list[tuple[float, int, float]], int]:
     """Hits of windows played in turn, each on a bar line (grid.starts_in_turn): (onset in steps, class,
     velocity 0..1) each, and the total steps. A hit without a velocity gets `velocity` (1..127)."""
@@ -77,7 +78,8 @@ def _laid_out(windows: Sequence, gap_steps: int, bar_steps: int,
         raise MvaeError("no drum window to render")
     arrays = [_window_arrays(*w, default=velocity) if isinstance(w, tuple) else
               _window_arrays(w, None, None, default=velocity) for w in windows]
-    starts, total = starts_in_turn([len(a[0]) for a in arrays], gap_steps=gap_steps, bar_steps=bar_steps)
+    starts, total = starts_in_turn([len(a[0]) for a in arrays], gap_steps=gap_steps,
+                                  bar_steps=meter.steps_per_bar)
     events = []
     for (hits, vel, off), start in zip(arrays, starts):
         for s, d in zip(*np.nonzero(hits)):
@@ -85,18 +87,19 @@ def _laid_out(windows: Sequence, gap_steps: int, bar_steps: int,
     return sorted(events), total
 
 
-def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+def drum_midi_bytes(windows: Sequence, *, qpm: float | None = None, gap_steps: int = 0, meter: Meter = DEFAULT_METER,
                     tempo_map: Sequence[tuple[int, float]] | None = None, velocity: int = DEFAULT_VELOCITY,
                     program: int = 0) -> bytes:
     """A MIDI file playing drum windows in turn on channel 10, each on a bar line (grid.starts_in_turn).
     Each window is hits (steps, 9), or a tuple (hits, velocity or None, offset or None) of (steps, 9)
     arrays; a hit without a velocity gets `velocity`. The tempo is `qpm`, or `tempo_map`'s (step, qpm)
     changes (music/tempo.py: a whole file's tempo, so the drums stay with the music they were made for).
-    `program` on channel 10 picks a General MIDI 2 drum kit (0: the standard kit)."""
+    `program` on channel 10 picks a General MIDI 2 drum kit (0: the standard kit); bars and the time
+    signature are `meter`'s."""
     import symusic
 
-    events, _ = _laid_out(windows, gap_steps, bar_steps, velocity)
-    score = new_score(qpm=qpm, tempo_map=tempo_map)
+    events, _ = _laid_out(windows, gap_steps, meter, velocity)
+    score = new_score(qpm=qpm, tempo_map=tempo_map, meter=meter)
     track = symusic.Track("drums", check_program(program), True)
     for onset, drum, vel in events:
         track.notes.append(symusic.Note(round(onset * TICKS_PER_STEP), TICKS_PER_STEP, DRUM_PITCHES[drum][0],
@@ -133,14 +136,14 @@ def voices(sample_rate: int = DEFAULT_SAMPLE_RATE) -> tuple[np.ndarray, ...]:
 
 
 def synthesize_drums(windows: Sequence, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
-                     gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+                     gap_steps: int = 0, meter: Meter = DEFAULT_METER,
                      tempo_map: Sequence[tuple[int, float]] | None = None,
                      velocity: int = DEFAULT_VELOCITY) -> np.ndarray:
     """Drum windows played in turn (as in `drum_midi_bytes`, at `qpm` or under `tempo_map`) -> float32
     mono audio: the grid's exact length (audio.num_samples of the total steps) plus `TAIL_S` for the
     cymbals, scaled to a 0.9 peak."""
     check_qpm(qpm)
-    events, total = _laid_out(windows, gap_steps, bar_steps, velocity)
+    events, total = _laid_out(windows, gap_steps, meter, velocity)
     tempo = as_tempo_map(tempo_map, qpm)
     audio = np.zeros(num_samples(total, qpm, sample_rate, tempo_map=tempo) - round(RELEASE_S * sample_rate)
                      + round(TAIL_S * sample_rate))

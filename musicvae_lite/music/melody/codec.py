@@ -44,23 +44,26 @@ class MelodyCodec(Codec):
     def midi_bytes(self, windows: Sequence[np.ndarray], playback: Playback, gap_steps: int = 0) -> bytes:
         from musicvae_lite.music.melody.render import melody_midi_bytes
 
-        return melody_midi_bytes(list(windows), qpm=playback.qpm, program=playback.program, gap_steps=gap_steps)
+        return melody_midi_bytes(list(windows), qpm=playback.qpm, program=playback.program, velocity=playback.velocity,
+                                 gap_steps=gap_steps, meter=playback.meter, tempo_map=playback.tempo_map)
 
     def audio(self, windows: Sequence[np.ndarray], playback: Playback, gap_steps: int = 0) -> np.ndarray:
         from musicvae_lite.music.melody.render import synthesize
 
-        return synthesize(list(windows), qpm=playback.qpm, gap_steps=gap_steps)
+        return synthesize(list(windows), qpm=playback.qpm, program=playback.program, gap_steps=gap_steps,
+                          meter=playback.meter, tempo_map=playback.tempo_map)
 
     def picture(self, windows: Sequence[np.ndarray], path: Path, *, titles: Sequence[str] | None,
                 grid: tuple[int, int] | None, playback: Playback) -> Path:
         from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
 
         if grid is None:
-            return plot_pianoroll(list(windows), path, titles=titles, qpm=playback.qpm, overwrite=True)
+            return plot_pianoroll(list(windows), path, titles=titles, qpm=playback.qpm, overwrite=True,
+                                  meter=playback.meter)
         rows, cols = grid
         panels = [list(windows[r * cols:(r + 1) * cols]) for r in range(rows)]
         grid_titles = [list(titles[r * cols:(r + 1) * cols]) for r in range(rows)] if titles else None
-        return plot_grid(panels, path, titles=grid_titles, qpm=playback.qpm, overwrite=True)
+        return plot_grid(panels, path, titles=grid_titles, qpm=playback.qpm, overwrite=True, meter=playback.meter)
 
     def item_notes(self, events: np.ndarray) -> list[list[int]]:
         from musicvae_lite.music.melody.encoding import events_to_notes

@@ -23,7 +23,8 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.melody.render import MelodyInput, as_melodies
 from musicvae_lite.music.tempo import round_qpm
-from musicvae_lite.music.melody.encoding import STEPS_PER_BAR, STEPS_PER_QUARTER, events_to_notes, pitch_name
+from musicvae_lite.music.melody.encoding import events_to_notes, pitch_name
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 
 DPI = 120  # sharp on screen and in a README, a few hundred kB at most
 MAX_FIG_WIDTH_IN = 21.0  # panels wrap into rows beyond this width
@@ -75,16 +76,15 @@ def _box(start: float, end: float, pitch: int, height: float) -> list[tuple[floa
     return [(start, y0), (end, y0), (end, y1), (start, y1)]
 
 
-def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, ticks: list[int]) -> None:
-    """One melody (steps,) on `ax`: shaded black-key rows, beat and bar lines, notes, labels."""
+def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, ticks: list[int], meter: Meter) -> None:
+    """One melody (steps,) on `ax`: shaded black-key rows, `meter`'s beat and bar lines, notes, labels."""
     from matplotlib.collections import PolyCollection
 
     steps = len(events)
     black = [p for p in range(lo, hi + 1) if p % 12 in BLACK_KEYS]
     ax.add_collection(PolyCollection([_box(0, steps, p, 1.0) for p in black], facecolors=BLACK_KEY_ROW,
                                      linewidths=0, zorder=0))
-    beats = [s for s in range(0, steps + 1, STEPS_PER_QUARTER) if s % STEPS_PER_BAR]
-    bars = list(range(0, steps + 1, STEPS_PER_BAR))
+    beats, bars = meter.beat_steps(steps), meter.bar_steps(steps)
     ax.vlines(beats, lo - 0.5, hi + 0.5, colors=BEAT_LINE, lw=0.6, zorder=1)
     ax.vlines(bars, lo - 0.5, hi + 0.5, colors=BAR_LINE, lw=1.1, zorder=1)
     notes = events_to_notes(events)
@@ -97,7 +97,7 @@ def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, tic
     ax.set_ylim(lo - 0.5, hi + 0.5)
     starts = [b for b in bars if b < steps]  # bar numbers at the bars' first steps (not at the end line)
     every = max(1, math.ceil(len(starts) / 16))  # at most about 16 bar numbers per panel
-    ax.set_xticks(starts[::every], [str(b // STEPS_PER_BAR + 1) for b in starts[::every]], fontsize=7)
+    ax.set_xticks(starts[::every], [str(b // meter.steps_per_bar + 1) for b in starts[::every]], fontsize=7)
     ax.set_yticks(ticks, [pitch_name(p) for p in ticks], fontsize=7)
     ax.tick_params(length=2, pad=1.5)
     for side in ("top", "right"):
@@ -107,7 +107,7 @@ def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, tic
 
 
 def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncols: int, path: str | Path, *,
-          qpm: float | None, suptitle: str | None, overwrite: bool) -> Path:
+          qpm: float | None, suptitle: str | None, overwrite: bool, meter: Meter = DEFAULT_METER) -> Path:
     """Lay out the panels row by row on one figure and write it as PNG, atomically."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -126,12 +126,13 @@ def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncol
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)  # (rows, cols); inner pitch labels hidden
     for i, ax in enumerate(axes.flat):
         if i < len(melodies):
-            _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks)
+            _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks, meter)
         else:
             ax.set_visible(False)
     qpm = None if qpm is None else round_qpm(qpm)  # as the MIDI file says it: 95.0001 -> 95
-    bar_s = None if qpm is None else STEPS_PER_BAR / STEPS_PER_QUARTER * 60.0 / qpm
-    fig.supxlabel("bar" if qpm is None else f"bar ({qpm:g} qpm: {bar_s:.3g} s per bar)", fontsize=9)
+    bar_s = None if qpm is None else meter.steps_per_bar / meter.steps_per_quarter * 60.0 / qpm
+    shown = "bar" if meter == DEFAULT_METER else f"bar of {meter.label}"
+    fig.supxlabel(shown if qpm is None else f"{shown} ({qpm:g} qpm: {bar_s:.3g} s per bar)", fontsize=9)
     if suptitle:
         fig.suptitle(suptitle, fontsize=12)
     return atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=DPI, facecolor="white"), overwrite=overwrite)
@@ -146,12 +147,12 @@ def _check_common(qpm: float | None, path: str | Path) -> None:
 
 def plot_pianoroll(sequences: MelodyInput, path: str | Path, *, titles: Sequence[str] | None = None,
                    qpm: float | None = None, ncols: int | None = None, suptitle: str | None = None,
-                   overwrite: bool = False) -> Path:
+                   overwrite: bool = False, meter: Meter = DEFAULT_METER) -> Path:
     """Write a PNG of one melody (steps,) or several ((n, steps) or a list), one panel each.
 
     Panels run left to right and wrap into rows when the figure would pass ~21 inches (7 two-bar
     melodies fit one row); `ncols` overrides that. `titles` defaults to '1'..'n' (one panel: none).
-    With `qpm` the time axis says how long a bar lasts. Returns the path.
+    With `qpm` the time axis says how long a bar lasts; bar and beat lines are `meter`'s. Returns the path.
     """
     _check_common(qpm, path)
     melodies = as_melodies(sequences, "piano roll")
@@ -169,7 +170,7 @@ def plot_pianoroll(sequences: MelodyInput, path: str | Path, *, titles: Sequence
         raise MvaeError(f"ncols must be a whole number >= 1, got {ncols}")
     ncols = min(int(ncols), n)
     return _save(melodies, list(titles), math.ceil(n / ncols), ncols, path, qpm=qpm, suptitle=suptitle,
-                 overwrite=overwrite)
+                 overwrite=overwrite, meter=meter)
 
 
 def _grid_rows(sequences_2d) -> list[list[np.ndarray]]:
@@ -191,7 +192,8 @@ def _grid_rows(sequences_2d) -> list[list[np.ndarray]]:
 
 
 def plot_grid(sequences_2d, path: str | Path, *, titles: Sequence[Sequence[str]] | None = None,
-              qpm: float | None = None, suptitle: str | None = None, overwrite: bool = False) -> Path:
+              qpm: float | None = None, suptitle: str | None = None, overwrite: bool = False,
+              meter: Meter = DEFAULT_METER) -> Path:
     """Write a PNG of a rows x cols grid of melodies (e.g. a 4-corner interpolation), one panel each.
 
     `sequences_2d` is an array (rows, cols, steps) or a list of rows, each a list of equally many 1-D
@@ -211,7 +213,7 @@ def plot_grid(sequences_2d, path: str | Path, *, titles: Sequence[Sequence[str]]
             raise MvaeError(f"give titles as {nrows} rows of {ncols}, got {titles!r}")
         flat_titles = [str(t) for row in titles for t in row]
     return _save([m for row in grid for m in row], flat_titles, nrows, ncols, path, qpm=qpm, suptitle=suptitle,
-                 overwrite=overwrite)
+                 overwrite=overwrite, meter=meter)
 
 
 __all__ = ["interpolation_titles", "plot_grid", "plot_pianoroll"]

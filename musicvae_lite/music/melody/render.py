@@ -13,7 +13,8 @@ import numpy as np
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.files import atomic_write
 from musicvae_lite.music.audio import DEFAULT_QPM, DEFAULT_SAMPLE_RATE, synthesize_notes
-from musicvae_lite.music.grid import STEPS_PER_BAR, Note, lay_out
+from musicvae_lite.music.grid import Note, lay_out
+from musicvae_lite.music.meter import DEFAULT_METER, Meter
 from musicvae_lite.music.melody.encoding import check_events, events_to_notes
 from musicvae_lite.music.midi_write import VELOCITY, notes_midi_bytes
 
@@ -59,17 +60,18 @@ def as_melodies(melodies: MelodyInput, what: str = "melody") -> list[np.ndarray]
     return out
 
 
-def _laid_out(melodies: MelodyInput, gap_steps: int, bar_steps: int) -> tuple[list[Note], int]:
-    return lay_out([(events_to_notes(ev), len(ev)) for ev in as_melodies(melodies)], gap_steps, bar_steps=bar_steps)
+def _laid_out(melodies: MelodyInput, gap_steps: int, meter: Meter) -> tuple[list[Note], int]:
+    return lay_out([(events_to_notes(ev), len(ev)) for ev in as_melodies(melodies)], gap_steps,
+                   bar_steps=meter.steps_per_bar)
 
 
 def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM, sample_rate: int = DEFAULT_SAMPLE_RATE,
-               gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+               gap_steps: int = 0, meter: Meter = DEFAULT_METER,
                tempo_map: Sequence[tuple[int, float]] | None = None, program: int = 0) -> np.ndarray:
     """Render melodies with the built-in synthesizer; returns float32 mono audio (samples,).
 
     `notes_or_events` is one event sequence (steps,), several played in turn ((n, steps) or a list, each
-    on a bar line: `grid.starts_in_turn` with `gap_steps` and `bar_steps`), or a list of `Note`s (then
+    on a bar line of `meter`: `grid.starts_in_turn` with `gap_steps`), or a list of `Note`s (then
     the length is the last note's end). The result has exactly ``num_samples(total_steps, qpm,
     sample_rate, tempo_map=tempo_map)`` samples, where total_steps is where the last melody ends. The
     tempo is `qpm`, or `tempo_map`'s (step, qpm) changes (music/tempo.py); the timbre that of General MIDI
@@ -80,18 +82,18 @@ def synthesize(notes_or_events: MelodyInput, *, qpm: float = DEFAULT_QPM, sample
         notes = list(notes_or_events)
         total = max(n.end for n in notes)
     else:
-        notes, total = _laid_out(notes_or_events, gap_steps, bar_steps)
+        notes, total = _laid_out(notes_or_events, gap_steps, meter)
     return synthesize_notes(notes, total, qpm=qpm, sample_rate=sample_rate, tempo_map=tempo_map, program=program)
 
 
 def melody_midi_bytes(sequences: Sequence[np.ndarray] | np.ndarray, *, qpm: float | None = None,
-                      program: int = 0, velocity: int = VELOCITY, gap_steps: int = 0, bar_steps: int = STEPS_PER_BAR,
+                      program: int = 0, velocity: int = VELOCITY, gap_steps: int = 0, meter: Meter = DEFAULT_METER,
                       tempo_map: Sequence[tuple[int, float]] | None = None) -> bytes:
     """A MIDI file playing each event sequence in turn, each on a bar line (`grid.starts_in_turn`), as
-    General MIDI `program` at `velocity`, at `qpm` or under `tempo_map` (music/midi_write.py). A source's
-    `Playback` fills the first three: `melody_midi_bytes(seqs, **dataclasses.asdict(playback))`."""
-    notes, _ = _laid_out(sequences, gap_steps, bar_steps)
-    return notes_midi_bytes(notes, qpm=qpm, program=program, velocity=velocity, tempo_map=tempo_map)
+    General MIDI `program` at `velocity`, at `qpm` or under `tempo_map` (music/midi_write.py), in bars of
+    `meter` (its time signature written); a source's `Playback` holds these values."""
+    notes, _ = _laid_out(sequences, gap_steps, meter)
+    return notes_midi_bytes(notes, qpm=qpm, program=program, velocity=velocity, tempo_map=tempo_map, meter=meter)
 
 
 def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None, program: int = 0,

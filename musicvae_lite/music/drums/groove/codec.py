@@ -25,11 +25,12 @@ class GrooveCodec(DrumCodec):
 
     def read_whole(self, model: Any, path: str | Path) -> tuple[tuple, Playback]:
         """All of a file as consecutive windows ((n, T, 9) arrays, groove/generate.whole_file) and the
-        Playback it is played back with: the file's tempo."""
-        from musicvae_lite.music.drums.groove.generate import whole_file
+        Playback it is played back with: the file's tempo map (groove/generate.read_whole), so the result
+        follows the source through every tempo change."""
+        from musicvae_lite.music.drums.groove.generate import read_whole
 
-        perf, qpm = whole_file(model, path)
-        return perf, Playback().with_overrides(qpm=qpm)
+        whole = read_whole(model, path)
+        return whole.perf, Playback(qpm=whole.qpm, tempo_map=whole.tempo_map)
 
     def stack(self, windows: Sequence[tuple]) -> tuple:
         return tuple(np.stack(a) for a in zip(*windows))

@@ -23,7 +23,7 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
-from musicvae_lite.music.drums.groove.views import encoder_view, split_performance
+from musicvae_lite.music.drums.groove.views import COMMAND, encoder_view, split_performance
 from musicvae_lite.music.sequence_generate import TrainedSequenceModel, prior_codes, trained_from_checkpoint
 from musicvae_lite.music.tempo import TempoMap, tempo_map_of
 
@@ -159,7 +159,7 @@ def decode(model: GrooveModel, codes, *, temperature: float = 0.0, seed: int | N
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     z = _codes(model, codes)
     if model.config.control and control is None:
-        command = {"humanize": "groove", "drumify": "drumify"}[model.view]
+        command = COMMAND[model.view]
         raise MvaeError(f"{model.name} decodes under the {'hits' if model.view == 'humanize' else 'rhythm'} of an "
                         f"input, so it cannot decode from codes alone (sample, interpolate, decode); use `mvae "
                         f"{command}` or `reconstruct`, or the drum VAE (--model drums)")

@@ -18,10 +18,10 @@ from typing import Any
 from musicvae_lite.core.family import Evaluation, Output, Request
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.groove.codec import GROOVE
+from musicvae_lite.music.drums.groove.views import COMMAND
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceVerbs
 
 PICTURE_BARS = 16  # a converted file's picture shows its first 16 bars (the files hold all of it)
-COMMAND = {"humanize": "groove", "drumify": "drumify"}  # view -> its command, and its bundled model's name
 
 
 class GrooveVerbs(SequenceVerbs):
@@ -31,7 +31,7 @@ class GrooveVerbs(SequenceVerbs):
     codec = GROOVE
     generation = "musicvae_lite.music.drums.groove.generate"
     OPTIONS = {**{k: v for k, v in SEQUENCE_OPTIONS.items() if k != "grid"},
-               "convert": ("as_view", "temperature", "seed", "soundfont")}
+               "convert": ("as_view", "temperature", "seed", "soundfont", "qpm")}
     EVAL_OPTIONS = ("batch_size", "limit")
 
     def __init__(self, model: Any):
@@ -116,15 +116,15 @@ class GrooveVerbs(SequenceVerbs):
 
     def _convert_one(self, model, path: str, request: Request) -> Output:
         from musicvae_lite.music.drums.groove.generate import join
-        from musicvae_lite.music.grid import STEPS_PER_BAR
+        from musicvae_lite.music.tempo import describe
 
         g = self._gen()
         given, playback = self.codec.read_whole(model, path)
         made = g.convert(model, given, **self._decoding(request))
         stem = Path(path).stem + f"_{model.view}"
-        shown = PICTURE_BARS * STEPS_PER_BAR
+        shown = PICTURE_BARS * playback.meter.steps_per_bar
         what = "rhythm (every onset one tap)" if model.view == "drumify" else "input"
         pictured = ([tuple(a[:shown] for a in join(given)), tuple(a[:shown] for a in join(made))], [what, stem])
         bars = given[0].shape[0] * model.config.bars
-        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {round(playback.qpm, 2):g} qpm"],
+        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {describe(playback.tempo_map, playback.qpm)}"],
                            titles=[stem], playback=playback, each=False, pictured=pictured)

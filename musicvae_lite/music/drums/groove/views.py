@@ -17,6 +17,7 @@ import numpy as np
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
 
 VIEW_SIZES = {"humanize": NUM_DRUMS, "drumify": 2, "full": 3 * NUM_DRUMS}
+COMMAND = {"humanize": "groove", "drumify": "drumify"}  # view -> its command, and its bundled model's name
 
 
 def _checked(hits, velocity, offset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
