@@ -5,6 +5,7 @@ grid, and `--set` takes the old names, paths into the parts, and any order."""
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -235,13 +236,17 @@ def test_a_composition_the_flat_names_cannot_say_is_set_by_path():
 
 
 @pytest.mark.parametrize("name", ["mel_2bar_tiny", "drums_2bar_tiny", "groove_2bar_tiny"])
-def test_a_grid_the_networks_are_not_built_for_is_refused_not_ignored(name):
+def test_a_model_is_built_on_the_grid_its_config_records(name):
     from musicvae_lite.music.drums.groove.model import build_groove_vae
     from musicvae_lite.music.drums.model import build_drum_vae
 
     build = {"mel": build_melody_vae, "drums": build_drum_vae, "groove": build_groove_vae}[name.split("_")[0]]
-    preset = override(ALL_PRESETS[name], ["grid.steps_per_bar=12"])  # a 3/4 bar: recorded ...
-    assert preset.model.grid == GridConfig(4, 12)
-    with pytest.raises(MvaeError, match="12 a bar are not built yet"):  # ... but not built on until the data asks it
-        build(preset.model)
+    from musicvae_lite.music.sequence_family import model_meter
+
+    preset = override(ALL_PRESETS[name], ["grid.steps_per_bar=12"])  # a 3/4 bar: recorded and used
+    assert preset.model.grid == GridConfig(4, 12) and preset.model.steps == 12 * preset.model.bars
+    assert isinstance(build(preset.model), VAE)
+    assert model_meter(SimpleNamespace(config=preset.model)).label == "3/4"
+    with pytest.raises(MvaeError, match="no whole number of eighth notes"):
+        build(override(ALL_PRESETS[name], ["grid.steps_per_bar=13"]).model)
     assert isinstance(build(ALL_PRESETS[name].model), VAE)

@@ -71,3 +71,60 @@ def test_drum_hits_per_bar_asks_the_meter():
     assert hits_per_bar(hits, Meter(3, 4)) == pytest.approx(3.0)
     with pytest.raises(MvaeError, match="4/4 bars of 16"):
         hits_per_bar(hits)
+
+
+# -- the grid travels: a model's config says its meter, and the outputs ask it -----------------------------
+
+def _tiny_melody(steps_per_bar: int):
+    import torch
+
+    from musicvae_lite.core.config import override
+    from musicvae_lite.families import Loaded, get
+    from musicvae_lite.music.melody.generate import MelodyModel
+    from musicvae_lite.music.melody.model import build_melody_vae
+    from musicvae_lite.music.melody.presets import PRESETS
+
+    torch.manual_seed(0)
+    cfg = override(PRESETS["mel_2bar_tiny"], [f"grid.steps_per_bar={steps_per_bar}"]).model
+    return Loaded(get("melody"), MelodyModel(build_melody_vae(cfg).eval(), cfg, 0, "tiny"), "tiny")
+
+
+def test_samples_are_written_in_the_models_meter(tmp_path):
+    import symusic
+
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+
+    loaded = _tiny_melody(12)
+    out = families.run(loaded, "sample", Request((), tmp_path, options={"n": 3, "seed": 0}))
+    assert [i["steps"] for i in out.items] == [24, 24, 24]
+    assert [i["start_step"] for i in out.items] == [0, 24, 48]  # each on a 3/4 bar line
+    score = symusic.Score.from_midi((tmp_path / "sample.mid").read_bytes())
+    assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(3, 4)]
+    assert (tmp_path / "sample.png").exists()
+
+
+def test_a_file_is_not_read_into_bars_the_readers_do_not_cut(tmp_path):
+    from musicvae_lite import families
+    from musicvae_lite.core.bundled import EXAMPLES
+    from musicvae_lite.core.family import Request
+
+    loaded = _tiny_melody(12)
+    with pytest.raises(MvaeError, match="read in bars of 16 steps"):
+        families.run(loaded, "reconstruct", Request((str(EXAMPLES / "melody" / "morning.mid"),), tmp_path))
+    assert not any(tmp_path.iterdir())
+
+
+def test_datasets_record_their_bar(tmp_path):
+    from musicvae_lite.core.bundled import EXAMPLES
+    from musicvae_lite.families import get
+
+    get("melody").build_data(_request([str(EXAMPLES / "melody")], tmp_path / "d"))
+    with np.load(tmp_path / "d" / "train.npz") as data:
+        assert int(data["steps_per_bar"]) == 16
+
+
+def _request(inputs, out):
+    from musicvae_lite.core.family import Request
+
+    return Request(tuple(inputs), out, options={"eval_fraction": 0.0, "workers": 1})

@@ -3,7 +3,7 @@ at under such a map, and the rounding every tempo gets before it is printed or w
 
 A standard MIDI file keeps its tempo as Set Tempo meta events, microseconds per quarter note at a tick
 (SMF 1.0, "Set Tempo", FF 51 03); a tempo holds until the next one, and 120 qpm holds before the first
-(the SMF default, 500,000 us per quarter). On our grid of `grid.STEPS_PER_QUARTER` steps per quarter a
+(the SMF default, 500,000 us per quarter). On our grid of `meter.DEFAULT_STEPS_PER_QUARTER` steps per quarter a
 change at tick t falls on step t / (ticks per quarter / steps per quarter), rounded to the nearest step:
 the writers can only place a change on a step, and a change inside a step moves later onsets by less
 than a step. A tempo read from a file is rounded to a hundredth of a qpm (`round_qpm`): 631,578 us per
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.grid import STEPS_PER_QUARTER
+from musicvae_lite.music.meter import DEFAULT_STEPS_PER_QUARTER as STEPS_PER_QUARTER
 
 DEFAULT_QPM = 120.0  # the SMF default before any Set Tempo event (500,000 us per quarter)
 MIN_QPM, MAX_QPM = 1.0, 1000.0  # tempos the writers accept

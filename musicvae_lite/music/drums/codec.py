@@ -26,7 +26,8 @@ class DrumCodec(Codec):
         from musicvae_lite.music.errors import NoDrumsError
 
         try:
-            found = extract_drum_file(path, DrumConfig(bars=model.config.bars))
+            found = extract_drum_file(path, DrumConfig(bars=model.config.bars,
+                                                      steps_per_bar=model.config.grid.steps_per_bar))
         except NoDrumsError as e:
             hint = "; for melodies use a melody model (--model default)" if e.kind == "no-drums" else ""
             raise MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}") from None

@@ -156,7 +156,8 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
             else np.zeros(0, np.int32),
             start_bar=np.concatenate([w.start_bar for w in ws]) if ws else np.zeros(0, np.int32),
             files=all_files, file_qpm=file_qpm, bars=np.int32(cfg.bars), steps_per_quarter=np.int32(STEPS_PER_QUARTER),
-            config=np.array(json.dumps({"bars": cfg.bars, "compat": cfg.compat})))
+            steps_per_bar=np.int32(cfg.steps_per_bar),
+            config=np.array(json.dumps({"bars": cfg.bars, "compat": cfg.compat, "steps_per_bar": cfg.steps_per_bar})))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         windows[split], tunes[split] = len(hits), len(idx)
     summary = DrumBuildSummary(str(out), len(files), len(used), windows, tunes,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS, PITCH_TO_DRUM
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
@@ -35,12 +36,18 @@ MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd
 class DrumConfig:
     """How MIDI becomes drum windows."""
 
-    bars: int = 2  # window length in 16-step bars (MusicVAE's drums_2bar and GrooVAE's groove_2bar)
+    bars: int = 2  # window length in bars (MusicVAE's drums_2bar and GrooVAE's groove_2bar)
     compat: bool = False  # True: exactly the windows of magenta's DrumsConverter (hits only; see below)
+    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset; the
+    # readers take 4/4 bars of 16 steps today
+
+    def __post_init__(self):
+        if self.steps_per_bar != STEPS_PER_BAR:
+            raise MvaeError(f"drums are read in 4/4 bars of {STEPS_PER_BAR} steps, not {self.steps_per_bar}")
 
     @property
     def steps(self) -> int:
-        return self.bars * STEPS_PER_BAR
+        return self.bars * self.steps_per_bar
 
 
 @dataclass

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, is_dataclass, replace
 
 from musicvae_lite.core.config import Preset, TrainConfig
-from musicvae_lite.music.grid import STEPS_PER_BAR
 from musicvae_lite.music.networks.config import GridConfig, LstmDecoderConfig, LstmEncoderConfig
 
 
@@ -35,7 +34,7 @@ class DrumModelConfig:
 
     @property
     def steps(self) -> int:
-        return STEPS_PER_BAR * self.bars
+        return self.grid.steps_per_bar * self.bars
 
     @classmethod
     def from_settings(cls, d: dict) -> DrumModelConfig:

@@ -20,7 +20,7 @@ def _extract(model: Any, path: str | Path):
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     try:
-        return extract_file(path, ExtractConfig(bars=model.config.bars))
+        return extract_file(path, ExtractConfig(bars=model.config.bars, steps_per_bar=model.config.grid.steps_per_bar))
     except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
         hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
             if e.kind == "only-drums" else ""

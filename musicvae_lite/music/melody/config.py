@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from musicvae_lite.music.grid import STEPS_PER_BAR
 from musicvae_lite.music.networks.config import (
     CodeConductorConfig,
     DenseLevelsConfig,
@@ -70,7 +69,7 @@ class MelodyModelConfig:
     @property
     def steps(self) -> int:
         """Events in a window (the toolkit's 16-step bar until everything asks the grid)."""
-        return STEPS_PER_BAR * self.bars
+        return self.grid.steps_per_bar * self.bars
 
     @property
     def hierarchical(self) -> bool:

@@ -184,7 +184,8 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files, file_qpm=file_qpm,
                       **context,
                       bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
-                      steps_per_quarter=np.int32(STEPS_PER_QUARTER), config=np.array(json.dumps(cfg.to_dict())))
+                      steps_per_quarter=np.int32(STEPS_PER_QUARTER), steps_per_bar=np.int32(cfg.steps_per_bar),
+                      config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         counts[split], tunes[split] = len(events), len({int(i) for i in file_index})
     summary = BuildSummary(str(out), len(files), len(used), counts, tunes,

@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody import rules as melody
 from musicvae_lite.music.melody.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
@@ -76,21 +77,28 @@ def _ranges(programs: frozenset[int]) -> str:
 class ExtractConfig:
     """How MIDI becomes windows. Defaults are MusicVAE's 2-bar melody settings."""
 
-    bars: int = 2  # window length in 16-step bars: 2 for the flat models, 16 for hierarchical ones
+    bars: int = 2  # window length in bars: 2 for the flat models, 16 for hierarchical ones
     compat: bool = False  # True: exactly magenta's windows; False: the extended default mode
+    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset; the readers
+    # take 16-step bars (4/4, 2/2, and 2/4 or 4/2 regrouped) today
     min_program: int | None = None  # General MIDI programs kept as melody instruments; both None: magenta's
     max_program: int | None = None  # 0-31 in compat mode, MELODIC_PROGRAMS in the default mode
     gap_bars: int = 1  # this much silence ends a melody
     max_bars: int | None = None  # melodies are cut after this many bars; None: 100 compat, 1000 default
 
+    def __post_init__(self):
+        if self.steps_per_bar != STEPS_PER_BAR:
+            raise MvaeError(f"melodies are read in bars of {STEPS_PER_BAR} steps (4/4, 2/2, 2/4 pairs), not "
+                            f"{self.steps_per_bar}")
+
     @property
     def steps(self) -> int:
         """Events per window."""
-        return self.bars * STEPS_PER_BAR
+        return self.bars * self.steps_per_bar
 
     @property
     def melody_max_steps(self) -> int:
-        return STEPS_PER_BAR * (self.max_bars or (100 if self.compat else 1000))
+        return self.steps_per_bar * (self.max_bars or (100 if self.compat else 1000))
 
     @property
     def programs(self) -> frozenset[int]:
@@ -222,7 +230,7 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
 
 def _collect(midi: MidiData, sections, origin: list[int], cfg: ExtractConfig):
     """The windows of every usable section, in order: (windows, start tick, index in midi.tracks) arrays."""
-    steps, gap = cfg.steps, cfg.gap_bars * STEPS_PER_BAR
+    steps, gap = cfg.steps, cfg.gap_bars * cfg.steps_per_bar
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (windows, start tick, track) per section
     for s in sections:
@@ -311,7 +319,7 @@ def _length_note(tracks, tick_per_step: float, cfg: ExtractConfig) -> str:
     if not starts:
         return ""
     span = max(int(t.end.max()) for t in tracks if len(t.end)) - min(starts)
-    bars = span / (tick_per_step * STEPS_PER_BAR)
+    bars = span / (tick_per_step * cfg.steps_per_bar)
     if bars < cfg.bars:
         return f": its melody lasts {_bars(bars)}"
     return (f": its melody spans {_bars(bars)}, but no {cfg.bars} of them run without a rest of "

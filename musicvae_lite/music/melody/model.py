@@ -10,7 +10,7 @@ from musicvae_lite.core.latent import add_code_prior
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.config import MelodyModelConfig
-from musicvae_lite.music.melody.encoding import NUM_CLASSES, STEPS_PER_BAR
+from musicvae_lite.music.melody.encoding import NUM_CLASSES
 from musicvae_lite.music.networks.config import (
     DenseLevelsConfig,
     HierarchicalDecoderConfig,
@@ -40,7 +40,7 @@ def _encoder(cfg: MelodyModelConfig):
     return HierarchicalEncoder(NUM_CLASSES, enc.segment.sizes, enc.segment_z or cfg.z_size,
                                enc.upper.hidden if dense else enc.upper.sizes, cfg.z_size,
                                num_segments=cfg.bars // enc.segment_bars,
-                               segment_steps=enc.segment_bars * STEPS_PER_BAR, dropout=cfg.dropout,
+                               segment_steps=enc.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
                                dense=dense)
 
 
@@ -54,7 +54,7 @@ def _decoder(cfg: MelodyModelConfig):
         dense = isinstance(conductor, DenseLevelsConfig)
     return HierarchicalDecoder(NUM_CLASSES, dec.core.sizes, conductor.hidden if dense else conductor.sizes,
                                cfg.z_size, num_bars=cfg.bars // dec.segment_bars,
-                               steps_per_bar=dec.segment_bars * STEPS_PER_BAR, dropout=cfg.dropout,
+                               steps_per_bar=dec.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
                                code_size=code_size, independent_bars=dec.codes, dense_conductor=dense)
 
 

@@ -34,7 +34,8 @@ def _layers(sizes: Sequence[int], what: str, *, at_least_one: bool = True) -> No
 class GridConfig:
     """The step grid a model's events lie on (magenta's data converters: `steps_per_quarter`, and the bar
     length their `slice_bars` assumes). A checkpoint written before the grid was stored means these defaults.
-    Recorded with every sequence model; the code still uses music/grid.py's STEPS_PER_BAR until it asks this."""
+    Recorded with every sequence model: its window length, its segments' and its outputs' meter
+    (sequence_family.model_meter, music/meter.py) are read from here."""
 
     steps_per_quarter: int = 4  # sixteenth notes (magenta's melody and drum converters)
     steps_per_bar: int = 16  # a 4/4 bar of sixteenths
@@ -46,13 +47,14 @@ class GridConfig:
 
 
 def check_built_grid(grid: GridConfig) -> None:
-    """Models are built on the toolkit's own grid for now (music/grid.py: the data and the writers still
-    assume it): an MvaeError for any other, rather than a model that says one grid and uses another."""
-    from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
+    """A model is built on any grid whose bar is a meter the outputs can be written in (music/meter.py:
+    a whole number of eighth notes); an MvaeError for any other."""
+    from musicvae_lite.music.meter import meter_for
 
-    if (grid.steps_per_quarter, grid.steps_per_bar) != (STEPS_PER_QUARTER, STEPS_PER_BAR):
-        raise MvaeError(f"models on a grid of {grid.steps_per_quarter} steps a quarter and {grid.steps_per_bar} a "
-                        f"bar are not built yet: only {STEPS_PER_QUARTER} and {STEPS_PER_BAR}")
+    try:
+        meter_for(grid.steps_per_bar, grid.steps_per_quarter)
+    except ValueError as e:
+        raise MvaeError(f"grid of {grid.steps_per_quarter} steps a quarter: {e}") from None
 
 
 # -- encoders ---------------------------------------------------------------------------------------------

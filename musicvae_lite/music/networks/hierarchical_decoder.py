@@ -30,7 +30,6 @@ import torch
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
-from musicvae_lite.music.grid import STEPS_PER_BAR
 from musicvae_lite.music.networks.lstm_decoder import (
     START,
     CategoricalLstmDecoder,
@@ -72,7 +71,7 @@ class HierarchicalDecoder(Decoder):
         conductor_sizes: Sequence[int] = (1024, 1024),  # units of each conductor layer (hierdec-mel_16bar)
         z_size: int = 512,  # size of the code z (hierdec-mel_16bar)
         num_bars: int = 16,  # conductor steps: one embedding per bar (hierdec-mel_16bar)
-        steps_per_bar: int = STEPS_PER_BAR,  # events per bar: 16 sixteenth notes of a 4/4 bar
+        steps_per_bar: int = 16,  # events per segment the core decodes (hierdec-mel_16bar: a 4/4 bar; models give their grid's)
         dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
         code_size: int = 0,  # > 0: a linear layer maps the conductor's outputs to codes of this size
         independent_bars: bool = False,  # each bar's decoder starts from START, not the last bar's event

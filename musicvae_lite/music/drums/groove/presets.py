@@ -24,7 +24,6 @@ from typing import ClassVar
 
 from musicvae_lite.core.config import Preset, TrainConfig
 from musicvae_lite.music.drums.presets import parts_from_settings, settings_of
-from musicvae_lite.music.grid import STEPS_PER_BAR
 from musicvae_lite.music.networks.config import GridConfig, LstmEncoderConfig
 
 VIEWS = ("humanize", "drumify", "full")
@@ -77,7 +76,7 @@ class GrooveModelConfig:
 
     @property
     def steps(self) -> int:
-        return STEPS_PER_BAR * self.bars
+        return self.grid.steps_per_bar * self.bars
 
     @property
     def control(self) -> bool:
