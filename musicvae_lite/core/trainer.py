@@ -265,37 +265,17 @@ class Trainer:
         cfg, task = self.cfg, self.task
         seed_everything(cfg.seed)
         model = task.build_model().to(device)
-        if self.init_weights is not None and not self.resume:
-            try:
-                model.load_state_dict(self.init_weights)
-            except RuntimeError as e:
-                first = str(e).strip().splitlines()[1:2] or [str(e)]
-                raise TrainingError(f"the starting weights do not fit this model: {first[0].strip()}") from None
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
         scaler = torch.amp.GradScaler(device.type) if precision.scaler else None
         batches = torch.Generator().manual_seed(cfg.seed)
         manager = ckpt.CheckpointManager(self.run_dir, keep_last=cfg.keep_last)
-        step = 0
-        latest: Path | None = None
-        if self.resume:
-            latest = manager.latest()
-            state = ckpt.load_checkpoint(latest, map_location="cpu")
-            model.load_state_dict(state.model)
-            optimizer.load_state_dict(state.optimizer)
-            step = state.step
-            batches.set_state(state.extra["batch_generator"])
-            if scaler is not None and "grad_scaler" in state.extra:
-                scaler.load_state_dict(state.extra["grad_scaler"])
-            ckpt.set_rng_state(state.rng)
+        step, latest = self._start(model, optimizer, scaler, batches, manager)
         start_step = step
         trained = model
         if self.dist.enabled:
             trained = nn.parallel.DistributedDataParallel(
                 model, device_ids=[device.index] if device.type == "cuda" else None)
-        if self.dist.main:
-            config = {"task": task.describe(), "train": asdict(cfg), "precision": precision.name,
-                      "device": str(device), "world_size": self.dist.world}
-            (self.run_dir / "config.json").write_text(json.dumps(config, indent=2))
+        self._write_config(precision, device)
         log = MetricsLog(self.run_dir, self.dist.main)
         bar = self._bar(step)
         n = task.train_size()
@@ -335,17 +315,7 @@ class Trainer:
                         where = f"; the last good checkpoint is {latest}" if latest else ""
                         raise TrainingError(f"the loss became {float(loss.detach())} at step {step}; training stopped"
                                             f"{where} (try a lower learning rate or --precision fp32)")
-                    optimizer.zero_grad(set_to_none=True)
-                    if scaler is not None:
-                        scaler.scale(loss).backward()
-                        scaler.unscale_(optimizer)
-                        grad_norm = clip_gradients(model.parameters(), cfg.grad_clip)
-                        scaler.step(optimizer)
-                        scaler.update()
-                    else:
-                        loss.backward()
-                        grad_norm = clip_gradients(model.parameters(), cfg.grad_clip)
-                        optimizer.step()
+                    grad_norm = self._update(model, loss, optimizer, scaler)
                     step += 1
                     values = _scalars(terms)
                     bar.update(1)
@@ -369,6 +339,51 @@ class Trainer:
                 log.close()
         return TrainResult(step, latest, eval_metrics, interrupted, time.perf_counter() - t0, start_step,
                            self.dist.main)
+
+    def _start(self, model: nn.Module, optimizer, scaler, batches: torch.Generator,
+               manager) -> tuple[int, Path | None]:
+        """Where training starts: the starting weights (`--warm-start`), or the run's latest checkpoint when
+        resuming (weights, optimizer, batch order, loss scale, random state). Returns (step, checkpoint)."""
+        if self.init_weights is not None and not self.resume:
+            try:
+                model.load_state_dict(self.init_weights)
+            except RuntimeError as e:
+                first = str(e).strip().splitlines()[1:2] or [str(e)]
+                raise TrainingError(f"the starting weights do not fit this model: {first[0].strip()}") from None
+        if not self.resume:
+            return 0, None
+        latest = manager.latest()
+        state = ckpt.load_checkpoint(latest, map_location="cpu")
+        model.load_state_dict(state.model)
+        optimizer.load_state_dict(state.optimizer)
+        batches.set_state(state.extra["batch_generator"])
+        if scaler is not None and "grad_scaler" in state.extra:
+            scaler.load_state_dict(state.extra["grad_scaler"])
+        ckpt.set_rng_state(state.rng)
+        return state.step, latest
+
+    def _write_config(self, precision: Precision, device: torch.device) -> None:
+        """The run folder's config.json (what `families` reads a run's family from), by the main process."""
+        if self.dist.main:
+            config = {"task": self.task.describe(), "train": asdict(self.cfg), "precision": precision.name,
+                      "device": str(device), "world_size": self.dist.world}
+            (self.run_dir / "config.json").write_text(json.dumps(config, indent=2))
+
+    def _update(self, model: nn.Module, loss: torch.Tensor, optimizer, scaler) -> float:
+        """One optimizer step on `loss` (scaled when mixed precision needs it), gradients clipped; returns
+        their norm before clipping."""
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss.backward()
+            grad_norm = clip_gradients(model.parameters(), self.cfg.grad_clip)
+            optimizer.step()
+            return grad_norm
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        grad_norm = clip_gradients(model.parameters(), self.cfg.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        return grad_norm
 
     def _agree(self, *flags: bool) -> tuple[bool, ...]:
         """Flags that any process raised, known to all (so that every replica stops at the same step)."""

@@ -67,9 +67,10 @@ def items_in_turn(kind: str, windows, notes_of, *, titles=None, qpm: float, gap_
                   bar_steps: int = STEPS_PER_BAR) -> list[dict]:
     """Windows of event classes played in turn, each on a bar line (`starts_in_turn`, as the stitched MIDI
     and WAV files lay them out), as JSON-able dicts for the web page: `kind`, `title`, `steps`, `events`,
-    `notes` ([pitch, start, end] in steps, from `notes_of(window)`), and `start_step`, `start_s`, `end_s`
-    in the stitched files (at `qpm`, rounded as the writers round it: music/tempo.py)."""
-    from musicvae_lite.music.tempo import steps_to_seconds  # tempo.py imports this module
+    `notes` ([pitch, start, end] in steps, from `notes_of(window)`), `start_step`, `start_s`, `end_s`
+    in the stitched files (at `qpm`, rounded as the writers round it: music/tempo.py), and the `qpm` and
+    `bar_steps` the page plays and draws them with."""
+    from musicvae_lite.music.tempo import round_qpm, steps_to_seconds
 
     starts, _ = starts_in_turn([len(w) for w in windows], gap_steps=gap_steps, bar_steps=bar_steps)
     items = []
@@ -78,5 +79,5 @@ def items_in_turn(kind: str, windows, notes_of, *, titles=None, qpm: float, gap_
         start_s, end_s = steps_to_seconds([offset, offset + steps], qpm=qpm).tolist()
         items.append({"kind": kind, "title": titles[i] if titles else str(i + 1), "steps": steps,
                       "events": [int(e) for e in window], "notes": notes_of(window), "start_step": offset,
-                      "start_s": start_s, "end_s": end_s})
+                      "start_s": start_s, "end_s": end_s, "qpm": round_qpm(qpm), "bar_steps": bar_steps})
     return items

@@ -42,6 +42,27 @@ class Playback:
         return replace(self, **changes)
 
 
+class WindowContext:
+    """What an extraction result (melody/extract.py `Windows`, drums/extract.py `DrumWindows`) knows of
+    each window's source, as its fields `qpm` (the file's opening tempo), `tempo`, `program`, `track`
+    (one per window), `names` (each track's name) and the mean velocities named by `velocity_field`; this
+    mixin turns them into a window's track name and `Playback`."""
+
+    velocity_field: str = "velocity"  # the field of (n,) mean note-on velocities
+
+    def track_name(self, i: int) -> str:
+        """The name of window i's track in the file ("" when it has none or is unknown)."""
+        t = -1 if self.track is None else int(self.track[i])
+        return self.names[t] if 0 <= t < len(self.names) else ""
+
+    def playback(self, i: int) -> Playback:
+        """How window i was played in its source: tempo, instrument (a drum track's kit) and loudness."""
+        velocity = getattr(self, self.velocity_field)
+        return Playback(float(self.tempo[i]) if self.tempo is not None else (self.qpm or DEFAULT_QPM),
+                        int(self.program[i]) if self.program is not None else DEFAULT_PROGRAM,
+                        int(velocity[i]) if velocity is not None else DEFAULT_VELOCITY)
+
+
 def common_playback(playbacks: list[Playback]) -> Playback:
     """One playback for a set of outputs made from several inputs (an interpolation between two files):
     the first input's, which is what a musician blending A into B hears A at. Empty: the defaults."""

@@ -26,7 +26,7 @@ from musicvae_lite.music.drums.encoding import DRUM_PITCHES, NUM_DRUMS, PITCH_TO
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.midi_read import MidiData, describe_tracks, read_midi
-from musicvae_lite.music.playback import DEFAULT_VELOCITY, Playback
+from musicvae_lite.music.playback import WindowContext
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, meter_spans, qpm_at
 
 MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd files
@@ -51,8 +51,10 @@ class DrumConfig:
 
 
 @dataclass
-class DrumWindows:
+class DrumWindows(WindowContext):
     """The drum windows of one file; hit, velocity and offset arrays are (n, steps, 9)."""
+
+    velocity_field = "mean_velocity"  # `velocity` holds each hit's
 
     hits: np.ndarray  # bool
     velocity: np.ndarray  # float32 in (0, 1] where hit, 0 elsewhere
@@ -69,17 +71,6 @@ class DrumWindows:
     def __len__(self) -> int:
         return len(self.hits)
 
-    def track_name(self, i: int) -> str:
-        """The name of window i's track in the file ("" when it has none or is unknown)."""
-        t = -1 if self.track is None else int(self.track[i])
-        return self.names[t] if 0 <= t < len(self.names) else ""
-
-    def playback(self, i: int) -> Playback:
-        """How window i was played in its source: tempo, the drum track's program and loudness."""
-        qpm = float(self.tempo[i]) if self.tempo is not None else (self.qpm or Playback().qpm)
-        program = int(self.program[i]) if self.program is not None else Playback().program
-        velocity = int(self.mean_velocity[i]) if self.mean_velocity is not None else DEFAULT_VELOCITY
-        return Playback(qpm, program, velocity)
 
 
 def _with_context(midi: MidiData, hits: np.ndarray, velocity: np.ndarray, offset: np.ndarray,

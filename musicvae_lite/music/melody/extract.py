@@ -49,7 +49,7 @@ from musicvae_lite.music.melody import rules as melody
 from musicvae_lite.music.melody.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIAL, STEPS_PER_BAR, STEPS_PER_QUARTER
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, describe_tracks, read_midi  # noqa: F401 (re-exported)
-from musicvae_lite.music.playback import DEFAULT_VELOCITY, Playback
+from musicvae_lite.music.playback import DEFAULT_VELOCITY, WindowContext
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, qpm_at, tick_sections
 
 GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
@@ -113,7 +113,7 @@ class ExtractConfig:
 
 
 @dataclass
-class Windows:
+class Windows(WindowContext):
     """The windows of one file."""
 
     events: np.ndarray  # (n, steps) uint8 classes 0..89
@@ -129,17 +129,6 @@ class Windows:
     def __len__(self) -> int:
         return len(self.events)
 
-    def track_name(self, i: int) -> str:
-        """The name of window i's track in the file ("" when it has none or is unknown)."""
-        t = -1 if self.track is None else int(self.track[i])
-        return self.names[t] if 0 <= t < len(self.names) else ""
-
-    def playback(self, i: int) -> Playback:
-        """How window i was played in its source: tempo, instrument and loudness, for the outputs."""
-        qpm = float(self.tempo[i]) if self.tempo is not None else (self.qpm or Playback().qpm)
-        program = int(self.program[i]) if self.program is not None else Playback().program
-        velocity = int(self.velocity[i]) if self.velocity is not None else DEFAULT_VELOCITY
-        return Playback(qpm, program, velocity)
 
 
 def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig) -> tuple[list[Track], list[int]]:

@@ -145,8 +145,9 @@ function drawWindow(g, item, x, y, w, h, cell, playhead) {
   const sw = w / item.steps;
   g.fillStyle = "#fbfaf7";
   g.fillRect(x, y, w, h);
+  const bar = item.bar_steps || 16;  // the window's meter: its bar in steps (the server's items say it)
   for (let s = 0; s <= item.steps; s += 4) {
-    g.fillStyle = s % 16 === 0 ? "#9a958c" : "#e4e0d8";
+    g.fillStyle = s % bar === 0 ? "#9a958c" : "#e4e0d8";
     g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
   }
   g.fillStyle = "#2f6f8f";
@@ -180,10 +181,12 @@ function drawItem(g, item, range, x, y, w, h, playhead = null) {
   else drawRoll(g, item, range, x, y, w, h, playhead);
 }
 
-// what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV
+// what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV, at the
+// tempo the server wrote them at (the inputs' own, kept by the outputs)
 function renderAudio(items) {
+  const qpm = (s) => ({ ...s, qpm: items.length && items[0].qpm ? items[0].qpm : s.qpm });
   return items.length && items[0].kind === "drums"
-    ? Synth.renderDrums(items, state.kit, state.voices) : Synth.renderItems(items, state.synth);
+    ? Synth.renderDrums(items, qpm(state.kit), state.voices) : Synth.renderItems(items, qpm(state.synth));
 }
 
 function drawMixer(playing = -1, fraction = 0) {

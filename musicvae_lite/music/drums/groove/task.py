@@ -5,8 +5,6 @@ in time is not the same groove."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -16,7 +14,7 @@ from musicvae_lite.music.drums.groove.model import build_groove_vae, model_confi
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import encoder_view, performance
 from musicvae_lite.music.drums.names import FAMILY
-from musicvae_lite.music.sources import spread_indices
+from musicvae_lite.music.sequence_task import SequenceTask
 
 
 def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:
@@ -30,8 +28,13 @@ def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:
     return torch.from_numpy(view), torch.from_numpy(target)
 
 
-class GrooveTask:
+class GrooveTask(SequenceTask):
     """A `TrainTask` for GrooVAEs."""
+
+    family = FAMILY
+    build = staticmethod(build_groove_vae)
+    config_to_dict = staticmethod(model_config_to_dict)
+    fields = ("inputs", "targets")
 
     def __init__(self, model: GrooveModelConfig, train: DrumSplit, held_out: DrumSplit, source: str,
                  preset: str = "custom"):
@@ -39,27 +42,10 @@ class GrooveTask:
         self._train = tensors(model, train)
         self._eval = tensors(model, held_out)
 
-    def describe(self) -> dict:
-        return {"family": FAMILY, "preset": self.preset, "model": model_config_to_dict(self.model_cfg),
-                "data": self.source}
-
-    def build_model(self) -> nn.Module:
-        return build_groove_vae(self.model_cfg)
-
-    def train_size(self) -> int:
-        return len(self._train[0])
-
     def train_batch(self, indices: Tensor, generator: torch.Generator, device: torch.device) -> dict[str, Tensor]:
-        noise = torch.randn(len(indices), self.model_cfg.z_size, generator=generator)  # (B, Z)
+        noise = self.noise(len(indices), generator)  # (B, Z)
         x, y = self._train
         return {"inputs": x[indices].to(device), "targets": y[indices].to(device), "noise": noise.to(device)}
-
-    def eval_batches(self, batch_size: int, limit: int, device: torch.device) -> Iterator[tuple[dict, int]]:
-        keep = torch.from_numpy(spread_indices(len(self._eval[0]), limit))
-        x, y = self._eval[0][keep], self._eval[1][keep]
-        for i in range(0, len(x), batch_size):
-            yield {"inputs": x[i:i + batch_size].to(device), "targets": y[i:i + batch_size].to(device)}, \
-                len(x[i:i + batch_size])
 
     def loss(self, model: nn.Module, batch: dict[str, Tensor], step: int, *, train: bool) -> dict[str, Tensor]:
         return model(batch["inputs"], batch["targets"], step=step, sample_z=train, noise=batch.get("noise"))
