@@ -108,9 +108,10 @@ class ModelPool:
         out = []
         for s in self._served.values():
             family = s.loaded.family if s.loaded is not None else _family_of(s.spec, families)
+            verbs = family.verbs_for(s.loaded.model) if s.loaded is not None else family  # a GrooVAE's own
             out.append({"name": s.name, "default": s.name == self.default(), "loaded": s.loaded is not None,
                         "family": family.name if family else None,
-                        "verbs": [v for v in ("interpolate", "grid", "sample") if family and family.supports(v)]})
+                        "verbs": [v for v in ("interpolate", "grid", "sample") if verbs and verbs.supports(v)]})
         return out
 
 

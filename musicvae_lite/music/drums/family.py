@@ -22,7 +22,7 @@ from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.presets import PRESETS
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
-FAMILY = "drums"  # the `task.family` of these checkpoints
+from musicvae_lite.music.drums.names import FAMILY
 
 
 class DrumFamily(SequenceFamily):
@@ -103,7 +103,9 @@ class DrumFamily(SequenceFamily):
         (file,) = request.inputs
         cfg = DrumConfig(bars=request.get("bars", 2), compat=bool(request.get("compat", False)))
         found = extract_drum_file(file, cfg)
-        lines = [f"{len(found)} drum windows of {request.get('bars', 2)} bars in {file}", "index  bar  hits  drums"]
+        count, bars = len(found), request.get("bars", 2)
+        lines = [f"{count} drum window{'' if count == 1 else 's'} of {bars} bar{'' if bars == 1 else 's'} in {file}",
+                 "index  bar  hits  drums"]
         items = []  # one per window for the web page (serve/routes/windows.py): as the table, plus the hits
         for i, (hits, bar) in enumerate(zip(found.hits, found.start_bar)):
             used = [DRUM_NAMES[d] for d in np.flatnonzero(hits.any(axis=0))]

@@ -16,12 +16,10 @@ from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Evaluation, Output, Request
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.codec import MELODY
+from musicvae_lite.music.melody.names import BUNDLED, FAMILY
 from musicvae_lite.music.melody.presets import PRESETS
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
-FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
-BUNDLED = {"default": "mel_2bar_mix", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
-           "melody_16bar": "mel_16bar_codes"}
 MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
 
 
