@@ -114,3 +114,22 @@ def test_every_library_module_imports():
     for name in _library():
         if name != "musicvae_lite.__main__":
             importlib.import_module(name)
+
+
+def test_no_file_over_600_lines_and_no_function_over_80():
+    """The house's size rules (issue 21): a file that grows past 600 lines or a function past 80 is a sign
+    that two concepts share it."""
+    import ast
+    from pathlib import Path
+
+    import musicvae_lite
+
+    too_long = []
+    for path in Path(musicvae_lite.__file__).parent.rglob("*.py"):
+        source = path.read_text()
+        if len(source.splitlines()) > 600:
+            too_long.append(f"{path.name}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                too_long.append(f"{path.name}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not too_long, too_long

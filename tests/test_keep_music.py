@@ -53,3 +53,18 @@ def test_a_sample_made_from_nothing_is_120_qpm_piano(tmp_path):
     assert [round(t.qpm, 2) for t in score.tempos] == [120.0] and score.tracks[0].program == 0
     assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(4, 4)]
 
+
+
+def test_drumify_follows_a_tempo_map_from_120_to_80_qpm(tmp_path):
+    """`mvae drumify` (the bundled model) of a melody that slows from 120 to 80 qpm at bar 5 writes drums
+    with the same tempo events, so they stay with the melody; the report line says so."""
+    notes = [(60 + (s // 4) % 7, s, s + 3) for s in range(0, 128, 4)]  # quarter notes over 8 bars
+    path = write_midi(tmp_path / "slowing.mid", [notes], qpm=120.0, meta=[("tempo", 64, 80.0)])
+    result = CliRunner().invoke(app, ["drumify", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "120 -> 80 qpm" in result.output
+    given = symusic.Score(str(path)).to("second")
+    made = symusic.Score(str(tmp_path / "out" / "slowing_drumify.mid")).to("second")
+    assert [(round(t.time, 4), round(t.qpm, 2)) for t in made.tempos] == \
+        [(round(t.time, 4), round(t.qpm, 2)) for t in given.tempos]
+    assert max(n.time for t in made.tracks for n in t.notes) > 8.0  # drums go on past the change (bar 5 at 8 s)
