@@ -198,7 +198,7 @@ class MelodyFamily(SequenceFamily):
             raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
         (melody,), playbacks = self._read(model, request, (1,), "one MIDI file")
         pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
-        before, after = (attribute(name, p) for p in pair)
+        before, after = (attribute(name, p, playbacks[0].meter) for p in pair)
         return self._write("attribute", list(pair), request,
                            [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"],
                            titles=["reconstruction", f"{name} {amount:+g}"], playback=playbacks[0])

@@ -116,11 +116,12 @@ def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str
     windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32."""
     from musicvae_lite.core.latent import attribute_vector
     from musicvae_lite.music.melody.attributes import attribute
+    from musicvae_lite.music.sequence_family import model_meter
 
     events = np.asarray(events)
     if limit is not None and len(events) > limit:
         events = events[np.random.default_rng(seed).choice(len(events), limit, replace=False)]
-    values = np.asarray(attribute(name, events), np.float64)
+    values = np.asarray(attribute(name, events, model_meter(model)), np.float64)
     codes = np.concatenate([encode(model, events[i:i + 1024]) for i in range(0, len(events), 1024)])
     return np.asarray(attribute_vector(codes, values, quantile), np.float32)
 
