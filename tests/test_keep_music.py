@@ -68,3 +68,13 @@ def test_drumify_follows_a_tempo_map_from_120_to_80_qpm(tmp_path):
     assert [(round(t.time, 4), round(t.qpm, 2)) for t in made.tempos] == \
         [(round(t.time, 4), round(t.qpm, 2)) for t in given.tempos]
     assert max(n.time for t in made.tracks for n in t.notes) > 8.0  # drums go on past the change (bar 5 at 8 s)
+
+
+def test_a_groove_window_is_written_at_its_beats_tempo(tmp_path):
+    """`mvae reconstruct --model groove` of one window of a 96 qpm beat writes 96 qpm drums."""
+    beat = [(36 if s % 8 == 0 else 42, s, s + 1, 9, 0, 100) for s in range(0, 64, 2)]  # 4 bars of 8ths
+    path = write_midi(tmp_path / "beat.mid", [beat], qpm=96.0)
+    result = CliRunner().invoke(app, ["reconstruct", str(path), "--model", "groove", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    score = symusic.Score(str(tmp_path / "out" / "reconstruction.mid"))
+    assert [round(t.qpm, 2) for t in score.tempos] == [96.0]

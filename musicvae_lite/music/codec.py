@@ -7,7 +7,7 @@ played in turn, `gap_steps` apart) back to MIDI bytes, audio, a picture, and the
 page draws. One set writer and one items builder (music/output_set.py) serve every family through these
 methods; a family's codec (melody/codec.py, drums/codec.py, drums/groove/codec.py) fills them in.
 
-`window_playback` is the one place a read window's Playback is made. Torch-free.
+A read window's Playback comes from the readers (music/playback.py `WindowContext.playback`). Torch-free.
 """
 
 from __future__ import annotations
@@ -20,14 +20,6 @@ import numpy as np
 
 from musicvae_lite.music.grid import Note
 from musicvae_lite.music.playback import Playback
-
-
-def window_playback(found: Any, index: int) -> Playback:
-    """The Playback of window `index` of an extraction result (melody/extract.py, drums/extract.py):
-    what the readers found for that window, once they record it (`found.playback(index)`); until then
-    the defaults (120 qpm, piano, velocity 80). Every codec's `read` asks here."""
-    playback = getattr(found, "playback", None)
-    return playback(index) if callable(playback) else Playback()
 
 
 class Codec:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.codec import Codec, window_playback
+from musicvae_lite.music.codec import Codec
 from musicvae_lite.music.playback import Playback
 
 
@@ -34,7 +34,7 @@ class DrumCodec(Codec):
         if not 0 <= window < len(found):
             raise MvaeError(f"{path}: --window {window} does not exist; it has drum windows 0..{len(found) - 1} "
                             f"(see `mvae windows --family drums {path}`)")
-        return hits_to_classes(found.hits[window]), window_playback(found, window)
+        return hits_to_classes(found.hits[window]), found.playback(window)
 
     def played(self, windows: Sequence[Any]) -> list:
         """What drums/render.py and drums/plots.py take, one entry a window: hits (steps, 9)."""

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.codec import Codec, window_playback
+from musicvae_lite.music.codec import Codec
 from musicvae_lite.music.playback import Playback
 
 
@@ -36,7 +36,7 @@ class MelodyCodec(Codec):
         if not 0 <= window < len(found):
             raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(found) - 1} "
                             f"(see `mvae windows {path}`)")
-        return found.events[window], window_playback(found, window)
+        return found.events[window], found.playback(window)
 
     def read_all(self, model: Any, path: str | Path) -> np.ndarray:
         return _extract(model, path).events

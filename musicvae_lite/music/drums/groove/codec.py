@@ -12,16 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from musicvae_lite.music.codec import window_playback
 from musicvae_lite.music.drums.codec import DrumCodec
 from musicvae_lite.music.playback import Playback
 
 
 class GrooveCodec(DrumCodec):
     def read(self, model: Any, path: str | Path, window: int = 0) -> tuple[tuple, Playback]:
-        from musicvae_lite.music.drums.groove.generate import window_from_file
+        from musicvae_lite.music.drums.groove.generate import read_window
 
-        return window_from_file(model, path, window), window_playback(None, window)
+        return read_window(model, path, window)
 
     def read_whole(self, model: Any, path: str | Path) -> tuple[tuple, Playback]:
         """All of a file as consecutive windows ((n, T, 9) arrays, groove/generate.whole_file) and the

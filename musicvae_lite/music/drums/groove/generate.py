@@ -25,6 +25,7 @@ from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import COMMAND, encoder_view, split_performance
 from musicvae_lite.music.sequence_generate import TrainedSequenceModel, prior_codes, trained_from_checkpoint
+from musicvae_lite.music.playback import Playback
 from musicvae_lite.music.tempo import TempoMap, tempo_map_of
 
 Performance = tuple[np.ndarray, np.ndarray, np.ndarray]  # hits bool, velocities, offsets: (n, T, 9) each
@@ -58,14 +59,19 @@ def _no_beat(model: GrooveModel, e: NoDrumsError) -> MvaeError:
     return MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}")
 
 
-def window_from_file(model: GrooveModel, path: str | Path, window: int = 0) -> Performance:
+def read_window(model: GrooveModel, path: str | Path, window: int = 0) -> tuple[Performance, Playback]:
     """Window `window` of a file as a performance of (T, 9) arrays: one of its drum windows (`mvae windows
     --family drums` lists them) for humanize and full models; for drumify models, one of the consecutive
-    windows of its rhythm (any notes, `whole_file`)."""
+    windows of its rhythm (any notes, `read_whole`); and the Playback it carries (the drum window's tempo,
+    kit and loudness; the rhythm's tempo where the window starts)."""
     from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+    from musicvae_lite.music.tempo import as_tempo_map
 
     if model.view == "drumify":
-        hits, vel, off = whole_file(model, path)[0]
+        whole = read_whole(model, path)
+        (hits, vel, off), found = whole.perf, None
+        start = window * model.steps
+        tempo = [q for step, q in as_tempo_map(whole.tempo_map) if step <= start][-1]
     else:
         try:
             found = extract_drum_file(path, DrumConfig(bars=model.config.bars))
@@ -74,7 +80,8 @@ def window_from_file(model: GrooveModel, path: str | Path, window: int = 0) -> P
         hits, vel, off = found.hits, found.velocity, found.offset
     if not 0 <= window < len(hits):
         raise MvaeError(f"{path}: --window {window} does not exist; it has windows 0..{len(hits) - 1}")
-    return hits[window], vel[window], off[window]
+    playback = found.playback(window) if found is not None else Playback(qpm=tempo)
+    return (hits[window], vel[window], off[window]), playback
 
 
 @dataclass(frozen=True)
