@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from musicvae_lite.core.bundled import EXAMPLES
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.attributes import hits_per_bar
 from musicvae_lite.music.melody.attributes import attribute
@@ -104,27 +105,68 @@ def test_samples_are_written_in_the_models_meter(tmp_path):
     assert (tmp_path / "sample.png").exists()
 
 
-def test_a_file_is_not_read_into_bars_the_readers_do_not_cut(tmp_path):
+def _tune(path, sig: tuple[int, int], bar: int, bars: int = 8, every: int = 2):
+    from tests.midifiles import write_midi
+
+    notes = [(60 + (s // every) % 7, s, s + every) for s in range(0, bars * bar, every)]
+    return write_midi(path, [notes], ts=sig)
+
+
+@pytest.mark.parametrize("sig, source_bar, window_bar", [
+    ((3, 4), 12, 12), ((6, 8), 12, 12), ((3, 8), 6, 12), ((9, 8), 18, 18), ((12, 8), 24, 24), ((3, 2), 24, 24)])
+def test_melodies_are_read_in_their_own_meter(tmp_path, sig, source_bar, window_bar):
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+    path = _tune(tmp_path / "tune.mid", sig, source_bar)
+    found = extract_file(path, ExtractConfig(steps_per_bar=window_bar))
+    assert found.events.shape[1] == 2 * window_bar
+    pair = window_bar // source_bar  # 3/8 bars are read in pairs: windows start on every other source bar
+    assert list(found.start_bar) == list(range(0, pair * len(found), pair))  # on the bar lines, numbered as the source
+    assert len(found) == 8 * source_bar // window_bar - 1
+    with pytest.raises(MvaeError, match=f"only {sig[0]}/{sig[1]}"):  # not misread as 16-step bars
+        extract_file(path, ExtractConfig())
+
+
+def test_bars_the_readers_do_not_cut_are_one_line(tmp_path):
+    from musicvae_lite.music.melody.extract import ExtractConfig
+
+    with pytest.raises(MvaeError, match="not 13"):
+        ExtractConfig(steps_per_bar=13)
+    with pytest.raises(MvaeError, match="--compat reads magenta's bars of 16"):
+        ExtractConfig(steps_per_bar=12, compat=True)
+
+
+def test_a_3_4_model_reads_and_writes_a_waltz(tmp_path):
+    import symusic
+
     from musicvae_lite import families
-    from musicvae_lite.core.bundled import EXAMPLES
     from musicvae_lite.core.family import Request
 
     loaded = _tiny_melody(12)
-    with pytest.raises(MvaeError, match="read in bars of 16 steps"):
-        families.run(loaded, "reconstruct", Request((str(EXAMPLES / "melody" / "morning.mid"),), tmp_path))
-    assert not any(tmp_path.iterdir())
+    path = _tune(tmp_path / "waltz.mid", (3, 4), 12, every=4)
+    out = families.run(loaded, "reconstruct", Request((str(path),), tmp_path / "out"))
+    assert [i["steps"] for i in out.items] == [24, 24] and [i["start_step"] for i in out.items] == [0, 24]
+    score = symusic.Score(str(tmp_path / "out" / "reconstruction.mid"))
+    assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(3, 4)]
+    with pytest.raises(MvaeError, match="only 4/4"):  # a 4/4 tune is not cut into 3/4 bars
+        families.run(loaded, "reconstruct", Request((str(EXAMPLES / "melody" / "morning.mid"),), tmp_path / "o2"))
 
 
 def test_datasets_record_their_bar(tmp_path):
-    from musicvae_lite.core.bundled import EXAMPLES
     from musicvae_lite.families import get
 
     get("melody").build_data(_request([str(EXAMPLES / "melody")], tmp_path / "d"))
     with np.load(tmp_path / "d" / "train.npz") as data:
         assert int(data["steps_per_bar"]) == 16
+    (tmp_path / "waltzes").mkdir()
+    for i, sig in enumerate([(3, 4), (6, 8), (3, 4)]):
+        _tune(tmp_path / "waltzes" / f"w{i}.mid", sig, 12, every=2 + i)
+    get("melody").build_data(_request([str(tmp_path / "waltzes")], tmp_path / "w", steps_per_bar=12))
+    with np.load(tmp_path / "w" / "train.npz") as data:
+        assert int(data["steps_per_bar"]) == 12 and data["events"].shape[1] == 24
 
 
-def _request(inputs, out):
+def _request(inputs, out, **options):
     from musicvae_lite.core.family import Request
 
-    return Request(tuple(inputs), out, options={"eval_fraction": 0.0, "workers": 1})
+    return Request(tuple(inputs), out, options={"eval_fraction": 0.0, "workers": 1, **options})

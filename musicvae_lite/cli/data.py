@@ -22,6 +22,7 @@ def build(
     family: Annotated[str, typer.Option("--family", help="Which kind of model the data is for (see `mvae presets`).")] = "melody",
     bars: Annotated[Optional[int], typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones (default 2).")] = None,
     compat: Annotated[Optional[bool], typer.Option("--compat", help="Reproduce magenta's converter exactly: OneHotMelodyConverter, or DrumsConverter with --family drums (16-step bars only, split at tempo changes).")] = None,
+    steps_per_bar: Annotated[Optional[int], typer.Option(help="Melodies: the bar windows are cut in, in 16th-note steps: 16 (4/4, 2/2, 2/4 pairs; default), 12 (3/4, 6/8, 3/8 pairs), 18 (9/8), 24 (12/8, 3/2, 6/4).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     eval_fraction: Annotated[Optional[float], typer.Option(help="Share of files held out for evaluation (split by file; default 0.1).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the train/eval split (default 0).")] = None,
@@ -37,8 +38,9 @@ def build(
         from musicvae_lite.core.family import Request
 
         chosen = families.get(family)
-        options = {"bars": bars, "compat": compat, "workers": workers, "eval_fraction": eval_fraction, "seed": seed,
-                   "keep_duplicates": keep_duplicates, "max_windows_per_file": max_windows_per_file}
+        options = {"bars": bars, "compat": compat, "steps_per_bar": steps_per_bar, "workers": workers,
+                   "eval_fraction": eval_fraction, "seed": seed, "keep_duplicates": keep_duplicates,
+                   "max_windows_per_file": max_windows_per_file}
         chosen.check("build_data", options)
         report(chosen.build_data(Request(tuple(sources), out, force, {**options, "progress": not quiet})))
 

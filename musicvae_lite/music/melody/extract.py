@@ -52,7 +52,15 @@ from musicvae_lite.music.midi_read import MidiData, Track, describe_tracks, read
 from musicvae_lite.music.playback import DEFAULT_VELOCITY, WindowContext
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, qpm_at, tick_sections
 
-GROUPABLE_BAR_STEPS = (4, 8, 16, 32)  # default mode: bars that tile, or are tiled by, 16-step units
+BAR_GROUPS = {  # default mode: a window's bar in steps -> the source bars (in steps) read into it
+    16: (4, 8, 16, 32),  # 4/4 and 2/2; 2/4 pairs and 4/2 halves regrouped (bars that tile, or are tiled by, 16)
+    12: (6, 12),  # 3/4 and 6/8; 3/8 bars read in pairs
+    18: (18,),  # 9/8
+    24: (24, 48),  # 12/8, 3/2, 6/4; 6/2 and 3/1 bars (Essen's long ones) read as two 3/2 bars
+}
+_BAR_NAMES = {16: "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)",
+              12: "bars of 12 sixteenths (3/4, 6/8) or 6 (3/8, read in pairs)", 18: "bars of 18 sixteenths (9/8)",
+              24: "bars of 24 or 48 sixteenths (12/8, 3/2, 6/4, 6/2, 3/1)"}
 MAGENTA_PROGRAMS = frozenset(range(0, 32))  # magenta's MEL_PROGRAMS: compat mode
 MELODIC_PROGRAMS = MAGENTA_PROGRAMS | frozenset(range(40, 88)) | frozenset(range(104, 112))  # the default mode
 MELODY_NAME = re.compile(r"melod|lead|vocal|voice|\bvox|solo|\bsing|\btune|theme", re.IGNORECASE)
@@ -79,17 +87,20 @@ class ExtractConfig:
 
     bars: int = 2  # window length in bars: 2 for the flat models, 16 for hierarchical ones
     compat: bool = False  # True: exactly magenta's windows; False: the extended default mode
-    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset; the readers
-    # take 16-step bars (4/4, 2/2, and 2/4 or 4/2 regrouped) today
+    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in (BAR_GROUPS: 16, 12, 18 or 24 steps),
+    # recorded with every dataset; --compat reads magenta's 16 only
     min_program: int | None = None  # General MIDI programs kept as melody instruments; both None: magenta's
     max_program: int | None = None  # 0-31 in compat mode, MELODIC_PROGRAMS in the default mode
     gap_bars: int = 1  # this much silence ends a melody
     max_bars: int | None = None  # melodies are cut after this many bars; None: 100 compat, 1000 default
 
     def __post_init__(self):
-        if self.steps_per_bar != STEPS_PER_BAR:
-            raise MvaeError(f"melodies are read in bars of {STEPS_PER_BAR} steps (4/4, 2/2, 2/4 pairs), not "
-                            f"{self.steps_per_bar}")
+        if self.compat and self.steps_per_bar != STEPS_PER_BAR:
+            raise MvaeError(f"--compat reads magenta's bars of {STEPS_PER_BAR} steps (4/4, 2/2) only, "
+                            f"not {self.steps_per_bar}")
+        if self.steps_per_bar not in BAR_GROUPS:
+            raise MvaeError(f"melodies are read in bars of {', '.join(map(str, BAR_GROUPS))} steps "
+                            f"(4/4; 3/4 and 6/8; 9/8; 12/8), not {self.steps_per_bar}")
 
     @property
     def steps(self) -> int:
@@ -168,7 +179,7 @@ def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig)
 def _meter_error(midi: MidiData, meters, cfg: ExtractConfig) -> NoMelodyError:
     names = sorted({f"{n}/{d}" for n, d in meters}) or ["none"]
     need = ("bars of 16 sixteenths (4/4, 2/2) in --compat mode" if cfg.compat
-            else "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)")
+            else _BAR_NAMES[cfg.steps_per_bar])
     return NoMelodyError(midi.path, f"no usable section: only {', '.join(names)} (need {need})",
                          kind="unsupported-meter")
 
@@ -180,7 +191,7 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
             return steps == STEPS_PER_BAR
     else:
         def usable(steps: float) -> bool:
-            return steps in GROUPABLE_BAR_STEPS
+            return steps in BAR_GROUPS[cfg.steps_per_bar]
     if not any(len(t.start) for t in midi.tracks):
         raise NoMelodyError(midi.path, "no notes", kind="no-notes")
     meters = {(n, d) for _, n, d in midi.time_signatures}
@@ -223,7 +234,8 @@ def _collect(midi: MidiData, sections, origin: list[int], cfg: ExtractConfig):
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (windows, start tick, track) per section
     for s in sections:
-        wins, first, part = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps, gap=gap)
+        wins, first, part = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps,
+                                                   bar=cfg.steps_per_bar, gap=gap)
         if not len(wins):
             continue
         if cfg.compat:

@@ -34,9 +34,9 @@ class MelodyFamily(SequenceFamily):
     OPTIONS = {
         **SEQUENCE_OPTIONS,
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
-        "build_data": ("bars", "compat", "workers", "eval_fraction", "seed", "keep_duplicates",
+        "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "keep_duplicates",
                        "max_windows_per_file", "progress"),
-        "windows": ("bars", "compat"),
+        "windows": ("bars", "compat", "steps_per_bar"),
     }
     EVAL_OPTIONS = ("batch_size", "limit", "unseen_by")
 
@@ -72,7 +72,8 @@ class MelodyFamily(SequenceFamily):
         if bars < 1:
             raise DatasetError(f"--bars must be at least 1, got {bars}")
         summary = build_dataset(list(request.inputs), request.out,
-                                ExtractConfig(bars=bars, compat=request.get("compat", False)),
+                                ExtractConfig(bars=bars, compat=request.get("compat", False),
+                                              steps_per_bar=request.get("steps_per_bar", 16)),
                                 eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                                 workers=request.get("workers"), force=request.force,
                                 progress=request.get("progress", False),
@@ -89,7 +90,8 @@ class MelodyFamily(SequenceFamily):
 
         (file,) = request.inputs
         bars = request.get("bars", 2)
-        found = extract_file(file, ExtractConfig(bars=bars, compat=request.get("compat", False)))
+        found = extract_file(file, ExtractConfig(bars=bars, compat=request.get("compat", False),
+                                                 steps_per_bar=request.get("steps_per_bar", 16)))
         items = []
         for i, (events, bar) in enumerate(zip(found.events, found.start_bar.tolist())):
             track = int(found.track[i]) if found.track is not None and found.track[i] >= 0 else None
