@@ -170,3 +170,23 @@ def _request(inputs, out, **options):
     from musicvae_lite.core.family import Request
 
     return Request(tuple(inputs), out, options={"eval_fraction": 0.0, "workers": 1, **options})
+
+
+@pytest.mark.parametrize("command, model", [("reconstruct", "drums"), ("groove", None), ("drumify", None)])
+def test_drum_models_refuse_other_meters_naming_the_meter_and_why(tmp_path, command, model):
+    from typer.testing import CliRunner
+
+    from musicvae_lite.cli import app
+    from tests.midifiles import write_midi
+
+    if command == "drumify":
+        path = _tune(tmp_path / "waltz.mid", (3, 4), 12)
+    else:
+        beat = [(36 if s % 12 == 0 else 42, s, s + 1, 9, 0, 100) for s in range(0, 96, 2)]
+        path = write_midi(tmp_path / "waltz.mid", [beat], ts=(3, 4))
+    args = [command, str(path), "-o", str(tmp_path / "out")] + (["--model", model] if model else [])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "only 3/4" in line and "4/4 and 2/2 only" in line and "Groove MIDI" in line
+    assert not (tmp_path / "out").exists()

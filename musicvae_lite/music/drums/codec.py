@@ -14,6 +14,7 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.codec import Codec
+from musicvae_lite.music.drums.names import METER_REASON
 from musicvae_lite.music.playback import Playback
 
 
@@ -29,7 +30,8 @@ class DrumCodec(Codec):
             found = extract_drum_file(path, DrumConfig(bars=model.config.bars,
                                                       steps_per_bar=model.config.grid.steps_per_bar))
         except NoDrumsError as e:
-            hint = "; for melodies use a melody model (--model default)" if e.kind == "no-drums" else ""
+            hint = {"no-drums": "; for melodies use a melody model (--model default)",
+                    "unsupported-meter": f"; {METER_REASON}"}.get(e.kind, "")
             raise MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}") from None
         if not 0 <= window < len(found):
             raise MvaeError(f"{path}: --window {window} does not exist; it has drum windows 0..{len(found) - 1} "

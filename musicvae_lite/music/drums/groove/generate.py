@@ -21,6 +21,7 @@ import torch
 from musicvae_lite.core.latent import interpolate as interpolate_codes
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
+from musicvae_lite.music.drums.names import METER_REASON
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.groove.views import COMMAND, encoder_view, split_performance
@@ -52,10 +53,11 @@ def model_from_checkpoint(state, name: str) -> GrooveModel:
 
 
 def _no_beat(model: GrooveModel, e: NoDrumsError) -> MvaeError:
+    meter = f"; {METER_REASON}" if e.kind == "unsupported-meter" else ""
     if model.view == "drumify":
-        return MvaeError(f"no rhythm in {e.path}: {e.reason}")
+        return MvaeError(f"no rhythm in {e.path}: {e.reason}{meter}")
     hint = ("; to make a beat from a melody's rhythm use `mvae drumify`, for melodies a melody model "
-            "(--model default)") if e.kind == "no-drums" else ""
+            "(--model default)") if e.kind == "no-drums" else meter
     return MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}")
 
 
