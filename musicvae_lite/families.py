@@ -167,7 +167,7 @@ def load(spec: str | Path, family: str | None = None) -> Loaded:
     checkpoint's config; `family`, when given, is the one the caller needs (a one-line error otherwise)."""
     from musicvae_lite.core.checkpoint import load_checkpoint, resolve_checkpoint
 
-    wanted, family = family, None
+    wanted = family  # the name the caller needs; `family` is then the Family found
     bundled = _bundled(str(spec))
     path = bundled[1] if bundled else checkpoint_path(spec)
     family = bundled[0] if bundled else (family_of_run(path) if path.is_dir() else None)

@@ -241,7 +241,7 @@ def test_a_model_is_built_on_the_grid_its_config_records(name):
     from musicvae_lite.music.drums.model import build_drum_vae
 
     build = {"mel": build_melody_vae, "drums": build_drum_vae, "groove": build_groove_vae}[name.split("_")[0]]
-    from musicvae_lite.music.sequence_family import model_meter
+    from musicvae_lite.music.meter import model_meter
 
     preset = override(ALL_PRESETS[name], ["grid.steps_per_bar=12"])  # a 3/4 bar: recorded and used
     assert preset.model.grid == GridConfig(4, 12) and preset.model.steps == 12 * preset.model.bars

@@ -81,3 +81,10 @@ def meter_for(steps_per_bar: int, steps_per_quarter: int = DEFAULT_STEPS_PER_QUA
         return Meter(int(eighths), 8, steps_per_quarter) if eighths % 2 else Meter(int(eighths) // 2, 4,
                                                                                     steps_per_quarter)
     raise ValueError(f"a bar of {steps_per_bar} steps is no whole number of eighth notes")
+
+
+def model_meter(model) -> Meter:
+    """The meter of a trained model's bars, from the grid its config records (`config.grid`: 4/4 for a
+    checkpoint written before grids were recorded)."""
+    grid = model.config.grid
+    return meter_for(grid.steps_per_bar, grid.steps_per_quarter)

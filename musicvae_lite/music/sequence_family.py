@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from musicvae_lite.core.family import Family, Output, Request, Verbs
 from musicvae_lite.errors import MvaeError
-from musicvae_lite.music.meter import meter_for
+from musicvae_lite.music.meter import model_meter
 from musicvae_lite.music.playback import Playback, common_playback
 
 _GENERATE = ("temperature", "seed", "soundfont", "qpm", "program")  # qpm, program: override the Playback
@@ -30,13 +30,6 @@ SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
     "encode": ("window",),
     "decode": _GENERATE,
 }
-
-
-def model_meter(model: Any):
-    """The meter of a model's bars, from the grid its config records (music/meter.py; 4/4 for a config
-    that records none)."""
-    grid = model.config.grid
-    return meter_for(grid.steps_per_bar, grid.steps_per_quarter)
 
 
 def interpolation_titles(n: int) -> list[str]:

@@ -56,6 +56,7 @@ class TrainedSequenceModel:
         return self.config.z_size
 
     events_dtype = np.int64  # the dtype of the windows `decode` gives
+    windows_name = "windows"  # what the shape error calls them
 
     def batch(self, events) -> torch.Tensor:
         """Windows (steps,) or (n, steps) -> a checked (n, steps) int64 tensor; a one-line MvaeError when
@@ -63,7 +64,8 @@ class TrainedSequenceModel:
         arr = np.asarray(events)
         arr = arr[None] if arr.ndim == 1 else arr
         if arr.ndim != 2 or arr.shape[1] != self.steps:
-            raise MvaeError(f"windows must be ({self.steps},) or (n, {self.steps}) for this model, got shape {arr.shape}")
+            raise MvaeError(f"{self.windows_name} must be ({self.steps},) or (n, {self.steps}) for this model, got "
+                            f"shape {arr.shape}")
         return torch.from_numpy(arr.astype(np.int64))
 
     def encoder_input(self, batch: torch.Tensor) -> torch.Tensor:

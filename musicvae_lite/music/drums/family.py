@@ -97,7 +97,7 @@ class DrumFamily(SequenceFamily):
     def windows(self, request: Request) -> Output:
         import numpy as np
 
-        from musicvae_lite.music.drums.encoding import DRUM_NAMES, DRUM_PITCHES, hits_to_classes
+        from musicvae_lite.music.drums.encoding import DRUM_NAMES, hits_to_classes
         from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
 
         (file,) = request.inputs
@@ -110,9 +110,10 @@ class DrumFamily(SequenceFamily):
         for i, (hits, bar) in enumerate(zip(found.hits, found.start_bar)):
             used = [DRUM_NAMES[d] for d in np.flatnonzero(hits.any(axis=0))]
             lines.append(f"{i:>5}  {bar + 1:>3}  {int(hits.sum()):>4}  {', '.join(used)}")
-            notes = [[DRUM_PITCHES[d][0], int(s), int(s) + 1] for s, d in zip(*np.nonzero(hits))]
+            events = hits_to_classes(hits)
+            notes = self.codec.item_notes(events)
             items.append({"kind": "drums", "index": i, "bar": int(bar) + 1, "track": None, "steps": len(hits),
-                          "events": [int(e) for e in hits_to_classes(hits)], "notes": notes, "count": len(notes),
+                          "events": [int(e) for e in events], "notes": notes, "count": len(notes),
                           "drums": used, "qpm": None if found.qpm is None else float(found.qpm)})
         return Output([], lines, items)
 

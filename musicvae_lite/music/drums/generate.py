@@ -24,14 +24,13 @@ class DrumModel(TrainedSequenceModel):
 
     config: DrumModelConfig
 
+    windows_name = "drum windows (512 classes)"
+
     def batch(self, events) -> torch.Tensor:
-        arr = np.asarray(events)
-        arr = arr[None] if arr.ndim == 1 else arr
-        if arr.ndim != 2 or arr.shape[1] != self.steps:
-            raise MvaeError(f"drum windows must be ({self.steps},) or (n, {self.steps}) classes, got shape {arr.shape}")
-        if arr.size and (arr.min() < 0 or arr.max() >= NUM_CLASSES):
+        batch = super().batch(events)  # (n, steps) int64, shape checked
+        if batch.numel() and (int(batch.min()) < 0 or int(batch.max()) >= NUM_CLASSES):
             raise MvaeError(f"drum classes must lie in 0..{NUM_CLASSES - 1}")
-        return torch.from_numpy(arr.astype(np.int64))
+        return batch
 
     def encoder_input(self, batch: torch.Tensor) -> torch.Tensor:
         from musicvae_lite.music.drums.model import encoder_input

@@ -85,7 +85,6 @@ class MelodyFamily(SequenceFamily):
         """The table `mvae windows` prints, and one item per window for the web page (serve/routes/windows.py):
         index, bar (from 1), track (from 1, as the table numbers them; None when unknown) and its name,
         the events, the notes ([pitch, start, end] in steps) and their count."""
-        from musicvae_lite.music.melody.encoding import events_to_notes
         from musicvae_lite.music.melody.extract import ExtractConfig, extract_file, window_table
 
         (file,) = request.inputs
@@ -96,7 +95,7 @@ class MelodyFamily(SequenceFamily):
         for i, (events, bar) in enumerate(zip(found.events, found.start_bar.tolist())):
             track = int(found.track[i]) if found.track is not None and found.track[i] >= 0 else None
             named = track is not None and track < len(found.tracks)
-            notes = [[n.pitch, n.start, n.end] for n in events_to_notes(events)]
+            notes = self.codec.item_notes(events)
             items.append({"kind": "melody", "index": i, "bar": bar + 1, "track": None if track is None else track + 1,
                           "track_name": found.tracks[track] if named else None,
                           "steps": len(events), "events": [int(e) for e in events], "notes": notes,

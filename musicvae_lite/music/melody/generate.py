@@ -41,15 +41,14 @@ class MelodyModel(TrainedSequenceModel):
     config: MelodyModelConfig
     events_dtype = np.uint8
 
+    windows_name = "melodies"
+
     def batch(self, events) -> torch.Tensor:
         try:
-            arr = check_events(np.asarray(events))
+            check_events(np.asarray(events))  # classes 0..89
         except ValueError as e:
             raise MvaeError(str(e)) from None
-        arr = arr[None] if arr.ndim == 1 else arr
-        if arr.shape[1] != self.steps:
-            raise MvaeError(f"melodies must have {self.steps} steps for this model, got {arr.shape[1]}")
-        return torch.from_numpy(arr.astype(np.int64))
+        return super().batch(events)  # (n, steps) int64, shape checked
 
 
 def model_from_checkpoint(state, name: str) -> MelodyModel:
@@ -116,7 +115,7 @@ def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str
     windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32."""
     from musicvae_lite.core.latent import attribute_vector
     from musicvae_lite.music.melody.attributes import attribute
-    from musicvae_lite.music.sequence_family import model_meter
+    from musicvae_lite.music.meter import model_meter
 
     events = np.asarray(events)
     if limit is not None and len(events) > limit:

@@ -35,7 +35,7 @@ class GridConfig:
     """The step grid a model's events lie on (magenta's data converters: `steps_per_quarter`, and the bar
     length their `slice_bars` assumes). A checkpoint written before the grid was stored means these defaults.
     Recorded with every sequence model: its window length, its segments' and its outputs' meter
-    (sequence_family.model_meter, music/meter.py) are read from here."""
+    (music/meter.py `model_meter`) are read from here."""
 
     steps_per_quarter: int = 4  # sixteenth notes (magenta's melody and drum converters)
     steps_per_bar: int = 16  # a 4/4 bar of sixteenths

@@ -126,5 +126,6 @@ class GrooveVerbs(SequenceVerbs):
         what = "rhythm (every onset one tap)" if model.view == "drumify" else "input"
         pictured = ([tuple(a[:shown] for a in join(given)), tuple(a[:shown] for a in join(made))], [what, stem])
         bars = given[0].shape[0] * model.config.bars
-        return self._write(stem, [join(made)], request, [f"{path}: {bars} bars at {describe(playback.tempo_map, playback.qpm)}"],
+        line = f"{path}: {bars} bars at {describe(playback.tempo_map, playback.qpm)}"
+        return self._write(stem, [join(made)], request, [line],
                            titles=[stem], playback=playback, each=False, pictured=pictured)
