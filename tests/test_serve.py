@@ -108,7 +108,7 @@ def test_grid_is_n_by_n_with_midi_only(client):
     assert body["steps"][0] == body["steps"][6] and body["steps"][2] == body["steps"][8]  # equal corners
 
 
-@pytest.mark.parametrize("case", ["empty", "not-midi", "truncated", "absurd-ticks", "only-drums", "three-four",
+@pytest.mark.parametrize("case", ["empty", "not-midi", "truncated", "absurd-ticks", "only-drums", "odd-meter",
                                   "too-short"])
 def test_bad_upload_gets_the_cli_reason(client, tmp_path, case):
     path, data, _, phrase = make_bad_files(tmp_path / "bad")[case]

@@ -182,6 +182,20 @@ def _shard(batch: Any, part: slice) -> Any:
     raise TypeError(f"cannot split a batch of type {type(batch).__name__} across processes")
 
 
+def grown_inputs(fresh: dict[str, Tensor], weights: dict[str, Tensor]) -> dict[str, Tensor]:
+    """`weights` fitted to a model whose input layers read more features than they did (a melody model
+    fine-tuned to read the meter beside its events): a matrix that matches but for fewer input columns gets
+    zero columns appended, so that the grown model starts out computing exactly what the old one did."""
+    out = dict(weights)
+    for name, old in weights.items():
+        new = fresh.get(name)
+        if (new is not None and old.ndim == 2 and new.ndim == 2 and old.shape[0] == new.shape[0]
+                and old.shape[1] < new.shape[1]):
+            out[name] = torch.cat([old.to(new.dtype), old.new_zeros(old.shape[0], new.shape[1] - old.shape[1])
+                                   .to(new.dtype)], dim=1)
+    return out
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -346,7 +360,7 @@ class Trainer:
         resuming (weights, optimizer, batch order, loss scale, random state). Returns (step, checkpoint)."""
         if self.init_weights is not None and not self.resume:
             try:
-                model.load_state_dict(self.init_weights)
+                model.load_state_dict(grown_inputs(model.state_dict(), self.init_weights))
             except RuntimeError as e:
                 first = str(e).strip().splitlines()[1:2] or [str(e)]
                 raise TrainingError(f"the starting weights do not fit this model: {first[0].strip()}") from None

@@ -104,16 +104,20 @@ class VAE(nn.Module):
         self.beta_rate = beta_rate  # beta = (1 - beta_rate**step) * max_beta; 0: no annealing
         self.free_bits = free_bits  # KL budget per example, in bits, not penalized
 
-    def encode(self, x: Tensor) -> Posterior:
-        return self.encoder(x)
+    def encode(self, x: Tensor, controls: Tensor | None = None) -> Posterior:
+        return self.encoder(x) if controls is None else self.encoder(x, controls)
 
     def forward(self, x: Tensor, target: Tensor, *, step: int = 0, sampling_prob: float = 0.0,
-                sample_z: bool = True, noise: Tensor | None = None) -> dict[str, Tensor]:
+                sample_z: bool = True, noise: Tensor | None = None, controls: Tensor | None = None) -> dict[str, Tensor]:
         """The negative ELBO with free bits and beta: mean over the batch of recon + beta * max(KL - fb, 0).
-        z is drawn from the posterior (with `noise` as eps when given), or is its mean when not `sample_z`."""
-        posterior = self.encoder(x)
+        z is drawn from the posterior (with `noise` as eps when given), or is its mean when not `sample_z`.
+        `controls` (B, T, K): what a model that reads them (a melody model's meter) gets beside each step."""
+        posterior = self.encode(x, controls)
         z = posterior.sample(noise) if sample_z else posterior.mu
-        outputs = self.decoder(z, target, sampling_prob=sampling_prob)
+        if controls is None:
+            outputs = self.decoder(z, target, sampling_prob=sampling_prob)
+        else:
+            outputs = self.decoder(z, target, sampling_prob=sampling_prob, controls=controls)
         recon, metrics = self.decoder.reconstruction(outputs, target)
         kl = posterior.kl()
         beta = beta_at(step, self.max_beta, self.beta_rate)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
+
 DEFAULT_STEPS_PER_QUARTER = 4  # 16th-note grid (MusicVAE's)
 _KNOWN = {16: (4, 4), 12: (3, 4), 8: (2, 4), 24: (12, 8), 18: (9, 8), 6: (6, 16), 20: (5, 4), 28: (7, 4),
           32: (4, 2)}  # a bar's steps (at 4 per quarter) -> the time signature an unlabeled bar is written as
@@ -88,3 +90,55 @@ def model_meter(model) -> Meter:
     checkpoint written before grids were recorded)."""
     grid = model.config.grid
     return meter_for(grid.steps_per_bar, grid.steps_per_quarter)
+
+
+def parse_meter(label: str, steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER) -> Meter:
+    """A time signature written as "6/8" -> Meter; a one-line ValueError for anything else."""
+    num, sep, den = str(label).strip().partition("/")
+    if not sep or not num.strip().isdigit() or not den.strip().isdigit():
+        raise ValueError(f"a meter is written like 3/4 or 6/8, not {label!r}")
+    return Meter(int(num), int(den), steps_per_quarter)
+
+
+def bar_as_read(numerator: int, denominator: int, bar_steps: int,
+                steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER) -> Meter:
+    """The meter of a window's bar of `bar_steps` steps read from source bars of numerator/denominator:
+    the signature itself when the bars agree; two (or four) short bars read as one (2/4 pairs as 4/4, 3/8
+    pairs as 6/8, 4/8 pairs as 4/4); a long bar read as two or four (4/2 as 2/2, 6/2 and 3/1 as 3/2, 4/1 as
+    2/2)."""
+    source = Meter(numerator, denominator, steps_per_quarter)
+    if source.steps_per_bar == bar_steps:
+        return source
+    if source.steps_per_bar < bar_steps:
+        k = bar_steps // source.steps_per_bar
+        num, den = numerator * k, denominator
+        if den >= 8 and num % 3 and num % 2 == 0:  # 8/8 (2/8 x 4, 4/8 x 2) is written 4/4
+            num, den = num // 2, den // 2
+        return Meter(num, den, steps_per_quarter)
+    k = source.steps_per_bar // bar_steps
+    if numerator % k:
+        return Meter(numerator, denominator * k, steps_per_quarter)
+    if numerator == k:  # one beat a bar (4/1 read as four bars): written with two beats, as 2/2
+        return Meter(2, denominator * 2, steps_per_quarter)
+    return Meter(numerator // k, denominator, steps_per_quarter)
+
+
+# The meter a model reads beside its events (MelodyModelConfig.controls): per step, where it falls in the
+# bar. Four one-hot metric levels (bar line, beat, eighth, other sixteenth), the phase in the bar as a
+# point on the unit circle, whether the meter is compound, and the bar's length over 16.
+CONTROL_SIZE = 8
+
+
+def metric_controls(meter: Meter, steps: int) -> np.ndarray:
+    """(steps, CONTROL_SIZE) float32: each step's place in `meter` (see CONTROL_SIZE)."""
+    bar, beat = meter.steps_per_bar, meter.steps_per_beat
+    eighth = max(1, meter.steps_per_quarter // 2)
+    pos = np.arange(steps) % bar
+    out = np.zeros((steps, CONTROL_SIZE), np.float32)
+    level = np.where(pos == 0, 0, np.where(pos % beat == 0, 1, np.where(pos % eighth == 0, 2, 3)))
+    out[np.arange(steps), level] = 1.0
+    phase = 2 * np.pi * pos / bar
+    out[:, 4], out[:, 5] = np.sin(phase), np.cos(phase)
+    out[:, 6] = float(meter.compound)
+    out[:, 7] = bar / 16.0
+    return out

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from musicvae_lite.music.meter import DEFAULT_METER, Meter
+from musicvae_lite.music.meter import DEFAULT_METER, Meter, parse_meter
 
 DEFAULT_QPM = 120.0  # MIDI's default tempo: a source that sets none, and outputs made from nothing (sample)
 DEFAULT_PROGRAM = 0  # General MIDI acoustic grand piano
@@ -58,9 +58,11 @@ class WindowContext:
     def playback(self, i: int) -> Playback:
         """How window i was played in its source: tempo, instrument (a drum track's kit) and loudness."""
         velocity = getattr(self, self.velocity_field)
+        meter = getattr(self, "meter", None)  # (n,) labels where the reader knows each window's bar
         return Playback(float(self.tempo[i]) if self.tempo is not None else (self.qpm or DEFAULT_QPM),
                         int(self.program[i]) if self.program is not None else DEFAULT_PROGRAM,
-                        int(velocity[i]) if velocity is not None else DEFAULT_VELOCITY)
+                        int(velocity[i]) if velocity is not None else DEFAULT_VELOCITY,
+                        parse_meter(str(meter[i])) if meter is not None else DEFAULT_METER)
 
 
 def common_playback(playbacks: list[Playback]) -> Playback:

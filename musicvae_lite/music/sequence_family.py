@@ -23,12 +23,12 @@ from musicvae_lite.music.playback import Playback, common_playback
 
 _GENERATE = ("temperature", "seed", "soundfont", "qpm", "program")  # qpm, program: override the Playback
 SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
-    "sample": ("n", *_GENERATE),
+    "sample": ("n", "meter", *_GENERATE),  # meter: "6/8", for a model that reads the meter (default 4/4)
     "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
     "grid": ("n", "window", "windows", *_GENERATE),
     "reconstruct": ("window", *_GENERATE),
     "encode": ("window",),
-    "decode": _GENERATE,
+    "decode": ("meter", *_GENERATE),
 }
 
 
@@ -55,10 +55,36 @@ class SequenceVerbs(Verbs):
         return importlib.import_module(self.generation)
 
     def _read(self, model: Any, request: Request, count: tuple[int, ...], what: str) -> tuple[list, list[Playback]]:
-        """The windows the inputs name (one per file) and the Playback of each, in bars of the model's meter."""
-        read = [self.codec.read(model, f, w) for f, w in request.file_windows(count, what)]
+        """The windows the inputs name (one per file) and the Playback of each, in bars of the model's meter (of
+        each window's own, for a model that reads the meter: then all must share one, or a one-line error
+        names them)."""
+        inputs = request.file_windows(count, what)
+        read = [self.codec.read(model, f, w) for f, w in inputs]
+        if getattr(model, "reads_meter", False):
+            meters = [p.meter.label for _, p in read]
+            if len(set(meters)) > 1:
+                named = ", ".join(f"{Path(f).name} is in {m}" for (f, _), m in zip(inputs, meters))
+                raise MvaeError(f"the inputs must share a meter to be blended: {named}")
+            return [w for w, _ in read], [p for _, p in read]
         meter = model_meter(model)
         return [w for w, _ in read], [replace(p, meter=meter) for _, p in read]
+
+    def _meter(self, model: Any, request: Request):
+        """The meter `--meter` asks for (a model that reads the meter: 4/4 when not given; any other model: its
+        own, and a one-line error for another)."""
+        from musicvae_lite.music.meter import DEFAULT_METER, parse_meter
+
+        label = request.get("meter")
+        if not getattr(model, "reads_meter", False):
+            own = model_meter(model)
+            if label is not None and parse_meter(label).steps_per_bar != own.steps_per_bar:
+                raise MvaeError(f"{model.name} writes {own.label} only, not {label}; the bundled default writes "
+                                f"every meter")
+            return own
+        try:
+            return DEFAULT_METER if label is None else parse_meter(label)
+        except ValueError as e:
+            raise MvaeError(f"--meter: {e}") from None
 
     def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, grid: tuple[int, int] | None = None,
@@ -73,18 +99,27 @@ class SequenceVerbs(Verbs):
                           soundfont=request.get("soundfont"), overwrite=request.force, formats=request.formats, **kw)
         return Output(paths, lines or [], set_items(self.codec, windows, titles=titles, playback=playback))
 
-    def _decoding(self, request: Request, temperature: float = 0.0) -> dict:
-        return {"temperature": request.get("temperature", temperature), "seed": request.get("seed")}
+    def _decoding(self, request: Request, temperature: float = 0.0, meter: Any = None) -> dict:
+        """The decoding keywords of the generation API (with the windows' meter for a model that reads it)."""
+        out = {"temperature": request.get("temperature", temperature), "seed": request.get("seed")}
+        return {**out, "meter": meter} if meter is not None else out
+
+    def _meter_of(self, model: Any, playbacks: list[Playback]):
+        """The inputs' meter, for the generation API of a model that reads it (None for any other)."""
+        return playbacks[0].meter if getattr(model, "reads_meter", False) and playbacks else None
 
     def sample(self, model: Any, request: Request) -> Output:
         request.no_inputs("sample")
-        batch = self._gen().sample(model, request.get("n", 8), **self._decoding(request, 0.5))
-        return self._write("sample", self.codec.split(batch), request, playback=Playback(meter=model_meter(model)))
+        meter = self._meter(model, request)
+        batch = self._gen().sample(model, request.get("n", 8), **self._decoding(
+            request, 0.5, meter if getattr(model, "reads_meter", False) else None))
+        return self._write("sample", self.codec.split(batch), request, playback=Playback(meter=meter))
 
     def interpolate(self, model: Any, request: Request) -> Output:
         (a, b), playbacks = self._read(model, request, (2,), f"{self._files('two')} (or four for a grid)")
         n = request.get("n", 7)
-        steps = self.codec.split(self._gen().interpolate(model, a, b, n, **self._decoding(request)))
+        steps = self.codec.split(self._gen().interpolate(model, a, b, n, **self._decoding(
+            request, meter=self._meter_of(model, playbacks))))
         return self._write("interpolation", self._ends(model, a, b, steps, request), request,
                            titles=interpolation_titles(n), playback=common_playback(playbacks))
 
@@ -95,21 +130,23 @@ class SequenceVerbs(Verbs):
     def grid(self, model: Any, request: Request) -> Output:
         corners, playbacks = self._read(model, request, (4,), f"{self._files('four')}, the grid's corners")
         n = request.get("n", 5)
-        cells = self._gen().grid(model, corners, n, **self._decoding(request))
+        cells = self._gen().grid(model, corners, n, **self._decoding(request, meter=self._meter_of(model, playbacks)))
         titles = [f"{r + 1},{c + 1}" for r in range(n) for c in range(n)]
         return self._write("grid", self.codec.split(cells), request, titles=titles, grid=(n, n),
                            playback=common_playback(playbacks))
 
     def reconstruct(self, model: Any, request: Request) -> Output:
         (original,), playbacks = self._read(model, request, (1,), self._files("one"))
-        again, lines, titles = self._remake(model, original, request)
+        again, lines, titles = self._remake(model, original, request, self._meter_of(model, playbacks))
         return self._write("reconstruction", [original, again], request, lines, titles=titles,
                            playback=playbacks[0])
 
-    def _remake(self, model: Any, original: Any, request: Request) -> tuple[Any, list[str], list[str]]:
-        """What the model makes of one window, the lines that say how close it is, and the two titles."""
+    def _remake(self, model: Any, original: Any, request: Request, meter: Any = None) -> tuple[Any, list[str], list[str]]:
+        """What the model makes of one window (in `meter` for a model that reads it), the lines that say how
+        close it is, and the two titles."""
         g = self._gen()
-        again = g.decode(model, g.encode(model, original), **self._decoding(request))[0]
+        codes = g.encode(model, original, meter=meter) if meter is not None else g.encode(model, original)
+        again = g.decode(model, codes, **self._decoding(request, meter=meter))[0]
         accuracy = float((again == original).mean())
         lines = [f"{accuracy:.1%} of the {len(original)} {self.unit} reconstructed exactly"]
         return again, lines, ["input", "reconstruction"]
@@ -122,19 +159,28 @@ class SequenceVerbs(Verbs):
         if not request.inputs:
             raise MvaeError(f"give at least {self._files('one')} to encode")
         rows, lines = [], []
-        codec = self.codec
+        codec, g = self.codec, self._gen()
         for f, w in zip(request.inputs, request.window_list(None if codec.encodes_all else 0)):
-            rows.append(codec.read_all(model, f) if w is None else codec.stack([codec.read(model, f, w)[0]]))
-            count = len(codec.split(rows[-1]))
-            lines.append(f"{f}: {count} window{'s' if count != 1 else ''}")
-        codes = self._gen().encode(model, codec.concat(rows))
+            if getattr(model, "reads_meter", False):  # each window encoded in its own meter
+                events, meters = codec.read_all_meters(model, f)
+                if w is not None:
+                    codec.read(model, f, w)  # the one-line error for a window the file lacks
+                chosen = range(len(events)) if w is None else [w]
+                rows.append(np.concatenate([g.encode(model, events[i:i + 1], meter=meters[i]) for i in chosen]))
+            else:
+                batch = codec.read_all(model, f) if w is None else codec.stack([codec.read(model, f, w)[0]])
+                rows.append(g.encode(model, batch))
+            lines.append(f"{f}: {len(rows[-1])} window{'s' if len(rows[-1]) != 1 else ''}")
+        codes = np.concatenate(rows)
         atomic_write(request.out, lambda fh: np.save(fh, codes), overwrite=request.force)
         lines.append(f"wrote {request.out} ({codes.shape[0]} x {codes.shape[1]})")
         return Output([], lines)
 
     def decode(self, model: Any, request: Request) -> Output:
-        batch = self._gen().decode(model, request.codes(), **self._decoding(request))
-        return self._write("decoded", self.codec.split(batch), request, playback=Playback(meter=model_meter(model)))
+        meter = self._meter(model, request)
+        batch = self._gen().decode(model, request.codes(), **self._decoding(
+            request, meter=meter if getattr(model, "reads_meter", False) else None))
+        return self._write("decoded", self.codec.split(batch), request, playback=Playback(meter=meter))
 
 
 class SequenceFamily(SequenceVerbs, Family):
@@ -144,11 +190,12 @@ class SequenceFamily(SequenceVerbs, Family):
     build_command: ClassVar[str] = "mvae data build"
 
     def dataset_folder(self, data: Path | None) -> Path:
-        """`--data` of `mvae train`, checked: a dataset folder with a training split, else a one-line
+        """`--data` of `mvae train`, checked: a dataset folder with a training split (or a folder of them per
+        bar length, bar16/, bar12/, ..., for a melody model that reads the meter), else a one-line
         error saying how to build one (MIDI files are not a dataset until built)."""
         if data is None:
             raise MvaeError(f"a {self.name} preset needs --data: a dataset folder from `{self.build_command}`")
-        if not (Path(data) / "train.npz").exists():
+        if not (Path(data) / "train.npz").exists() and not any(Path(data).glob("bar*/train.npz")):
             raise MvaeError(f"{data} is not a dataset folder (it has no train.npz): build one first with "
                             f"`{self.build_command} {data} -o DATASET`, then train with --data DATASET")
         return Path(data)

@@ -48,8 +48,37 @@ class TrainedSequenceModel:
 
     @property
     def steps(self) -> int:
-        """Events per window."""
+        """Events per window (in 4/4 for a model that reads the meter: `steps_for`)."""
         return self.config.steps
+
+    @property
+    def reads_meter(self) -> bool:
+        """Whether the model reads each step's place in the bar beside it, and so takes windows of any meter
+        (melody models trained with `meter_controls`)."""
+        return bool(getattr(self.config, "meter_controls", False))
+
+    def steps_for(self, meter) -> int:
+        """Events per window in `meter` (None: the model's own)."""
+        return self.steps if meter is None else self.config.bars * meter.steps_per_bar
+
+    def controls(self, meter, steps: int, n: int) -> torch.Tensor | None:
+        """The per-step controls (n, steps, K) a model that reads the meter takes for windows of `steps` events
+        in `meter` (None: the meter such a window's bar length is written in), None for any other model, which
+        takes only windows in its own meter (a one-line error otherwise)."""
+        from musicvae_lite.music.meter import meter_for, metric_controls, model_meter
+
+        bars = getattr(self.config, "bars", None)
+        if not self.reads_meter:
+            own = model_meter(self) if hasattr(self.config, "grid") else None
+            if meter is not None and own is not None and meter.steps_per_bar != own.steps_per_bar:
+                raise MvaeError(f"{self.name} reads {own.label} only, not {meter.label}; a melody model that reads "
+                                f"every meter (the bundled default) takes it")
+            return None
+        if meter is None:
+            meter = meter_for(steps // bars)
+        if bars * meter.steps_per_bar != steps:
+            raise MvaeError(f"{steps} steps are not {bars} bars of {meter.label}")
+        return torch.from_numpy(metric_controls(meter, steps)).expand(n, -1, -1)
 
     @property
     def z_size(self) -> int:
@@ -63,6 +92,8 @@ class TrainedSequenceModel:
         they do not fit this model (each family checks its classes)."""
         arr = np.asarray(events)
         arr = arr[None] if arr.ndim == 1 else arr
+        if self.reads_meter and arr.ndim == 2 and arr.shape[1] % self.config.bars == 0 and arr.shape[1]:
+            return torch.from_numpy(arr.astype(np.int64))  # any bar length: `controls` checks it against the meter
         if arr.ndim != 2 or arr.shape[1] != self.steps:
             raise MvaeError(f"{self.windows_name} must be ({self.steps},) or (n, {self.steps}) for this model, got "
                             f"shape {arr.shape}")
@@ -85,8 +116,10 @@ def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Ca
 
 
 @torch.no_grad()
-def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
-    """Windows (n, steps) int64 from codes (Z,) or (n, Z)."""
+def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None,
+                 controls: Callable[[int], torch.Tensor | None] | None = None) -> np.ndarray:
+    """Windows (n, steps) int64 from codes (Z,) or (n, Z); `controls(n)` gives the per-step controls of a
+    decoder that reads them."""
     z = torch.as_tensor(np.asarray(codes, np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -96,6 +129,9 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    extra = controls(len(z)) if controls is not None else None
+    if extra is not None:
+        return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra).numpy()
     return vae.decoder.generate(z, temperature=temperature, generator=gen).numpy()
 
 
@@ -130,44 +166,68 @@ def prior_codes(z_size: int, n: int, seed: int | None = None) -> np.ndarray:
 
 
 @torch.no_grad()
-def encode(model: TrainedSequenceModel, events) -> np.ndarray:
-    """Posterior means (n, Z) float32 of windows (steps,) or (n, steps)."""
-    return model.vae.encoder(model.encoder_input(model.batch(events))).mu.numpy().astype(np.float32)
+def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
+    """Posterior means (n, Z) float32 of windows (steps,) or (n, steps), in `meter` (a music.meter.Meter;
+    None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it."""
+    batch = model.batch(events)
+    controls = model.controls(meter, batch.shape[1], len(batch))
+    x = model.encoder_input(batch)
+    posterior = model.vae.encoder(x) if controls is None else model.vae.encoder(x, controls)
+    return posterior.mu.numpy().astype(np.float32)
 
 
-def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None) -> np.ndarray:
-    """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0."""
-    out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed)
+def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None,
+           meter=None) -> np.ndarray:
+    """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the
+    model's own) for a model that reads it."""
+    steps = model.steps_for(meter)
+    out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
+                       controls=lambda n: model.controls(meter, steps, n))
     return out.astype(model.events_dtype)
 
 
 def reconstruct(model: TrainedSequenceModel, events, *, temperature: float = 0.0,
-                seed: int | None = None) -> np.ndarray:
+                seed: int | None = None, meter=None) -> np.ndarray:
     """Decode the codes of windows: what the model makes of them."""
-    return decode(model, encode(model, events), temperature=temperature, seed=seed)
+    meter = meter or window_meter(model, events)
+    return decode(model, encode(model, events, meter=meter), temperature=temperature, seed=seed, meter=meter)
+
+
+def window_meter(model: TrainedSequenceModel, events):
+    """The meter windows of this length are written in, for a model that reads the meter (None otherwise)."""
+    if not model.reads_meter:
+        return None
+    from musicvae_lite.music.meter import meter_for
+
+    return meter_for(np.asarray(events).shape[-1] // model.config.bars)
 
 
 def interpolate(model: TrainedSequenceModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
-                seed: int | None = None) -> np.ndarray:
+                seed: int | None = None, meter=None) -> np.ndarray:
     """n windows (n, steps) from a to b through latent space, both ends included (the ends are the
-    reconstructions of a and b when decoding greedily)."""
-    return interpolate_between(lambda x: encode(model, x),
-                               lambda z: decode(model, z, temperature=temperature, seed=seed), a, b, n, method)
+    reconstructions of a and b when decoding greedily); a and b in one meter."""
+    meter = meter or window_meter(model, a)
+    return interpolate_between(lambda x: encode(model, x, meter=meter),
+                               lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter),
+                               a, b, n, method)
 
 
 def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float = 0.0,
-         seed: int | None = None) -> np.ndarray:
+         seed: int | None = None, meter=None) -> np.ndarray:
     """An n x n grid (n * n, steps), row by row, between four corner windows (top-left, top-right,
     bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
-    return grid_between(lambda x: encode(model, x), lambda z: decode(model, z, temperature=temperature, seed=seed),
-                        corners, n)
+    meter = meter or window_meter(model, corners[0])
+    return grid_between(lambda x: encode(model, x, meter=meter),
+                        lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter), corners, n)
 
 
-def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None) -> np.ndarray:
-    """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one."""
+def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None,
+           meter=None) -> np.ndarray:
+    """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one; in `meter` for a
+    model that reads it (None: 4/4)."""
     from musicvae_lite.core.latent import draw_codes
 
     scale = getattr(model.config, "code_prior_scale", 1.0)
     codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale)
     return decode(model, np.asarray(codes, np.float32), temperature=temperature,
-                  seed=None if seed is None else seed + 1)
+                  seed=None if seed is None else seed + 1, meter=meter)

@@ -20,7 +20,9 @@ def _extract(model: Any, path: str | Path):
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
     try:
-        return extract_file(path, ExtractConfig(bars=model.config.bars, steps_per_bar=model.config.grid.steps_per_bar))
+        own = getattr(model.config, "meter_controls", False)  # a model that reads the meter: the tune's own
+        return extract_file(path, ExtractConfig(bars=model.config.bars,
+                                                steps_per_bar=0 if own else model.config.grid.steps_per_bar))
     except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
         hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
             if e.kind == "only-drums" else ""
@@ -40,6 +42,11 @@ class MelodyCodec(Codec):
 
     def read_all(self, model: Any, path: str | Path) -> np.ndarray:
         return _extract(model, path).events
+
+    def read_all_meters(self, model: Any, path: str | Path) -> tuple[np.ndarray, list]:
+        """Every window of a file and the meter of each."""
+        found = _extract(model, path)
+        return found.events, [found.playback(i).meter for i in range(len(found))]
 
     def midi_bytes(self, windows: Sequence[np.ndarray], playback: Playback, gap_steps: int = 0) -> bytes:
         from musicvae_lite.music.melody.render import melody_midi_bytes

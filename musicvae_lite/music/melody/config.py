@@ -48,6 +48,8 @@ class MelodyModelConfig:
     sampling_rate: float = 1000.0  # k of the inverse sigmoid (or the constant probability)
     transpose: int = 5  # training-time transposition, up to this many semitones either way
     dropout: float = 0.0  # on the LSTMs' outputs while training; magenta's presets have none
+    meter_controls: bool = False  # encoder and decoder read each step's place in its bar (meter.metric_controls):
+    # one model for windows of every meter, two bars of the tune's own (3/4: 24 steps; 6/8: 24; 12/8: 48)
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
 
     def __post_init__(self):
@@ -140,7 +142,7 @@ def _sizes(level) -> tuple[int, ...]:
 
 
 _HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "free_bits", "max_beta",
-            "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout")
+            "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout", "meter_controls")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
@@ -148,5 +150,5 @@ FLAT_DEFAULTS: dict = {
     "segment_bars": 1, "encoder_upper_sizes": (), "segment_z": 0, "dense_codes": False, "train_on_codes": False,
     "code_prior": False, "code_prior_scale": 1.0, "free_bits": 0.0, "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
-    "steps_per_quarter": 4, "steps_per_bar": 16,
+    "meter_controls": False, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

@@ -29,7 +29,8 @@ class MelodyData:
     source: str  # where they came from, for messages
     eval_collections: np.ndarray | None = None  # (N_eval,) str: the collection each held-out window is from
     eval_files: np.ndarray | None = None  # (N_eval,) str: the source file of each held-out window, where known
-
+    train_meter: np.ndarray | None = None  # (N_train,) str: each window's meter ("3/4"), where known
+    eval_meter: np.ndarray | None = None  # (N_eval,) str
 
     @property
     def steps(self) -> int:
@@ -45,6 +46,21 @@ def _load_split(path: Path) -> np.ndarray:
     if events.ndim != 2 or events.dtype != np.uint8 or (events.size and events.max() >= NUM_CLASSES):
         raise MvaeError(f"{path}: events must be an (N, steps) uint8 array of classes 0..{NUM_CLASSES - 1}")
     return events
+
+
+def _meters(path: Path, n: int) -> np.ndarray:
+    """Each window's meter label: the dataset's `window_meter`, else the meter its bar length is written in
+    (16 steps: 4/4, as every dataset built before meters were recorded)."""
+    from musicvae_lite.music.meter import meter_for
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "window_meter" in data.files and len(data["window_meter"]) == n:
+                return data["window_meter"].astype(str)
+            bar = int(data["steps_per_bar"]) if "steps_per_bar" in data.files else 16
+    except (OSError, ValueError, KeyError):
+        bar = 16
+    return np.full(n, meter_for(bar).label)
 
 
 def _collections(path: Path) -> np.ndarray | None:
@@ -95,35 +111,83 @@ def unseen_by(data: MelodyData, other: str | Path) -> tuple[MelodyData, int]:
             int((~keep).sum()))
 
 
-def load_melody_data(source: str | Path, bars: int) -> MelodyData:
+def load_melody_data(source: str | Path, bars: int, steps_per_bar: int | None = 16) -> MelodyData:
     """A dataset folder (train.npz + eval.npz), one .npz file (all used for eval), or MIDI files and
-    folders (extracted now, all used for eval); windows must be `bars` bars long."""
+    folders (extracted now, all used for eval); windows must be `bars` bars of `steps_per_bar` steps
+    (None: of any bar length the extraction reads, the same for all; MIDI files are then read in their
+    own meter)."""
     src = Path(source)
+    empty = np.zeros((0, bars * (steps_per_bar or 16)), np.uint8)
     if (src / "train.npz").exists() or (src / "eval.npz").exists():
-        train = _load_split(src / "train.npz") if (src / "train.npz").exists() else np.zeros((0, bars * 16), np.uint8)
-        evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else np.zeros((0, bars * 16), np.uint8)
+        train = _load_split(src / "train.npz") if (src / "train.npz").exists() else empty
+        evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else empty
         data = MelodyData(train, evals, str(src), _collections(src / "eval.npz") if len(evals) else None,
-                          window_files(src / "eval.npz") if len(evals) else None)
+                          window_files(src / "eval.npz") if len(evals) else None,
+                          _meters(src / "train.npz", len(train)), _meters(src / "eval.npz", len(evals)))
     elif src.suffix == ".npz" and src.is_file():
-        data = MelodyData(np.zeros((0, bars * 16), np.uint8), _load_split(src), str(src))
+        evals = _load_split(src)
+        data = MelodyData(empty, evals, str(src), eval_meter=_meters(src, len(evals)))
     elif src.exists():
-        from musicvae_lite.music.melody.dataset import collect_sources, extract_many
-        from musicvae_lite.music.melody.extract import ExtractConfig
-
-        files, problems = collect_sources([str(src)])
-        results = extract_many(files, ExtractConfig(bars=bars), progress=False)
-        got = [r.events for r in results if r.events is not None]
-        if not got:
-            reasons = [f"{r.path}: {r.reason}" for r in problems + [r for r in results if r.events is None]]
-            raise MvaeError(reasons[0] if len(reasons) == 1 else f"no {bars}-bar melody in {src} "
-                            f"({len(reasons)} files, none usable)")
-        data = MelodyData(np.zeros((0, bars * 16), np.uint8), np.concatenate(got), str(src))
+        data = _read_midi_files(src, bars, steps_per_bar)
     else:
         raise MvaeError(f"{src}: no such dataset, file or folder")
-    if data.steps != bars * 16:
-        raise MvaeError(f"{src} holds {data.steps // 16}-bar windows; this model needs {bars}-bar windows "
-                        f"(build the data with --bars {bars})")
+    if steps_per_bar is None:
+        from musicvae_lite.music.melody.extract import BAR_GROUPS
+
+        if data.steps % bars or data.steps // bars not in BAR_GROUPS:
+            raise MvaeError(f"{src} holds windows of {data.steps} steps, which are not {bars} bars of a meter")
+    elif data.steps != bars * steps_per_bar:
+        raise MvaeError(f"{src} holds windows of {data.steps} steps; this model needs {bars} bars of {steps_per_bar} "
+                        f"(build the data with --bars {bars}" + (f" --steps-per-bar {steps_per_bar})" if steps_per_bar
+                                                                 != 16 else ")"))
     return data
+
+
+def _read_midi_files(src: Path, bars: int, steps_per_bar: int | None) -> MelodyData:
+    """MIDI files and folders extracted now, all for evaluation (in their own meter when `steps_per_bar` is None:
+    the meter most files are in is kept, so that the windows have one length)."""
+    from musicvae_lite.music.melody.dataset import collect_sources, extract_many
+    from musicvae_lite.music.melody.extract import ExtractConfig
+
+    files, problems = collect_sources([str(src)])
+    results = extract_many(files, ExtractConfig(bars=bars, steps_per_bar=steps_per_bar or 0), progress=False)
+    got = [r for r in results if r.events is not None]
+    if got and steps_per_bar is None:
+        from collections import Counter
+
+        length = Counter(r.events.shape[1] for r in got).most_common(1)[0][0]
+        got = [r for r in got if r.events.shape[1] == length]
+    if not got:
+        reasons = [f"{r.path}: {r.reason}" for r in problems + [r for r in results if r.events is None]]
+        raise MvaeError(reasons[0] if len(reasons) == 1 else f"no {bars}-bar melody in {src} "
+                        f"({len(reasons)} files, none usable)")
+    events = np.concatenate([r.events for r in got])
+    meters = np.concatenate([r.context["window_meter"] for r in got]).astype(str)
+    return MelodyData(np.zeros((0, events.shape[1]), np.uint8), events, str(src), eval_meter=meters)
+
+
+def load_melody_groups(source: str | Path, bars: int) -> list[MelodyData]:
+    """The windows of a model that reads every meter, one `MelodyData` per window length: a dataset folder of
+    one bar length, or a folder of such folders (`mvae data build --steps-per-bar all` writes one per bar
+    length: bar16/, bar12/, bar24/, bar18/), longest group first."""
+    src = Path(source)
+    subs = sorted(p for p in src.iterdir() if (p / "train.npz").exists() or (p / "eval.npz").exists()) \
+        if src.is_dir() and not (src / "train.npz").exists() and not (src / "eval.npz").exists() else []
+    groups = [load_melody_data(p, bars, None) for p in subs] if subs else [load_melody_data(src, bars, None)]
+    by_steps: dict[int, list[MelodyData]] = {}
+    for g in groups:
+        by_steps.setdefault(g.steps, []).append(g)
+    merged = [g[0] if len(g) == 1 else _merge(g, str(src)) for g in by_steps.values()]
+    return sorted(merged, key=lambda g: -len(g.train))
+
+
+def _merge(groups: list[MelodyData], source: str) -> MelodyData:
+    def cat(name):
+        parts = [getattr(g, name) for g in groups]
+        return None if any(p is None for p in parts) else np.concatenate(parts)
+
+    return MelodyData(cat("train"), cat("eval"), source, cat("eval_collections"), cat("eval_files"),
+                      cat("train_meter"), cat("eval_meter"))
 
 
 def transpose(events: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:

@@ -5,9 +5,10 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
     train.npz, eval.npz   events (N, steps) uint8 classes 0..89; file_index (N,) int32 into `files`;
                           start_bar (N,) int32; files (F,) source paths; file_qpm (F,) float32, each
                           source's tempo (NaN when it sets none; decode at 120 then);
-                          window_qpm, window_program, window_velocity, window_track (N,): each window's
-                          context (music.playback.Playback's fields and the index of its track in
-                          the file; absent from datasets built before they were added);
+                          window_qpm, window_program, window_velocity, window_track, window_meter (N,):
+                          each window's context (music.playback.Playback's fields, the index of its
+                          track in the file and its bar as read, "3/4"; absent from datasets built
+                          before they were added: 4/4 then);
                           bars, compat, steps_per_quarter; config (JSON of the ExtractConfig)
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows kept, files skipped per kind, settings, seconds
@@ -49,7 +50,7 @@ from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for caller
 
 
 CONTEXT_ARRAYS = {"window_qpm": np.float32, "window_program": np.uint8, "window_velocity": np.uint8,
-                  "window_track": np.int16}  # each window's context, as the .npz files store it
+                  "window_track": np.int16, "window_meter": "<U5"}  # each window's context, as the .npz stores it
 
 
 @dataclass
@@ -79,6 +80,7 @@ class BuildSummary:
     config: dict = field(default_factory=dict)
     split: dict = field(default_factory=dict)  # what cleaning the split did (split.SplitReport), if it ran
     capped: dict = field(default_factory=dict)  # what --max-windows-per-file dropped, if given
+    meters: dict = field(default_factory=dict)  # split -> {meter label: windows}
 
     def lines(self) -> list[str]:
         """A human summary, a line each."""
@@ -94,11 +96,23 @@ class BuildSummary:
                        f"{self.split['eval_windows_dropped']} held-out windows dropped as copies of training "
                        f"windows up to transposition; {self.split.get('train_windows_dropped', 0)} training "
                        f"windows dropped as repeats of another file's")
+        for split, per in self.meters.items():
+            if per:
+                out.append(f"{split} windows per meter: " + ", ".join(f"{m} {n:,}" for m, n in per.items()))
         if self.capped:
             out.append(f"at most {self.capped['max_windows_per_file']} windows a file: "
                        f"{self.capped['windows_dropped']} dropped")
         out.append(f"wrote {self.out_dir}/train.npz, eval.npz, skipped.tsv, summary.json")
         return out
+
+
+def read_skips(folder: str | Path) -> list[tuple[str, str]]:
+    """(path, kind) of every file a built dataset skipped (its skipped.tsv)."""
+    path = Path(folder) / "skipped.tsv"
+    if not path.exists():
+        return []
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    return [(r[0], r[1]) for r in rows if len(r) >= 2]
 
 
 def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
@@ -109,7 +123,8 @@ def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
     except Exception as e:  # a batch job never dies on one file; the reason is kept
         return FileResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
     context = dict(window_qpm=w.tempo.astype(np.float32), window_program=w.program.astype(np.uint8),
-                   window_velocity=w.velocity.astype(np.uint8), window_track=w.track.astype(np.int16))
+                   window_velocity=w.velocity.astype(np.uint8), window_track=w.track.astype(np.int16),
+                   window_meter=w.meter.astype("<U5"))
     return FileResult(path, w.events, w.start_bar, w.qpm, context=context)
 
 
@@ -172,6 +187,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     file_qpm = np.array([np.nan if r.qpm is None else r.qpm for r in used], np.float32)
     counts = {}
     tunes = {}
+    meters = {}
     for split, want in (("train", False), ("eval", True)):
         idx = [i for i, e in enumerate(in_eval) if e == want]
         events = (np.concatenate([used[i].events[keep[i]] for i in idx]) if idx
@@ -188,9 +204,10 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
                       config=np.array(json.dumps(cfg.to_dict())))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         counts[split], tunes[split] = len(events), len({int(i) for i in file_index})
+        meters[split] = dict(Counter(context["window_meter"].tolist()).most_common())
     summary = BuildSummary(str(out), len(files), len(used), counts, tunes,
                            dict(Counter(r.kind for r in skipped)), time.perf_counter() - t0, cfg.to_dict(),
-                           split_report.to_dict() if split_report else {})
+                           split_report.to_dict() if split_report else {}, meters=meters)
     if max_windows_per_file is not None:
         summary.capped = {"max_windows_per_file": max_windows_per_file, "windows_dropped": capped}
     data = dict(summary.__dict__, sources=list(sources), eval_fraction=eval_fraction, seed=seed)

@@ -50,15 +50,16 @@ from musicvae_lite.music.melody.encoding import MAX_PITCH, MIN_PITCH, NUM_SPECIA
 from musicvae_lite.music.errors import NoMelodyError
 from musicvae_lite.music.midi_read import MidiData, Track, describe_tracks, read_midi  # noqa: F401 (re-exported)
 from musicvae_lite.music.playback import DEFAULT_VELOCITY, WindowContext
+from musicvae_lite.music.meter import bar_as_read
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, qpm_at, tick_sections
 
 BAR_GROUPS = {  # default mode: a window's bar in steps -> the source bars (in steps) read into it
-    16: (4, 8, 16, 32),  # 4/4 and 2/2; 2/4 pairs and 4/2 halves regrouped (bars that tile, or are tiled by, 16)
+    16: (4, 8, 16, 32, 64),  # 4/4 and 2/2; 2/4 pairs, 4/2 halves and 4/1 quarters regrouped (tile or tiled by 16)
     12: (6, 12),  # 3/4 and 6/8; 3/8 bars read in pairs
     18: (18,),  # 9/8
     24: (24, 48),  # 12/8, 3/2, 6/4; 6/2 and 3/1 bars (Essen's long ones) read as two 3/2 bars
 }
-_BAR_NAMES = {16: "bars of 4, 8, 16 or 32 sixteenths (2/4, 4/4, 2/2, 4/2, ...)",
+_BAR_NAMES = {16: "bars of 4, 8, 16, 32 or 64 sixteenths (2/4, 4/4, 2/2, 4/2, 4/1, ...)",
               12: "bars of 12 sixteenths (3/4, 6/8) or 6 (3/8, read in pairs)", 18: "bars of 18 sixteenths (9/8)",
               24: "bars of 24 or 48 sixteenths (12/8, 3/2, 6/4, 6/2, 3/1)"}
 MAGENTA_PROGRAMS = frozenset(range(0, 32))  # magenta's MEL_PROGRAMS: compat mode
@@ -87,7 +88,8 @@ class ExtractConfig:
 
     bars: int = 2  # window length in bars: 2 for the flat models, 16 for hierarchical ones
     compat: bool = False  # True: exactly magenta's windows; False: the extended default mode
-    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in (BAR_GROUPS: 16, 12, 18 or 24 steps),
+    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in (BAR_GROUPS: 16, 12, 18 or 24 steps; 0: the
+    # tune's own, for a model that reads every meter: extract_own_meter),
     # recorded with every dataset; --compat reads magenta's 16 only
     min_program: int | None = None  # General MIDI programs kept as melody instruments; both None: magenta's
     max_program: int | None = None  # 0-31 in compat mode, MELODIC_PROGRAMS in the default mode
@@ -98,7 +100,7 @@ class ExtractConfig:
         if self.compat and self.steps_per_bar != STEPS_PER_BAR:
             raise MvaeError(f"--compat reads magenta's bars of {STEPS_PER_BAR} steps (4/4, 2/2) only, "
                             f"not {self.steps_per_bar}")
-        if self.steps_per_bar not in BAR_GROUPS:
+        if self.steps_per_bar not in BAR_GROUPS and not (self.steps_per_bar == 0 and not self.compat):
             raise MvaeError(f"melodies are read in bars of {', '.join(map(str, BAR_GROUPS))} steps "
                             f"(4/4; 3/4 and 6/8; 9/8; 12/8), not {self.steps_per_bar}")
 
@@ -136,6 +138,7 @@ class Windows(WindowContext):
     tempo: np.ndarray | None = None  # (n,) float: qpm in force where each window starts (to 0.01)
     velocity: np.ndarray | None = None  # (n,) int: mean note-on velocity of each window's notes
     names: tuple[str, ...] = ()  # each track's own name in the file ("" where none), indexed like `tracks`
+    meter: np.ndarray | None = None  # (n,) str: each window's bar as read ("3/4", "6/8"; meter.bar_as_read)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -213,26 +216,26 @@ def extract_midi(midi: MidiData, cfg: ExtractConfig) -> Windows:
     if not usable_sections:
         raise _meter_error(midi, [(s.numerator, s.denominator) for s in sections], cfg)
 
-    wins, ticks, track = _collect(midi, usable_sections, origin, cfg)
+    wins, ticks, track, meter = _collect(midi, usable_sections, origin, cfg)
     if not cfg.compat:
         rank = np.full(len(midi.tracks) + 1, len(midi.tracks))  # the last entry: track -1 (unknown)
         rank[np.asarray(origin)[track_order(tracks)]] = np.arange(len(tracks))
         order = np.argsort(rank[track], kind="stable")  # the most melody-like track's windows first
-        wins, ticks, track = wins[order], ticks[order], track[order]
+        wins, ticks, track, meter = wins[order], ticks[order], track[order], meter[order]
         keep = _first_unique(wins)  # the default mode dedupes per file
-        wins, ticks, track = wins[keep], ticks[keep], track[keep]
+        wins, ticks, track, meter = wins[keep], ticks[keep], track[keep], meter[keep]
     if not len(wins):
         tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
         raise NoMelodyError(midi.path, f"no melody of at least {_bars(cfg.bars)}{_length_note(tracks, tick_per_step, cfg)}",
                             kind="too-short")
-    return _with_context(midi, tracks, origin, wins, ticks, track, cfg.steps)
+    return _with_context(midi, tracks, origin, wins, ticks, track, cfg.steps, meter)
 
 
 def _collect(midi: MidiData, sections, origin: list[int], cfg: ExtractConfig):
     """The windows of every usable section, in order: (windows, start tick, index in midi.tracks) arrays."""
     steps, gap = cfg.steps, cfg.gap_bars * cfg.steps_per_bar
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (windows, start tick, track) per section
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = []  # (windows, start tick, track, meter)
     for s in sections:
         wins, first, part = melody.section_windows(s.notes, steps=steps, max_steps=cfg.melody_max_steps,
                                                    bar=cfg.steps_per_bar, gap=gap)
@@ -243,11 +246,14 @@ def _collect(midi: MidiData, sections, origin: list[int], cfg: ExtractConfig):
         else:
             keep = np.flatnonzero((wins >= NUM_SPECIAL).any(axis=1))  # a window needs a note-on
         track = np.asarray(origin)[np.asarray(s.parts)[part[keep]]] if s.parts else np.full(len(keep), -1)
-        found.append((wins[keep], s.start_tick + np.round(first[keep] * tick_per_step).astype(np.int64), track))
-    wins = np.concatenate([w for w, _, _ in found]) if found else np.empty((0, steps), np.uint8)
-    ticks = np.concatenate([t for _, t, _ in found]) if found else np.empty(0, np.int64)
-    track = np.concatenate([k for _, _, k in found]) if found else np.empty(0, np.int64)
-    return wins, ticks, track
+        label = bar_as_read(s.numerator, s.denominator, cfg.steps_per_bar).label
+        found.append((wins[keep], s.start_tick + np.round(first[keep] * tick_per_step).astype(np.int64), track,
+                      np.full(len(keep), label)))
+    wins = np.concatenate([w for w, _, _, _ in found]) if found else np.empty((0, steps), np.uint8)
+    ticks = np.concatenate([t for _, t, _, _ in found]) if found else np.empty(0, np.int64)
+    track = np.concatenate([k for _, _, k, _ in found]) if found else np.empty(0, np.int64)
+    meter = np.concatenate([m for _, _, _, m in found]) if found else np.empty(0, "<U5")
+    return wins, ticks, track, meter
 
 
 def _alone_share(t: Track) -> float:
@@ -277,13 +283,14 @@ def track_order(tracks: list[Track]) -> list[int]:
     return sorted(range(len(tracks)), key=key)
 
 
-def _with_context(midi: MidiData, tracks: list[Track], origin: list[int], wins, ticks, track, steps: int) -> Windows:
+def _with_context(midi: MidiData, tracks: list[Track], origin: list[int], wins, ticks, track, steps: int,
+                  meter) -> Windows:
     """The Windows, each with its track's program, the tempo where it starts and its notes' mean velocity."""
     programs = np.array([t.program for t in midi.tracks] + [0])  # track -1: unknown, program 0
     span = steps * midi.ticks_per_quarter / STEPS_PER_QUARTER
     return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm, track.astype(np.int32),
                    describe_tracks(midi), programs[track], qpm_at(midi, ticks), _mean_velocity(tracks, origin, ticks, track, span),
-                   tuple(" ".join(t.name.split()) for t in midi.tracks))
+                   tuple(" ".join(t.name.split()) for t in midi.tracks), meter)
 
 
 def _mean_velocity(tracks: list[Track], origin: list[int], ticks, track, span: float) -> np.ndarray:
@@ -339,7 +346,38 @@ def _first_unique(rows: np.ndarray) -> np.ndarray:
 
 def extract_file(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:
     """Read `path` and return its windows; raise `MusicDataError` (one-line reason) when there are none."""
+    if cfg.steps_per_bar == 0:
+        return extract_own_meter(path, cfg)
     return extract_midi(read_midi(path, pairing="pretty_midi" if cfg.compat else "fifo"), cfg)
+
+
+def extract_own_meter(path, cfg: ExtractConfig = ExtractConfig()) -> Windows:
+    """The windows of `path` in its own meter, for a model that reads every meter: cut in each bar length of
+    BAR_GROUPS in turn (`cfg.steps_per_bar` is ignored), the one that gives the most windows kept (a file
+    whose sections change between 3/4 and 4/4 gives the windows of the meter most of it is in). When none
+    gives any, the one-line reason names the file's meters."""
+    from dataclasses import replace
+
+    midi = read_midi(path, pairing="fifo")
+    best, first_error = None, None
+    for bar in BAR_GROUPS:
+        try:
+            got = extract_midi(midi, replace(cfg, steps_per_bar=bar, compat=False))
+        except NoMelodyError as e:
+            if first_error is None or (first_error.kind == "unsupported-meter" and e.kind != "unsupported-meter"):
+                first_error = e  # a reason about the notes beats one about the meter
+            continue
+        if best is None or len(got) > len(best):
+            best = got
+    if best is None:
+        if first_error is not None and first_error.kind == "unsupported-meter":
+            meters = sorted({f"{n}/{d}" for _, n, d in midi.time_signatures}) or ["4/4"]
+            raise NoMelodyError(midi.path, f"no usable section: only {', '.join(meters)} (the grid of 16th notes "
+                                f"reads bars of {', '.join(str(b) for b in BAR_GROUPS)} sixteenths and their "
+                                f"halves and doubles: 2/4, 4/4, 2/2, 3/4, 6/8, 3/8, 9/8, 12/8, 3/2, 6/4)",
+                                kind="unsupported-meter")
+        raise first_error
+    return best
 
 
 def window_table(path, windows: Windows, bars: int) -> list[str]:
@@ -353,11 +391,12 @@ def window_table(path, windows: Windows, bars: int) -> list[str]:
     lines = [f"{n} window{'' if n == 1 else 's'} of {_bars(bars)} in {path}"]
     if len(windows.tracks) > 1:
         lines.append("tracks: " + "; ".join(windows.tracks[t] for t in used if 0 <= t < len(windows.tracks)))
-    lines.append("index  bar  track  notes  range      qpm")
+    lines.append("index  bar  track  notes  range      qpm  meter")
     for i, (events, bar) in enumerate(zip(windows.events, windows.start_bar.tolist())):
         notes = events_to_notes(events)
         low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
         track = int(windows.track[i]) + 1 if windows.track is not None and windows.track[i] >= 0 else "-"
         span = f"{pitch_name(low)}-{pitch_name(high)}"
-        lines.append(f"{i:5d} {bar + 1:4d} {track:>6} {len(notes):6d}  {span:<9} {windows.playback(i).qpm:>5g}")
+        played = windows.playback(i)
+        lines.append(f"{i:5d} {bar + 1:4d} {track:>6} {len(notes):6d}  {span:<9} {played.qpm:>5g}  {played.meter.label}")
     return lines

@@ -56,13 +56,16 @@ class MelodyFamily(SequenceFamily):
         return model_config_from_dict(d)
 
     def task(self, preset: Preset, data: Path | None):
-        from musicvae_lite.music.melody.data import load_melody_data
+        from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
         from musicvae_lite.music.melody.task import MelodyTask
 
-        melodies = load_melody_data(self.dataset_folder(data), preset.model.bars)
-        if not len(melodies.train):
+        m = preset.model
+        folder = self.dataset_folder(data)
+        melodies = load_melody_groups(folder, m.bars) if m.meter_controls else \
+            load_melody_data(folder, m.bars, m.grid.steps_per_bar)
+        if not sum(len(g.train) for g in (melodies if isinstance(melodies, list) else [melodies])):
             raise MvaeError(f"{data} has no training windows (train.npz)")
-        return MelodyTask(preset.model, melodies, preset.name)
+        return MelodyTask(m, melodies, preset.name)
 
     def build_data(self, request: Request) -> Output:
         from musicvae_lite.music.melody.dataset import DatasetError, build_dataset
@@ -71,15 +74,42 @@ class MelodyFamily(SequenceFamily):
         bars = request.get("bars", 2)
         if bars < 1:
             raise DatasetError(f"--bars must be at least 1, got {bars}")
-        summary = build_dataset(list(request.inputs), request.out,
-                                ExtractConfig(bars=bars, compat=request.get("compat", False),
-                                              steps_per_bar=request.get("steps_per_bar", 16)),
-                                eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
-                                workers=request.get("workers"), force=request.force,
-                                progress=request.get("progress", False),
-                                clean=not request.get("keep_duplicates", False),
-                                max_windows_per_file=request.get("max_windows_per_file"))
-        return Output([], summary.lines())
+        cfg = ExtractConfig(bars=bars, compat=request.get("compat", False), steps_per_bar=request.get("steps_per_bar", 16)
+                            if request.get("steps_per_bar") != 0 else 16)
+        options = dict(eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
+                       workers=request.get("workers"), force=request.force, progress=request.get("progress", False),
+                       clean=not request.get("keep_duplicates", False),
+                       max_windows_per_file=request.get("max_windows_per_file"))
+        if request.get("steps_per_bar") != 0:
+            return Output([], build_dataset(list(request.inputs), request.out, cfg, **options).lines())
+        return self._build_every_meter(request, cfg, options)
+
+    def _build_every_meter(self, request: Request, cfg, options: dict) -> Output:
+        """`--steps-per-bar 0`: one dataset per bar length under the output folder (bar16/, bar12/, bar24/,
+        bar18/: what a model that reads the meter trains on), and the files no bar length reads."""
+        from dataclasses import replace
+
+        from musicvae_lite.music.melody.dataset import DatasetError, build_dataset, read_skips
+        from musicvae_lite.music.melody.extract import BAR_GROUPS
+
+        if cfg.compat:
+            raise DatasetError("--compat reads magenta's 4/4 and 2/2 only; every meter (--steps-per-bar 0) is the "
+                               "default mode's")
+        lines, refused = [], None
+        for bar in BAR_GROUPS:
+            folder = Path(request.out) / f"bar{bar}"
+            try:
+                summary = build_dataset(list(request.inputs), folder, replace(cfg, steps_per_bar=bar), **options)
+            except DatasetError as e:
+                lines.append(f"bar{bar}: {e}")
+                continue
+            lines += [f"bar{bar}: {line}" for line in summary.lines()]
+            meter_skips = {path for path, kind in read_skips(folder) if kind == "unsupported-meter"}
+            refused = meter_skips if refused is None else refused & meter_skips
+        if refused is not None:
+            lines.append(f"files no bar length reads: {len(refused)}" + (
+                f" (e.g. {sorted(refused)[0]})" if refused else ""))
+        return Output([], lines)
 
     def windows(self, request: Request) -> Output:
         """The table `mvae windows` prints, and one item per window for the web page (serve/routes/windows.py):
@@ -89,8 +119,9 @@ class MelodyFamily(SequenceFamily):
 
         (file,) = request.inputs
         bars = request.get("bars", 2)
-        found = extract_file(file, ExtractConfig(bars=bars, compat=request.get("compat", False),
-                                                 steps_per_bar=request.get("steps_per_bar", 16)))
+        compat = request.get("compat", False)
+        found = extract_file(file, ExtractConfig(bars=bars, compat=compat, steps_per_bar=request.get(
+            "steps_per_bar", 16 if compat else 0)))  # default: the tune's own meter
         items = []
         for i, (events, bar) in enumerate(zip(found.events, found.start_bar.tolist())):
             track = int(found.track[i]) if found.track is not None and found.track[i] >= 0 else None
@@ -99,7 +130,8 @@ class MelodyFamily(SequenceFamily):
             items.append({"kind": "melody", "index": i, "bar": bar + 1, "track": None if track is None else track + 1,
                           "track_name": found.tracks[track] if named else None,
                           "steps": len(events), "events": [int(e) for e in events], "notes": notes,
-                          "count": len(notes), "qpm": None if found.qpm is None else float(found.qpm)})
+                          "count": len(notes), "qpm": None if found.qpm is None else float(found.qpm),
+                          "meter": found.playback(i).meter.label, "bar_steps": found.playback(i).meter.steps_per_bar})
         return Output([], window_table(file, found, bars), items)
 
     # -- trained models ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.config import MelodyModelConfig
 from musicvae_lite.music.melody.encoding import NUM_CLASSES
+from musicvae_lite.music.meter import CONTROL_SIZE
 from musicvae_lite.music.networks.config import (
     DenseLevelsConfig,
     HierarchicalDecoderConfig,
@@ -35,7 +36,8 @@ def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
 def _encoder(cfg: MelodyModelConfig):
     enc = cfg.encoder
     if not isinstance(enc, HierarchicalEncoderConfig):
-        return BidirectionalLstmEncoder(NUM_CLASSES, enc.sizes, cfg.z_size, dropout=cfg.dropout)
+        return BidirectionalLstmEncoder(NUM_CLASSES, enc.sizes, cfg.z_size, dropout=cfg.dropout,
+                                        control_size=CONTROL_SIZE if cfg.meter_controls else 0)
     dense = isinstance(enc.upper, DenseLevelsConfig)
     return HierarchicalEncoder(NUM_CLASSES, enc.segment.sizes, enc.segment_z or cfg.z_size,
                                enc.upper.hidden if dense else enc.upper.sizes, cfg.z_size,
@@ -47,7 +49,8 @@ def _encoder(cfg: MelodyModelConfig):
 def _decoder(cfg: MelodyModelConfig):
     dec = cfg.decoder
     if not isinstance(dec, HierarchicalDecoderConfig):
-        return CategoricalLstmDecoder(NUM_CLASSES, dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout)
+        return CategoricalLstmDecoder(NUM_CLASSES, dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout,
+                                      control_size=CONTROL_SIZE if cfg.meter_controls else 0)
     code_size, conductor, dense = 0, dec.conductor, False
     if dec.codes:
         code_size, conductor = dec.conductor.code_size, dec.conductor.levels

@@ -23,20 +23,56 @@ class MelodyTask(SequenceTask):
     build = staticmethod(build_melody_vae)
     config_to_dict = staticmethod(model_config_to_dict)
 
-    def __init__(self, model: MelodyModelConfig, data: MelodyData, preset: str = "custom"):
+    def __init__(self, model: MelodyModelConfig, data: MelodyData | list[MelodyData], preset: str = "custom"):
         self.model_cfg = model
-        self.data = data
+        groups = data if isinstance(data, list) else [data]
+        if len(groups) > 1 and not model.meter_controls:
+            raise MvaeError("windows of several bar lengths train a model that reads the meter "
+                            "(--set meter_controls=true)")
+        self.data = groups[0]
         self.preset = preset
-        self.source = data.source
-        self._train = torch.from_numpy(data.train.astype(np.int64))  # (N, T)
-        self._eval = torch.from_numpy(data.eval.astype(np.int64))
+        self.source = groups[0].source
+        self._train = torch.from_numpy(groups[0].train.astype(np.int64))  # (N, T): the first (largest) group
+        self._eval = torch.from_numpy(groups[0].eval.astype(np.int64))
+        self._groups = [MeterGroup.of(g.train, g.train_meter, model.meter_controls) for g in groups]
+        self._eval_groups = [MeterGroup.of(g.eval, g.eval_meter, model.meter_controls) for g in groups]
+
+    def train_size(self) -> int:
+        return sum(len(g.events) for g in self._groups)
 
     def train_batch(self, indices: Tensor, generator: torch.Generator, device: torch.device) -> dict[str, Tensor]:
         """Transposed windows and the posterior's noise, both drawn from `generator` (so data-parallel
-        shards of one global batch see exactly what a single process would)."""
-        events = transpose(self._train[indices], self.model_cfg.transpose, generator)  # (B, T)
+        shards of one global batch see exactly what a single process would). With windows of several
+        lengths a batch is of one length: the group of the first index (so a group is chosen in proportion
+        to its size), its windows drawn uniformly from that group."""
+        group, first = self._groups[0], int(indices[0])
+        if len(self._groups) > 1:
+            for group in self._groups:
+                if first < len(group.events):
+                    break
+                first -= len(group.events)
+            indices = torch.randint(len(group.events), (len(indices),), generator=generator)
+        events = transpose(group.events[indices], self.model_cfg.transpose, generator)  # (B, T)
         noise = self.noise(len(indices), generator)  # (B, Z)
-        return {"events": events.to(device, non_blocking=True), "noise": noise.to(device, non_blocking=True)}
+        batch = {"events": events.to(device, non_blocking=True), "noise": noise.to(device, non_blocking=True)}
+        if group.table is not None:
+            batch["controls"] = group.controls_of(indices).to(device, non_blocking=True)
+        return batch
+
+    def eval_batches(self, batch_size: int, limit: int, device: torch.device):
+        """Held-out windows spread evenly through each group, the groups sharing `limit` by size."""
+        from musicvae_lite.music.sources import spread_indices
+
+        total = sum(len(g.events) for g in self._eval_groups)
+        for group in self._eval_groups:
+            share = len(group.events) if total <= limit else round(limit * len(group.events) / total)
+            keep = torch.from_numpy(spread_indices(len(group.events), share))
+            for i in range(0, len(keep), batch_size):
+                chunk = keep[i:i + batch_size]
+                batch = {"events": group.events[chunk].to(device)}
+                if group.table is not None:
+                    batch["controls"] = group.controls_of(chunk).to(device)
+                yield batch, len(chunk)
 
     def loss(self, model: nn.Module, batch: dict[str, Tensor], step: int, *, train: bool) -> dict[str, Tensor]:
         """Training: z sampled with the batch's noise, scheduled sampling on. Evaluation: z = mu, no sampling."""
@@ -48,7 +84,36 @@ class MelodyTask(SequenceTask):
                                 "run mvae train without torchrun")
             terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"))
         else:
-            terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"))
+            terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"),
+                          controls=batch.get("controls"))
         if train:
             terms["sampling_prob"] = torch.tensor(p)
         return terms
+
+
+class MeterGroup:
+    """Windows of one length with, for a model that reads the meter, each one's meter as an index into a
+    table of per-step controls (music/meter.py `metric_controls`)."""
+
+    def __init__(self, events: Tensor, meter_index: Tensor | None, table: Tensor | None):
+        self.events = events  # (N, T) int64
+        self.meter_index = meter_index  # (N,) int64 into table
+        self.table = table  # (M, T, K) float32; None for a model that reads no meter
+
+    @classmethod
+    def of(cls, events: np.ndarray, meters: np.ndarray | None, controls: bool) -> MeterGroup:
+        tensor = torch.from_numpy(events.astype(np.int64))
+        if not controls:
+            return cls(tensor, None, None)
+        from musicvae_lite.music.meter import DEFAULT_METER, metric_controls, parse_meter
+
+        labels = meters if meters is not None else np.full(len(events), DEFAULT_METER.label)
+        names, index = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+        steps = events.shape[1]
+        table = np.stack([metric_controls(parse_meter(n), steps) for n in names]) if len(names) else \
+            np.zeros((0, steps, 8), np.float32)
+        return cls(tensor, torch.from_numpy(index.astype(np.int64)), torch.from_numpy(table))
+
+    def controls_of(self, indices: Tensor) -> Tensor:
+        """(B, T, K) controls of the windows at `indices`."""
+        return self.table[self.meter_index[indices]]

@@ -43,13 +43,16 @@ STATE_INIT_STD = 0.001  # magenta's kernel initializer for the z -> initial stat
 LstmState = list[tuple[Tensor, Tensor]]  # per layer (h, c), each (1, B, H)
 
 
-def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor) -> Tensor:
+def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor, controls: Tensor | None = None) -> Tensor:
     """Decoder inputs: previous tokens (B, T) int64 (START gives zeros) one-hot, with z (B, Z) appended
-    at every step -> (B, T, num_classes + Z)."""
+    at every step, and each step's controls (B, T, K) after it when given -> (B, T, num_classes + Z [+ K])."""
     B, T = prev_tokens.shape  # batch, time
     present = (prev_tokens >= 0).unsqueeze(-1)  # (B, T, 1): False at START
     one_hot = F.one_hot(prev_tokens.clamp(min=0), num_classes).to(z.dtype) * present  # (B, T, C)
-    return torch.cat([one_hot, z.unsqueeze(1).expand(B, T, z.shape[-1])], dim=-1)  # (B, T, C + Z)
+    parts = [one_hot, z.unsqueeze(1).expand(B, T, z.shape[-1])]
+    if controls is not None:
+        parts.append(controls.to(z.dtype))
+    return torch.cat(parts, dim=-1)  # (B, T, C + Z [+ K])
 
 
 def shift_right(target: Tensor) -> Tensor:
@@ -164,54 +167,70 @@ class CategoricalLstmDecoder(Decoder):
         z_size: int = 256,  # size of the code z (cat-mel_2bar_small)
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars of 16 steps
         dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
+        control_size: int = 0,  # features read beside each step's input (the meter's: music/meter.py)
     ):
         super().__init__()
         self.num_classes = num_classes
         self.z_size = z_size
         self.max_steps = max_steps
-        self.rnn = LstmStack(num_classes + z_size, hidden_sizes, z_size, dropout)
+        self.control_size = control_size
+        self.rnn = LstmStack(num_classes + z_size + control_size, hidden_sizes, z_size, dropout)
         self.output = nn.Linear(self.rnn.output_size, num_classes)
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
         return self.rnn.hidden_sizes
 
-    def decode(self, z: Tensor, prev_tokens: Tensor) -> Tensor:
-        """Teacher-forced logits (B, T, C) given z (B, Z) and each step's previous token (B, T)."""
-        outputs, _ = self.rnn(one_hot_inputs(prev_tokens, self.num_classes, z), self.rnn.initial_state(z))
+    def _check(self, controls: Tensor | None, B: int, T: int) -> None:
+        if (controls is None) != (self.control_size == 0) or (
+                controls is not None and tuple(controls.shape) != (B, T, self.control_size)):
+            got = "none" if controls is None else tuple(controls.shape)
+            raise ValueError(f"this decoder reads {self.control_size} controls a step, shape "
+                             f"{(B, T, self.control_size)}; got {got}")
+
+    def decode(self, z: Tensor, prev_tokens: Tensor, controls: Tensor | None = None) -> Tensor:
+        """Teacher-forced logits (B, T, C) given z (B, Z), each step's previous token (B, T) and, for a
+        decoder that reads them, each step's controls (B, T, K)."""
+        self._check(controls, *prev_tokens.shape)
+        outputs, _ = self.rnn(one_hot_inputs(prev_tokens, self.num_classes, z, controls), self.rnn.initial_state(z))
         return self.output(outputs)  # (B, T, C)
 
-    def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0) -> Tensor:
+    def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0,
+                controls: Tensor | None = None) -> Tensor:
         """z (B, Z), target (B, T) int64 -> logits (B, T, C): teacher forcing on the shifted target,
         with parallel scheduled sampling when `sampling_prob > 0`."""
-        return parallel_scheduled_sampling(lambda prev: self.decode(z, prev), shift_right(target), sampling_prob)
+        return parallel_scheduled_sampling(lambda prev: self.decode(z, prev, controls), shift_right(target),
+                                           sampling_prob)
 
     def reconstruction(self, outputs: Tensor, target: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """(cross-entropy summed over time per example in nats (B,), {"accuracy": token accuracy})."""
         return categorical_reconstruction(outputs, target)
 
     def decode_autoregressive(self, z: Tensor, state: LstmState, first_prev: Tensor, steps: int, *,
-                              temperature: float, generator: torch.Generator | None) -> Tensor:
+                              temperature: float, generator: torch.Generator | None,
+                              controls: Tensor | None = None) -> Tensor:
         """Decode `steps` tokens one at a time from `state`, each fed back as the next input.
 
         z: (B, Z) appended to every input; first_prev: (B,) the token before the first step (START for
-        none). Returns (B, steps) int64.
+        none); controls: (B, steps, K) for a decoder that reads them. Returns (B, steps) int64.
         """
+        self._check(controls, len(z), steps)
         prev = first_prev  # (B,)
         tokens = []
-        for _ in range(steps):
-            out, state = self.rnn(one_hot_inputs(prev.unsqueeze(1), self.num_classes, z), state)  # (B, 1, H)
+        for t in range(steps):
+            step_controls = None if controls is None else controls[:, t:t + 1]
+            out, state = self.rnn(one_hot_inputs(prev.unsqueeze(1), self.num_classes, z, step_controls), state)
             prev = sample_tokens(self.output(out[:, 0]), temperature, generator)  # (B,)
             tokens.append(prev)
         return torch.stack(tokens, dim=1)  # (B, steps)
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
-                 generator: torch.Generator | None = None) -> Tensor:
+                 generator: torch.Generator | None = None, controls: Tensor | None = None) -> Tensor:
         """z (B, Z) -> events (B, steps) int64 in 0..C-1, sampled step by step at `temperature`
-        (argmax at 0); `steps` defaults to `max_steps`."""
+        (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given."""
         B = z.shape[0]  # batch
         start = torch.full((B,), START, dtype=torch.long, device=z.device)  # (B,)
-        steps = self.max_steps if steps is None else steps
+        steps = (self.max_steps if controls is None else controls.shape[1]) if steps is None else steps
         return self.decode_autoregressive(z, self.rnn.initial_state(z), start, steps,
-                                          temperature=temperature, generator=generator)
+                                          temperature=temperature, generator=generator, controls=controls)

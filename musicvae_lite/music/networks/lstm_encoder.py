@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -39,6 +40,7 @@ class BidirectionalLstmEncoder(Encoder):
         hidden_sizes: Sequence[int] = (512,),  # units per direction of each layer (cat-mel_2bar_small)
         z_size: int = 256,  # latent size (cat-mel_2bar_small)
         dropout: float = 0.0,  # on each layer's outputs and the code while training (none in magenta)
+        control_size: int = 0,  # features read beside each step's event (the meter's: music/meter.py)
     ):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
@@ -47,22 +49,38 @@ class BidirectionalLstmEncoder(Encoder):
         self.num_classes = num_classes
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
         self.z_size = z_size
-        self.layers = bidirectional_layers(num_classes, self.hidden_sizes)
+        self.control_size = control_size
+        self.layers = bidirectional_layers(num_classes + control_size, self.hidden_sizes)
         code_size = 2 * self.hidden_sizes[-1]
         self.mu, self.logvar = posterior_heads(code_size, z_size)
 
-    def code(self, x: Tensor) -> Tensor:
+    def code(self, x: Tensor, controls: Tensor | None = None) -> Tensor:
         """The final forward and backward hidden states of the last layer, concatenated: (B, 2H)."""
         if x.is_floating_point():  # already feature vectors (B, T, C), e.g. the drums' 9-hit roll
             h = x.to(self.mu.weight.dtype)
         else:
             h = F.one_hot(x, self.num_classes).to(self.mu.weight.dtype)  # (B, T, C)
-        return read_both_ways(self.layers, h, self.dropout)
+        return read_both_ways(self.layers, with_controls(h, controls, self.control_size), self.dropout)
 
-    def forward(self, x: Tensor) -> Posterior:
-        """x: int64 events (B, T) -> Posterior(mu, logvar), each (B, z_size)."""
-        code = self.code(x)  # (B, 2H)
+    def forward(self, x: Tensor, controls: Tensor | None = None) -> Posterior:
+        """x: int64 events (B, T), with controls (B, T, K) when the encoder reads them -> Posterior(mu,
+        logvar), each (B, z_size)."""
+        code = self.code(x, controls)  # (B, 2H)
         return Posterior(mu=self.mu(code), logvar=self.logvar(code))
+
+
+def with_controls(h: Tensor, controls: Tensor | None, control_size: int) -> Tensor:
+    """Each step's features (B, T, C) with its controls (B, T, K) appended; a one-line error when a network
+    that reads controls gets none or one that reads none gets some."""
+    if control_size == 0:
+        if controls is not None:
+            raise ValueError("this network reads no controls")
+        return h
+    if controls is None or controls.shape[:2] != h.shape[:2] or controls.shape[-1] != control_size:
+        got = "none" if controls is None else tuple(controls.shape)
+        raise ValueError(f"this network reads {control_size} controls a step, shape {(*h.shape[:2], control_size)}; "
+                         f"got {got}")
+    return torch.cat([h, controls.to(h.dtype)], dim=-1)
 
 
 def bidirectional_layers(input_size: int, hidden_sizes: Sequence[int]) -> nn.ModuleList:

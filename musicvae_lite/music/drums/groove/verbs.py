@@ -68,7 +68,7 @@ class GrooveVerbs(SequenceVerbs):
         first, last = self.codec.split(self._gen().humanize(model, self.codec.stack([a, b])))
         return [first, *steps[1:-1], last]
 
-    def _remake(self, model, original, request: Request) -> tuple[Any, list[str], list[str]]:
+    def _remake(self, model, original, request: Request, meter=None) -> tuple[Any, list[str], list[str]]:
         g = self._gen()
         again = tuple(a[0] for a in g.convert(model, original, **self._decoding(request)))
         hits = original[0]
