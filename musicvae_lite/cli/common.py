@@ -37,6 +37,9 @@ Qpm = Annotated[Optional[float], typer.Option(
 Program = Annotated[Optional[int], typer.Option(
     "--program", help="General MIDI instrument of the melodies written, 0..127 (default: the input's; piano "
     "without an input).")]
+MeterOption = Annotated[Optional[str], typer.Option(
+    "--meter", help="Time signature of the melodies written, e.g. 3/4, 6/8, 9/8, 12/8, 3/2 (default 4/4), for a "
+    "model that reads the meter (the bundled default).")]
 Threads = Annotated[Optional[str], typer.Option(
     "--threads", help="CPU threads for torch: auto (one per core other programs leave free, re-measured "
     "while training) or a number (default: $MVAE_THREADS, else auto).")]

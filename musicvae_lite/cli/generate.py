@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from musicvae_lite.cli.common import (ImageData, Force, Model, Program, Qpm, Seed, SoundFont, model_and_inputs,
+from musicvae_lite.cli.common import (ImageData, Force, MeterOption, Model, Program, Qpm, Seed, SoundFont, model_and_inputs,
                                       model_option, report, user_errors)
 from musicvae_lite.errors import MvaeError
 
@@ -107,6 +107,7 @@ def sample(
     soundfont: SoundFont = None,
     qpm: Qpm = None,
     program: Program = None,
+    meter: MeterOption = None,
     force: Force = False,
 ) -> None:
     """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
@@ -114,7 +115,7 @@ def sample(
         if run is not None and model is not None:
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm, program=program)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter)
 
 
 def reconstruct(
@@ -160,12 +161,13 @@ def decode(
     soundfont: SoundFont = None,
     qpm: Qpm = None,
     program: Program = None,
+    meter: MeterOption = None,
     force: Force = False,
 ) -> None:
     """Melodies from latent codes."""
     with user_errors():
         _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm,
-             program=program)
+             program=program, meter=meter)
 
 
 def models() -> None:

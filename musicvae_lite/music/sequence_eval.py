@@ -42,11 +42,13 @@ class SequenceEval:
 @torch.no_grad()
 def evaluate_sequences(model: VAE, events: np.ndarray, *, num_classes: int, batch_size: int = 256,
                        device: str | torch.device = "cpu", progress: bool = False, seed: int = 0,
-                       encoder_input: Callable[[torch.Tensor], torch.Tensor] | None = None) -> SequenceEval:
+                       encoder_input: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                       controls: np.ndarray | None = None) -> SequenceEval:
     """Evaluate `model` on windows (N, steps) of classes 0..num_classes-1; `seed` seeds the
     temperature-1 sampling (a generator on `device`: the same seed gives the same figure on the same
     kind of device). `encoder_input` turns a batch of events into what the encoder reads (default: the
-    events themselves)."""
+    events themselves); `controls` (N, steps, K), each window's per-step controls for a model that reads them
+    (a melody model's meter)."""
     device = torch.device(device)
     model = model.to(device).eval()
     data = torch.from_numpy(events.astype(np.int64))
@@ -60,12 +62,13 @@ def evaluate_sequences(model: VAE, events: np.ndarray, *, num_classes: int, batc
 
     for i in tqdm(range(0, len(data), batch_size), disable=not progress, unit="batch", desc="evaluating"):
         x = data[i:i + batch_size].to(device)  # (B, T)
-        posterior = model.encoder(x if encoder_input is None else encoder_input(x))
-        logits = model.decoder(posterior.mu, x, sampling_prob=0.0)  # (B, T, C)
+        c = {} if controls is None else {"controls": torch.from_numpy(controls[i:i + batch_size]).to(device)}
+        posterior = model.encoder(x if encoder_input is None else encoder_input(x), *c.values())
+        logits = model.decoder(posterior.mu, x, sampling_prob=0.0, **c)  # (B, T, C)
         nll, _ = model.decoder.reconstruction(logits, x)
         predicted = logits.argmax(dim=-1)  # (B, T)
-        free = model.decoder.generate(posterior.mu, temperature=0.0)  # (B, T)
-        sampled = model.decoder.generate(posterior.mu, temperature=1.0, generator=sampler)  # (B, T)
+        free = model.decoder.generate(posterior.mu, temperature=0.0, **c)  # (B, T)
+        sampled = model.decoder.generate(posterior.mu, temperature=1.0, generator=sampler, **c)  # (B, T)
         tf_correct += int((predicted == x).sum())
         fr_correct += int((free == x).sum())
         t1_correct += int((sampled == x).sum())

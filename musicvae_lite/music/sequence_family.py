@@ -46,6 +46,7 @@ class SequenceVerbs(Verbs):
     generation: ClassVar[str] = "musicvae_lite.music.sequence_generate"  # module with the generation API
     holding: ClassVar[str] = ""  # e.g. " with drums"
     unit: ClassVar[str] = "steps"
+    meter_hint: ClassVar[str] = ""  # after "... writes 4/4 only, not 6/8": why, or what writes it
     OPTIONS = SEQUENCE_OPTIONS
 
     def _files(self, count: str) -> str:
@@ -75,16 +76,16 @@ class SequenceVerbs(Verbs):
         from musicvae_lite.music.meter import DEFAULT_METER, parse_meter
 
         label = request.get("meter")
-        if not getattr(model, "reads_meter", False):
-            own = model_meter(model)
-            if label is not None and parse_meter(label).steps_per_bar != own.steps_per_bar:
-                raise MvaeError(f"{model.name} writes {own.label} only, not {label}; the bundled default writes "
-                                f"every meter")
-            return own
         try:
-            return DEFAULT_METER if label is None else parse_meter(label)
+            asked = None if label is None else parse_meter(label)
         except ValueError as e:
             raise MvaeError(f"--meter: {e}") from None
+        if getattr(model, "reads_meter", False):
+            return asked or DEFAULT_METER
+        own = model_meter(model)
+        if asked is not None and asked.steps_per_bar != own.steps_per_bar:
+            raise MvaeError(f"{model.name} writes {own.label} only, not {asked.label}{self.meter_hint}")
+        return asked or own  # a model of one bar length writes the meter asked of that length (6/8 for 3/4)
 
     def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, grid: tuple[int, int] | None = None,

@@ -22,7 +22,7 @@ from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.presets import PRESETS
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
-from musicvae_lite.music.drums.names import FAMILY
+from musicvae_lite.music.drums.names import FAMILY, METER_REASON
 
 
 class DrumFamily(SequenceFamily):
@@ -34,6 +34,7 @@ class DrumFamily(SequenceFamily):
     not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     codec = DRUMS
     holding = " with drums"
+    meter_hint = f": {METER_REASON}"
     build_command = "mvae data build --family drums"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         **SEQUENCE_OPTIONS,

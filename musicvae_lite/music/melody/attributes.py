@@ -141,3 +141,21 @@ def pitch_class_histogram(events) -> np.ndarray:
     np.add.at(counts, (rows, pitch[rows, steps] % 12), 1.0)
     hist = _divide(counts, counts.sum(1, keepdims=True).repeat(12, axis=1))  # (n, 12)
     return hist[0] if single else hist
+
+
+def onset_position_histogram(events, steps_per_bar: int) -> np.ndarray:
+    """Where in the bar the notes of windows (steps,) or (n, steps) start: the share of note-ons on each of the
+    bar's `steps_per_bar` positions (windows start on a bar line), (steps_per_bar,) summing to 1 (all zeros
+    when there is no note). A 6/8 tune puts its notes on positions 0, 2, 4, 6, 8, 10 of 12 and stresses 0
+    and 6; a 3/4 tune stresses 0, 4 and 8."""
+    ev, _ = _batch(events)
+    on, _ = _onsets(ev)
+    positions = np.nonzero(on)[1] % steps_per_bar
+    counts = np.bincount(positions, minlength=steps_per_bar).astype(np.float64)
+    return counts / counts.sum() if counts.sum() else counts
+
+
+def histogram_overlap(p: np.ndarray, q: np.ndarray) -> float:
+    """The overlapping area of two histograms that each sum to 1: sum of the smaller share at each position
+    (1 when equal, 0 when disjoint)."""
+    return float(np.minimum(np.asarray(p, np.float64), np.asarray(q, np.float64)).sum())

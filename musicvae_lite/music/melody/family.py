@@ -30,6 +30,7 @@ class MelodyFamily(SequenceFamily):
     web = True
     not_on_web = frozenset({"melody_16bar"})  # the page's Mixer and Blender are laid out for 2-bar windows
     codec = MELODY
+    meter_hint = "; a melody model that reads the meter (the bundled default) writes every meter"
     unit = "events"
     OPTIONS = {
         **SEQUENCE_OPTIONS,
@@ -142,50 +143,11 @@ class MelodyFamily(SequenceFamily):
         return model_from_checkpoint(checkpoint, name)
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
-        import numpy as np
-
         from musicvae_lite.core.device import pick_device
-        from musicvae_lite.music.melody.data import load_melody_data, unseen_by
-        from musicvae_lite.music.melody.evaluate import accuracy_by, baseline_accuracies, evaluate_melodies
-        from musicvae_lite.music.sources import spread_indices
+        from musicvae_lite.music.melody.evaluate import evaluation_report
 
-        melodies = load_melody_data(data, model.config.bars)
-        left_out = None
-        if options.get("unseen_by") is not None:
-            melodies, left_out = unseen_by(melodies, options["unseen_by"])
-        chosen = spread_indices(len(melodies.eval), options.get("limit"))  # evenly through the collections
-        windows = melodies.eval[chosen]
-        collections = melodies.eval_collections
-        if collections is not None:
-            collections = np.asarray(collections)[chosen]
-        if not len(windows):
-            raise MvaeError(f"{data} has no evaluation windows")
-        result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256,
-                                   device=pick_device(device), progress=progress)
-        groups = result.group_accuracy()
-        subsets = accuracy_by(result, windows, collections)
-        baselines = baseline_accuracies(melodies.train, windows)
-        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}"
-                 + (f" ({left_out} left out: their files are in {options['unseen_by']}'s training split)"
-                    if left_out is not None else ""),
-                 f"  teacher-forced accuracy   {result.teacher_forced_accuracy:.4f}",
-                 f"  free-running accuracy     {result.sampled_accuracy:.4f}  (greedy from mu)",
-                 f"  sampled accuracy, T = 1   {result.sampled_accuracy_t1:.4f}  (sampling from mu at temperature 1, "
-                 f"seed 0: MusicVAE's Table 1 protocol)",
-                 f"  KL                        {result.kl_bits:.1f} bits per window",
-                 f"  reconstruction            {result.recon_nats:.2f} nats per window",
-                 "  per class (teacher-forced): " + ", ".join(
-                     f"{k} {v:.4f}" if v is not None else f"{k} -" for k, v in groups.items())]
-        if baselines:
-            lines.append(f"  baselines without a code (teacher-forced, fit on the training windows): most common "
-                         f"event {baselines['most_common_event']:.4f}, bigram {baselines['bigram']:.4f}")
-        if subsets:
-            lines.append("  subsets (teacher-forced / greedy / sampled at T = 1, windows, mean notes):")
-            lines += [f"    {name:<28} {f['teacher_forced_accuracy']:.4f} / {f['sampled_accuracy']:.4f} / "
-                      f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f})"
-                      for name, f in subsets.items()]
-        return Evaluation({"model": model.name, "step": model.step, **result.to_json(), "subsets": subsets,
-                           "baselines": baselines, "left_out_seen": left_out}, lines)
+        figures, lines = evaluation_report(model, data, device=pick_device(device), progress=progress, options=options)
+        return Evaluation(figures, lines)
 
     # -- attribute vectors ------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def _encoder(cfg: MelodyModelConfig):
                                enc.upper.hidden if dense else enc.upper.sizes, cfg.z_size,
                                num_segments=cfg.bars // enc.segment_bars,
                                segment_steps=enc.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
-                               dense=dense)
+                               dense=dense, control_size=CONTROL_SIZE if cfg.meter_controls else 0)
 
 
 def _decoder(cfg: MelodyModelConfig):
@@ -58,7 +58,8 @@ def _decoder(cfg: MelodyModelConfig):
     return HierarchicalDecoder(NUM_CLASSES, dec.core.sizes, conductor.hidden if dense else conductor.sizes,
                                cfg.z_size, num_bars=cfg.bars // dec.segment_bars,
                                steps_per_bar=dec.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
-                               code_size=code_size, independent_bars=dec.codes, dense_conductor=dense)
+                               code_size=code_size, independent_bars=dec.codes, dense_conductor=dense,
+                               control_size=CONTROL_SIZE if cfg.meter_controls else 0)
 
 
 def model_config_to_dict(cfg: MelodyModelConfig) -> dict:

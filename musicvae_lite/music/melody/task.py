@@ -82,7 +82,7 @@ class MelodyTask(SequenceTask):
             if isinstance(model, nn.parallel.DistributedDataParallel):  # its loss bypasses the wrapper's forward
                 raise MvaeError("train_on_codes trains in one process (about 1 s a step on one CPU core): "
                                 "run mvae train without torchrun")
-            terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"))
+            terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"), controls=batch.get("controls"))
         else:
             terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"),
                           controls=batch.get("controls"))

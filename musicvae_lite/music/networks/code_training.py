@@ -28,19 +28,20 @@ from musicvae_lite.core.vae import VAE, Posterior, beta_at, free_bits_kl, kl_bit
 
 
 def code_loss(vae: VAE, x: Tensor, *, step: int, sample_z: bool = True,
-              noise: Tensor | None = None) -> dict[str, Tensor]:
-    """The loss's named terms, `loss` first, for events x (B, U * S): see the module docstring."""
-    return code_loss_of(vae, segment_codes(vae, x), step=step, sample_z=sample_z, noise=noise)
+              noise: Tensor | None = None, controls: Tensor | None = None) -> dict[str, Tensor]:
+    """The loss's named terms, `loss` first, for events x (B, U * S) (and their per-step controls (B, U * S, K)
+    for a model that reads the meter): see the module docstring."""
+    return code_loss_of(vae, segment_codes(vae, x, controls), step=step, sample_z=sample_z, noise=noise)
 
 
-def segment_codes(vae: VAE, x: Tensor) -> Posterior:
+def segment_codes(vae: VAE, x: Tensor, controls: Tensor | None = None) -> Posterior:
     """The short model's posterior over each segment's code, as that model gives it (no dropout, no
     gradient): mu, logvar (B, U, Zs)."""
     level = vae.encoder.segments
     was_training = level.training
     level.eval()
     with torch.no_grad():
-        segments = vae.encoder.segment_posteriors(x)
+        segments = vae.encoder.segment_posteriors(x, controls)
     level.train(was_training)
     return segments
 

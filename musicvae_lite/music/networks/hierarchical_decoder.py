@@ -76,6 +76,7 @@ class HierarchicalDecoder(Decoder):
         code_size: int = 0,  # > 0: a linear layer maps the conductor's outputs to codes of this size
         independent_bars: bool = False,  # each bar's decoder starts from START, not the last bar's event
         dense_conductor: bool = False,  # a DenseConductor (conductor_sizes: its hidden layers) writes the codes
+        control_size: int = 0,  # per-step controls the bar decoder reads (the meter's); bars then have any length
     ):
         super().__init__()
         self.num_classes = num_classes
@@ -95,8 +96,9 @@ class HierarchicalDecoder(Decoder):
             self.to_code = nn.Linear(self.conductor.output_size, code_size) if code_size else None
         embedding_size = code_size or self.conductor.output_size
         # The bar embedding plays the part of z for the bar decoder: its initial state and every input.
+        self.control_size = control_size
         self.core = CategoricalLstmDecoder(num_classes, hidden_sizes, embedding_size,
-                                           max_steps=steps_per_bar, dropout=dropout)
+                                           max_steps=steps_per_bar, dropout=dropout, control_size=control_size)
 
     @property
     def max_steps(self) -> int:
@@ -112,17 +114,26 @@ class HierarchicalDecoder(Decoder):
         embeddings, _ = self.conductor(zeros, self.conductor.initial_state(z))  # (B, U, E)
         return self.to_code(embeddings) if self.to_code is not None else embeddings
 
-    def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0) -> Tensor:
+    def _bar_steps(self, T: int) -> int:
+        """Steps in each of the bars (segments) of a sequence of T: `steps_per_bar`, or T / num_bars for a
+        decoder that reads the meter."""
+        U = self.num_bars
+        S = T // U if self.control_size else self.steps_per_bar
+        if T != U * S:
+            raise ValueError(f"the hierarchical decoder takes {U} bars of {S} steps ({U * S} events), got {T}")
+        return S
+
+    def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0,
+                controls: Tensor | None = None) -> Tensor:
         """z (B, Z), target (B, num_bars * steps_per_bar) int64 -> logits (B, T, C): teacher forcing on
         the shifted target, with parallel scheduled sampling when `sampling_prob > 0`."""
         B, T = target.shape  # batch, time
-        U, S = self.num_bars, self.steps_per_bar  # bars, steps per bar
-        if T != U * S:
-            raise ValueError(f"the hierarchical decoder takes {U} bars of {S} steps ({U * S} events), got {T}")
+        U, S = self.num_bars, self._bar_steps(T)  # bars, steps per bar
         embeddings = self.bar_embeddings(z).reshape(B * U, -1)  # (B*U, E): bar u of example b at b*U + u
+        c = None if controls is None else controls.reshape(B * U, S, -1)
 
         def run(prev_tokens: Tensor) -> Tensor:  # (B, T) -> (B, T, C), all bars as one batch
-            logits = self.core.decode(embeddings, prev_tokens.reshape(B * U, S))  # (B*U, S, C)
+            logits = self.core.decode(embeddings, prev_tokens.reshape(B * U, S), c)  # (B*U, S, C)
             return logits.reshape(B, T, -1)
 
         if self.independent_bars:  # each bar's inputs: START, then its own events
@@ -137,18 +148,21 @@ class HierarchicalDecoder(Decoder):
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0,
-                 generator: torch.Generator | None = None) -> Tensor:
+                 generator: torch.Generator | None = None, controls: Tensor | None = None) -> Tensor:
         """z (B, Z) -> events (B, num_bars * steps_per_bar) int64, bar by bar: each bar's decoder starts
-        from its embedding and reads the previous bar's last event first. Temperature 0 is greedy."""
+        from its embedding and reads the previous bar's last event first. Temperature 0 is greedy. With
+        controls (B, T, K) (a decoder that reads the meter) the sequence is T steps."""
         B = z.shape[0]  # batch
         embeddings = self.bar_embeddings(z)  # (B, U, E)
         prev = torch.full((B,), START, dtype=torch.long, device=z.device)  # (B,)
+        S = self.steps_per_bar if controls is None else self._bar_steps(controls.shape[1])
         bars = []
         for u in range(self.num_bars):
             embedding = embeddings[:, u]  # (B, E)
+            c = None if controls is None else controls[:, u * S:(u + 1) * S]
             bar = self.core.decode_autoregressive(embedding, self.core.rnn.initial_state(embedding), prev,
-                                                  self.steps_per_bar, temperature=temperature,
-                                                  generator=generator)  # (B, S)
+                                                  S, temperature=temperature, generator=generator,
+                                                  controls=c)  # (B, S)
             bars.append(bar)
             if not self.independent_bars:
                 prev = bar[:, -1]  # (B,)

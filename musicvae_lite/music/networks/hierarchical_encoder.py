@@ -47,6 +47,7 @@ class HierarchicalEncoder(Encoder):
         segment_steps: int = 32,  # S: events in a segment (32: two 16-step bars)
         dropout: float = 0.0,  # on each layer's outputs and the codes while training
         dense: bool = False,  # the upper level: tanh dense layers `upper_sizes` (maybe none) over all codes at once
+        control_size: int = 0,  # per-step controls the segment level reads (the meter's); segments then have any length
     ):
         super().__init__()
         if not upper_sizes and not dense:
@@ -55,7 +56,9 @@ class HierarchicalEncoder(Encoder):
         self.segment_steps = segment_steps
         self.z_size = z_size
         self.dense = dense
-        self.segments = BidirectionalLstmEncoder(num_classes, segment_sizes, segment_z, dropout=dropout)
+        self.control_size = control_size
+        self.segments = BidirectionalLstmEncoder(num_classes, segment_sizes, segment_z, dropout=dropout,
+                                                 control_size=control_size)
         self.dropout = nn.Dropout(dropout)
         if dense:
             layers: list[nn.Module] = []
@@ -69,13 +72,16 @@ class HierarchicalEncoder(Encoder):
             code_size = 2 * int(upper_sizes[-1])
         self.mu, self.logvar = posterior_heads(code_size, z_size)
 
-    def segment_posteriors(self, x: Tensor) -> Posterior:
-        """Each segment's posterior under the segment level: mu and logvar (B, U, segment_z)."""
+    def segment_posteriors(self, x: Tensor, controls: Tensor | None = None) -> Posterior:
+        """Each segment's posterior under the segment level: mu and logvar (B, U, segment_z). With controls
+        (B, T, K) the segments are T / U steps long, whatever the meter makes them."""
         B, T = x.shape  # batch, time
-        U, S = self.num_segments, self.segment_steps
+        U = self.num_segments
+        S = T // U if self.control_size else self.segment_steps
         if T != U * S:
             raise ValueError(f"the hierarchical encoder takes {U} segments of {S} steps ({U * S} events), got {T}")
-        post = self.segments(x.reshape(B * U, S))  # (B*U, Zs): segment u of example b at b*U + u
+        c = None if controls is None else controls.reshape(B * U, S, -1)
+        post = self.segments(x.reshape(B * U, S), c)  # (B*U, Zs): segment u of example b at b*U + u
         return Posterior(mu=post.mu.reshape(B, U, -1), logvar=post.logvar.reshape(B, U, -1))
 
     def from_segments(self, codes: Tensor) -> Posterior:
@@ -86,5 +92,5 @@ class HierarchicalEncoder(Encoder):
             code = read_both_ways(self.upper, codes, self.dropout)  # (B, 2H)
         return Posterior(mu=self.mu(code), logvar=self.logvar(code))
 
-    def forward(self, x: Tensor) -> Posterior:
-        return self.from_segments(self.segment_posteriors(x).mu)
+    def forward(self, x: Tensor, controls: Tensor | None = None) -> Posterior:
+        return self.from_segments(self.segment_posteriors(x, controls).mu)
