@@ -41,7 +41,7 @@ def samples(model, meter, n: int, temperature: float, seed: int) -> np.ndarray |
 
     if not model.reads_meter and model.config.grid.steps_per_bar != meter.steps_per_bar:
         return None  # a per-bar-length model of another bar length
-    return sample(model, n, temperature=temperature, seed=seed, meter=meter if model.reads_meter else None)
+    return sample(model, n, temperature=temperature, seed=seed, meter=meter)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,10 +74,11 @@ def main(argv: list[str] | None = None) -> int:
                     got = samples(model, parse_meter(label), args.n, t, args.seed)
                     if got is not None:
                         row[f"{name} T={t:g}"] = histogram_overlap(onset_position_histogram(got, bar), target)
-                    if model.reads_meter and other is not None:
+                    if (model.reads_meter or getattr(model.config, "meter_priors", ())) and other is not None:
                         wrong = samples(model, parse_meter(other), args.n, t, args.seed)
-                        row[f"{name} T={t:g} written in {other}"] = histogram_overlap(
-                            onset_position_histogram(wrong, bar), target)
+                        if wrong is not None:
+                            row[f"{name} T={t:g} written in {other}"] = histogram_overlap(
+                                onset_position_histogram(wrong, bar), target)
             rows.append(row)
             if not args.json:
                 print(f"{label} ({len(held)} held-out windows):")

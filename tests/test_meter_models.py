@@ -174,3 +174,23 @@ def test_onset_positions_tell_a_jig_from_a_waltz():
 
 def test_meter_for_a_length_a_model_reads():
     assert meter_for(12).label == "3/4" and meter_for(24).label == "12/8"
+
+
+def test_meter_balance_gives_a_rare_bar_length_more_batches():
+    from musicvae_lite.music.melody.data import MelodyData
+    from musicvae_lite.music.melody.task import MelodyTask
+
+    common = MelodyData(random_windows(90, seed=1), random_windows(2, seed=2), "a",
+                        train_meter=np.full(90, "4/4"), eval_meter=np.full(2, "4/4"))
+    rare = MelodyData(random_windows(10, seed=3, steps=24), random_windows(2, seed=4, steps=24), "b",
+                      train_meter=np.full(10, "3/4"), eval_meter=np.full(2, "3/4"))
+
+    def rare_share(balance: float) -> float:
+        cfg = dataclasses.replace(_tiny().config, meter_balance=balance)
+        task, gen = MelodyTask(cfg, [common, rare]), torch.Generator().manual_seed(0)
+        lengths = [task.train_batch(torch.randperm(100, generator=gen)[:4], gen, torch.device("cpu"))["events"]
+                   .shape[1] for _ in range(400)]
+        return lengths.count(24) / len(lengths)
+
+    assert 0.05 < rare_share(1.0) < 0.16  # as the data has them: 10 of 100
+    assert 0.40 < rare_share(0.0) < 0.60  # each bar length alike

@@ -215,9 +215,20 @@ def add_code_prior(module, z_size: int) -> None:
     module.register_buffer("code_prior_tril", torch.eye(z_size))
 
 
-def fit_code_prior(module, codes, ridge: float = 1e-4) -> None:
+def add_meter_priors(module, z_size: int, count: int) -> None:
+    """Give `module` one fitted code prior per meter (a melody model that reads the meter, whose codes of
+    6/8 windows sit elsewhere than those of 3/4 ones): buffers `meter_prior_mean` (M, Z) and
+    `meter_prior_tril` (M, Z, Z), standard normals until `fit_code_prior(..., index=m)`."""
+    import torch
+
+    module.register_buffer("meter_prior_mean", torch.zeros(count, z_size))
+    module.register_buffer("meter_prior_tril", torch.eye(z_size).repeat(count, 1, 1))
+
+
+def fit_code_prior(module, codes, ridge: float = 1e-4, index: int | None = None) -> None:
     """Fit the buffers of `module` to codes (N, Z): their mean and the Cholesky factor of their
-    covariance (plus `ridge` on the diagonal, so that it is positive definite)."""
+    covariance (plus `ridge` on the diagonal, so that it is positive definite); `index`: the prior of the
+    meter at that index (add_meter_priors) rather than the one code prior."""
     import torch
 
     codes = torch.as_tensor(codes, dtype=torch.float64)
@@ -225,18 +236,26 @@ def fit_code_prior(module, codes, ridge: float = 1e-4) -> None:
         raise ValueError(f"fitting a {codes.shape[-1]}-dim Gaussian needs more codes than dimensions, "
                          f"got {tuple(codes.shape)}")
     cov = torch.cov(codes.T) + ridge * torch.eye(codes.shape[1], dtype=codes.dtype)
-    module.code_prior_mean.copy_(codes.mean(0).to(module.code_prior_mean.dtype))
-    module.code_prior_tril.copy_(torch.linalg.cholesky(cov).to(module.code_prior_tril.dtype))
+    if index is None:
+        mean, tril = module.code_prior_mean, module.code_prior_tril
+    else:
+        mean, tril = module.meter_prior_mean[index], module.meter_prior_tril[index]
+    mean.copy_(codes.mean(0).to(mean.dtype))
+    tril.copy_(torch.linalg.cholesky(cov).to(tril.dtype))
 
 
-def draw_codes(module, noise, scale: float = 1.0):
-    """Codes from standard normal `noise` (N, Z): through the fitted prior of `module` when it has one,
-    spread `scale` times its fitted spread around the mean; else the noise itself (z ~ N(0, I))."""
+def draw_codes(module, noise, scale: float = 1.0, index: int | None = None):
+    """Codes from standard normal `noise` (N, Z): through the fitted prior of `module` when it has one (the
+    prior of the meter at `index` when given), spread `scale` times its fitted spread around the mean; else
+    the noise itself (z ~ N(0, I))."""
     import torch
 
     noise = torch.as_tensor(noise)
-    if not hasattr(module, "code_prior_mean"):
+    if index is not None and hasattr(module, "meter_prior_mean"):
+        mean, tril = module.meter_prior_mean[index].float(), module.meter_prior_tril[index].float()
+    elif hasattr(module, "code_prior_mean"):
+        mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
+    else:
         return noise
-    mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
     return mean + scale * noise.float() @ tril.T
 

@@ -223,11 +223,14 @@ def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float
 
 def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None,
            meter=None) -> np.ndarray:
-    """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one; in `meter` for a
-    model that reads it (None: 4/4)."""
+    """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one (the meter's own,
+    when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4)."""
     from musicvae_lite.core.latent import draw_codes
 
     scale = getattr(model.config, "code_prior_scale", 1.0)
-    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale)
+    fitted = tuple(getattr(model.config, "meter_priors", ()))
+    label = meter.label if meter is not None else ("4/4" if model.reads_meter else None)
+    index = fitted.index(label) if label in fitted else None
+    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, index)
     return decode(model, np.asarray(codes, np.float32), temperature=temperature,
                   seed=None if seed is None else seed + 1, meter=meter)

@@ -41,6 +41,7 @@ class MelodyModelConfig:
     train_on_codes: bool = False  # learn the levels between on the segment codes alone (networks/code_training.py)
     code_prior: bool = False  # sample z from a Gaussian fitted to training codes (stored with the weights)
     code_prior_scale: float = 1.0  # and that Gaussian's spread around its mean scaled by this
+    meter_priors: tuple[str, ...] = ()  # meters ("6/8") whose samples come from a Gaussian fitted to their codes
     free_bits: float = 0.0  # KL budget per window, in bits, not penalized
     max_beta: float = 0.2  # final KL weight
     beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
@@ -50,6 +51,8 @@ class MelodyModelConfig:
     dropout: float = 0.0  # on the LSTMs' outputs while training; magenta's presets have none
     meter_controls: bool = False  # encoder and decoder read each step's place in its bar (meter.metric_controls):
     # one model for windows of every meter, two bars of the tune's own (3/4: 24 steps; 6/8: 24; 12/8: 48)
+    meter_balance: float = 1.0  # a batch's bar length is drawn in proportion to (its windows)**this: 1 as the data
+    # has them, 0.5 gives a rare meter (9/8) more batches than its share
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
 
     def __post_init__(self):
@@ -141,14 +144,15 @@ def _sizes(level) -> tuple[int, ...]:
     return level.hidden if isinstance(level, DenseLevelsConfig) else level.sizes
 
 
-_HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "free_bits", "max_beta",
-            "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout", "meter_controls")
+_HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "free_bits",
+            "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout", "meter_controls",
+            "meter_balance")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
     "bars": 2, "z_size": 256, "encoder_sizes": (512,), "decoder_sizes": (256, 256), "conductor_sizes": (),
     "segment_bars": 1, "encoder_upper_sizes": (), "segment_z": 0, "dense_codes": False, "train_on_codes": False,
-    "code_prior": False, "code_prior_scale": 1.0, "free_bits": 0.0, "max_beta": 0.2, "beta_rate": 0.99999,
+    "code_prior": False, "code_prior_scale": 1.0, "meter_priors": (), "free_bits": 0.0, "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
-    "meter_controls": False, "steps_per_quarter": 4, "steps_per_bar": 16,
+    "meter_controls": False, "meter_balance": 1.0, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

@@ -133,8 +133,12 @@ def evaluation_report(model, data, *, device, progress: bool, options) -> tuple[
         result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256, device=device,
                                    progress=progress, meters=meters)
         collections = None if g.eval_collections is None else np.asarray(g.eval_collections)[chosen]
-        parts.append((g, windows, result, accuracy_by(result, windows, collections, meters),
-                      baseline_accuracies(g.train, windows)))
+        subsets = accuracy_by(result, windows, collections, meters)
+        for name, figures in subsets.items():  # each meter's code-free baselines, fit on its bar length's windows
+            if name.startswith("meter:"):
+                base = baseline_accuracies(g.train, windows[meters == name.removeprefix("meter:")])
+                figures.update({f"baseline_{k}": v for k, v in base.items()})
+        parts.append((g, windows, result, subsets, baseline_accuracies(g.train, windows)))
     note = (f" ({left_out} left out: their files are in {options['unseen_by']}'s training split)"
             if left_out is not None else "")
     if len(parts) == 1:
@@ -185,6 +189,13 @@ def _figure_lines(result: MelodyEval) -> list[str]:
 def _subset_lines(subsets: dict) -> list[str]:
     if not subsets:
         return []
-    return ["  subsets (teacher-forced / greedy / sampled at T = 1, windows, mean notes):"] + [
+    def baselines(f: dict) -> str:
+        if "baseline_bigram" not in f:
+            return ""
+        return f"; baselines {f['baseline_most_common_event']:.4f} / {f['baseline_bigram']:.4f}"
+
+    return ["  subsets (teacher-forced / greedy / sampled at T = 1, windows, mean notes; for a meter, its "
+            "baselines: most common event / bigram):"] + [
         f"    {name:<28} {f['teacher_forced_accuracy']:.4f} / {f['sampled_accuracy']:.4f} / "
-        f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f})" for name, f in subsets.items()]
+        f"{f['sampled_accuracy_t1']:.4f}  ({f['windows']}, {f['mean_notes']:.1f}{baselines(f)})"
+        for name, f in subsets.items()]

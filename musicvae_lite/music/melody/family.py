@@ -164,9 +164,12 @@ class MelodyFamily(SequenceFamily):
         from musicvae_lite.music.melody.data import load_melody_data
 
         name, limit = request.get("name"), request.get("limit", 20_000)
-        melodies = load_melody_data(request.get("data"), model.config.bars)
-        events = melodies.train if len(melodies.train) else melodies.eval
-        vector = g.attribute_vector_from_data(model, events, name, limit=limit)
+        melodies = load_melody_data(request.get("data"), model.config.bars,
+                                    None if model.reads_meter else model.config.grid.steps_per_bar)
+        events, meters = (melodies.train, melodies.train_meter) if len(melodies.train) else \
+            (melodies.eval, melodies.eval_meter)
+        vector = g.attribute_vector_from_data(model, events, name, limit=limit,
+                                              meters=meters if model.reads_meter else None)
         used = min(limit, len(events))
         atomic_write(request.out, lambda f: np.savez(f, vector=vector, attribute=np.array(name),
                                                      model=np.array(model.name), windows=np.int64(used)),
@@ -192,7 +195,7 @@ class MelodyFamily(SequenceFamily):
         except (OSError, ValueError, KeyError):
             raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
         (melody,), playbacks = self._read(model, request, (1,), "one MIDI file")
-        pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount])
+        pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount], meter=self._meter_of(model, playbacks))
         before, after = (attribute(name, p, playbacks[0].meter) for p in pair)
         return self._write("attribute", list(pair), request,
                            [f"{name}: {before:.3f} (reconstruction) -> {after:.3f} (amount {amount:+g})"],

@@ -31,6 +31,7 @@ from musicvae_lite.music.sequence_generate import (  # noqa: F401  (the Python A
     reconstruct,
     sample,
     trained_from_checkpoint,
+    window_meter,
 )
 
 
@@ -88,10 +89,84 @@ def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | 
     if set(missing) - {"code_prior_mean", "code_prior_tril"}:
         raise MvaeError(f"{checkpoint}: its weights do not fit its config ({', '.join(missing)} missing)")
     fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
-    fit_code_prior(fitted, load_melody_data(data, cfg.bars).train, limit=limit)
+    if cfg.meter_controls:  # every bar length's training windows, in proportion, each in its meter
+        from musicvae_lite.core.latent import fit_code_prior as fit
+        from musicvae_lite.music.melody.data import load_melody_groups
+
+        groups = load_melody_groups(data, cfg.bars)
+        total = sum(len(g.train) for g in groups)
+        codes = [encode_in_meters(fitted, *_some(g.train, g.train_meter, max(1, limit * len(g.train) // total)))
+                 for g in groups if len(g.train)]
+        fit(fitted.vae, np.concatenate(codes))
+    else:
+        fit_code_prior(fitted, load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar).train, limit=limit)
     return export_bundled(checkpoint, out, overwrite=overwrite,
                           model_settings={"code_prior": True, "code_prior_scale": scale},
                           extra_weights={name: getattr(vae, name) for name in ("code_prior_mean", "code_prior_tril")})
+
+
+def export_with_meter_priors(checkpoint: str | Path, data: str | Path, out: str | Path, *, min_windows: int = 300,
+                             limit: int = 5000, scale: float = 1.0, overwrite: bool = False) -> tuple[Path, dict]:
+    """Export a trained model as a bundled model whose samples in each meter come from a Gaussian fitted to the
+    codes of up to `limit` training windows of that meter (each meter with at least `min_windows` in the
+    folder of datasets per bar length `data`, or in the one dataset of a model of one bar length: 3/4 and
+    6/8 for a 12-step model; other meters sample from N(0, I)). Returns the path and how many windows each
+    meter's prior was fitted to."""
+    from dataclasses import replace
+
+    from musicvae_lite.core.bundled import export_bundled
+    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
+    from musicvae_lite.core.latent import fit_code_prior as fit
+    from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
+    from musicvae_lite.music.melody.model import build_melody_vae
+
+    path = Path(checkpoint)
+    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
+    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))
+    windows = {}
+    groups = load_melody_groups(data, model.config.bars) if model.reads_meter else \
+        [load_melody_data(data, model.config.bars, model.config.grid.steps_per_bar)]
+    for g in groups:
+        for label in np.unique(g.train_meter):
+            chosen = g.train[g.train_meter == label]
+            if len(chosen) >= min_windows:
+                windows[str(label)] = chosen
+    cfg = replace(model.config, meter_priors=tuple(windows), code_prior_scale=scale)
+    vae = build_melody_vae(cfg)
+    vae.load_state_dict({**vae.state_dict(), **model.vae.state_dict()})
+    fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
+    used = {}
+    for index, (label, events) in enumerate(windows.items()):
+        events, meters = _some(events, np.full(len(events), label), limit)
+        fit(vae, encode_in_meters(fitted, events, meters), index=index)
+        used[label] = len(events)
+    out = export_bundled(checkpoint, out, overwrite=overwrite,
+                         model_settings={"meter_priors": list(windows), "code_prior_scale": scale},
+                         extra_weights={name: getattr(vae, name) for name in ("meter_prior_mean", "meter_prior_tril")})
+    return out, used
+
+
+def _some(events: np.ndarray, meters: np.ndarray | None, limit: int, seed: int = 0):
+    """Up to `limit` of the windows (and their meters), drawn at random."""
+    if len(events) > limit:
+        chosen = np.random.default_rng(seed).choice(len(events), limit, replace=False)
+        return events[chosen], None if meters is None else meters[chosen]
+    return events, meters
+
+
+def encode_in_meters(model: MelodyModel, events: np.ndarray, meters: np.ndarray | None) -> np.ndarray:
+    """Codes (N, Z) of windows (N, steps), each encoded in its meter ((N,) labels; None: the meter their length
+    is written in), in chunks."""
+    from musicvae_lite.music.meter import parse_meter
+
+    codes = np.zeros((len(events), model.z_size), np.float32)
+    labels = np.full(len(events), "") if meters is None or not model.reads_meter else np.asarray(meters).astype(str)
+    for label in np.unique(labels):
+        where = np.flatnonzero(labels == label)
+        meter = parse_meter(label) if label else None
+        for i in range(0, len(where), 512):
+            codes[where[i:i + 512]] = encode(model, events[where[i:i + 512]], meter=meter)
+    return codes
 
 
 def fit_code_prior(model: MelodyModel, events: np.ndarray, *, limit: int = 5000, seed: int = 0) -> int:
@@ -110,27 +185,34 @@ def fit_code_prior(model: MelodyModel, events: np.ndarray, *, limit: int = 5000,
 
 
 def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str, *, quantile: float = 0.25,
-                               limit: int | None = 20_000, seed: int = 0) -> np.ndarray:
+                               limit: int | None = 20_000, seed: int = 0, meters: np.ndarray | None = None) -> np.ndarray:
     """The latent direction of a melody attribute (MusicVAE paper, section 5.4): the mean code of the
-    windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32."""
+    windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32. `meters` (N,):
+    each window's, for a model that reads the meter."""
     from musicvae_lite.core.latent import attribute_vector
     from musicvae_lite.music.melody.attributes import attribute
     from musicvae_lite.music.meter import model_meter
 
-    events = np.asarray(events)
-    if limit is not None and len(events) > limit:
-        events = events[np.random.default_rng(seed).choice(len(events), limit, replace=False)]
-    values = np.asarray(attribute(name, events, model_meter(model)), np.float64)
-    codes = np.concatenate([encode(model, events[i:i + 1024]) for i in range(0, len(events), 1024)])
-    return np.asarray(attribute_vector(codes, values, quantile), np.float32)
+    events, meters = _some(np.asarray(events), meters, len(events) if limit is None else limit, seed)
+    if meters is None:
+        values = np.asarray(attribute(name, events, model_meter(model)), np.float64)
+    else:
+        from musicvae_lite.music.meter import parse_meter
+
+        values = np.zeros(len(events))
+        for label in np.unique(meters):
+            values[meters == label] = attribute(name, events[meters == label], parse_meter(str(label)))
+    return np.asarray(attribute_vector(encode_in_meters(model, events, meters), values, quantile), np.float32)
 
 
 def apply_attribute_vector(model: MelodyModel, events, vector: np.ndarray, amounts, *, temperature: float = 0.0,
-                           seed: int | None = None) -> np.ndarray:
-    """Decode code(events) + amount * vector for each amount: (len(amounts), steps)."""
+                           seed: int | None = None, meter=None) -> np.ndarray:
+    """Decode code(events) + amount * vector for each amount: (len(amounts), steps); in `meter` for a model
+    that reads it (None: the meter the window's length is written in)."""
     from musicvae_lite.core.latent import apply_attribute
 
-    z = encode(model, events)[0]
+    meter = meter or window_meter(model, events)
+    z = encode(model, events, meter=meter)[0]
     codes = apply_attribute(torch.from_numpy(z), torch.from_numpy(np.asarray(vector, np.float32)),
                             torch.as_tensor(np.asarray(amounts, np.float32)))
-    return decode(model, np.asarray(codes), temperature=temperature, seed=seed)
+    return decode(model, np.asarray(codes), temperature=temperature, seed=seed, meter=meter)

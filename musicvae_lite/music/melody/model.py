@@ -6,7 +6,7 @@ names it (config.py; the networks are in music/networks/)."""
 from __future__ import annotations
 
 from musicvae_lite.core.config import config_from_dict, config_to_dict
-from musicvae_lite.core.latent import add_code_prior
+from musicvae_lite.core.latent import add_code_prior, add_meter_priors
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.config import MelodyModelConfig
@@ -30,6 +30,8 @@ def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
     vae = VAE(_encoder(cfg), _decoder(cfg), max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
     if cfg.code_prior:
         add_code_prior(vae, cfg.z_size)
+    if cfg.meter_priors:
+        add_meter_priors(vae, cfg.z_size, len(cfg.meter_priors))
     return vae
 
 

@@ -44,13 +44,19 @@ class MelodyTask(SequenceTask):
         """Transposed windows and the posterior's noise, both drawn from `generator` (so data-parallel
         shards of one global batch see exactly what a single process would). With windows of several
         lengths a batch is of one length: the group of the first index (so a group is chosen in proportion
-        to its size), its windows drawn uniformly from that group."""
+        to its size), or with `meter_balance` b != 1 a group drawn in proportion to size**b; its windows
+        drawn uniformly from that group."""
         group, first = self._groups[0], int(indices[0])
         if len(self._groups) > 1:
-            for group in self._groups:
-                if first < len(group.events):
-                    break
-                first -= len(group.events)
+            balance = self.model_cfg.meter_balance
+            if balance != 1.0:
+                sizes = torch.tensor([float(len(g.events)) for g in self._groups])
+                group = self._groups[int(torch.multinomial(sizes.pow(balance), 1, generator=generator))]
+            else:
+                for group in self._groups:
+                    if first < len(group.events):
+                        break
+                    first -= len(group.events)
             indices = torch.randint(len(group.events), (len(indices),), generator=generator)
         events = transpose(group.events[indices], self.model_cfg.transpose, generator)  # (B, T)
         noise = self.noise(len(indices), generator)  # (B, Z)
