@@ -194,3 +194,22 @@ def test_meter_balance_gives_a_rare_bar_length_more_batches():
 
     assert 0.05 < rare_share(1.0) < 0.16  # as the data has them: 10 of 100
     assert 0.40 < rare_share(0.0) < 0.60  # each bar length alike
+
+
+def test_drum_beats_in_other_meters_make_datasets_though_the_models_refuse_them(tmp_path):
+    from musicvae_lite.core.family import Request
+    from musicvae_lite.families import get
+    from tests.midifiles import write_midi
+
+    src = tmp_path / "beats"
+    src.mkdir()
+    for i in range(3):  # kick on each bar line, hi-hat on the eighths: three bars of 3/4, eight times over
+        notes = [(36, s, s + 1, 9, 0) for s in range(0, 12 * 8, 12)] + [(42, s, s + 1, 9, 0)
+                                                                         for s in range(i % 2, 12 * 8, 2)]
+        write_midi(src / f"waltz{i}.mid", [notes], ts=(3, 4))
+    out = get("drums").build_data(Request((str(src),), tmp_path / "d", options={"steps_per_bar": 12}))
+    assert any("gave drum windows" in line for line in out.lines)
+    with np.load(tmp_path / "d" / "train.npz") as data:
+        assert int(data["steps_per_bar"]) == 12 and data["classes"].shape[1] == 24
+    with pytest.raises(MvaeError, match="unsupported-meter 3"):  # the 4/4 reading (the drum models') finds none
+        get("drums").build_data(Request((str(src),), tmp_path / "e"))

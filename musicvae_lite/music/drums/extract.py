@@ -30,6 +30,7 @@ from musicvae_lite.music.playback import WindowContext
 from musicvae_lite.music.sections import bar_of_tick, bar_steps, compat_sections, meter_spans, qpm_at
 
 MAX_BARS = 1000  # a stretch longer than this is cut: it bounds memory on absurd files
+DRUM_BARS = (16, 12, 18, 24)  # bar lengths drum datasets are cut in; the drum models take 16 (METER_REASON)
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,13 @@ class DrumConfig:
 
     bars: int = 2  # window length in bars (MusicVAE's drums_2bar and GrooVAE's groove_2bar)
     compat: bool = False  # True: exactly the windows of magenta's DrumsConverter (hits only; see below)
-    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset; the
-    # readers take 4/4 bars of 16 steps today
+    steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset: 16 (4/4,
+    # 2/2; what the drum models know), or for datasets only 12 (3/4, 6/8), 18 (9/8), 24 (12/8, 3/2, 6/4)
 
     def __post_init__(self):
-        if self.steps_per_bar != STEPS_PER_BAR:
-            raise MvaeError(f"drums are read in 4/4 bars of {STEPS_PER_BAR} steps, not {self.steps_per_bar}")
+        if self.steps_per_bar not in DRUM_BARS or (self.compat and self.steps_per_bar != STEPS_PER_BAR):
+            raise MvaeError(f"drums are read in bars of {', '.join(map(str, DRUM_BARS))} steps (16 in --compat "
+                            f"mode), not {self.steps_per_bar}")
 
     @property
     def steps(self) -> int:
@@ -117,9 +119,9 @@ class DrumStretch:
         return len(self.hits) // STEPS_PER_BAR
 
 
-def drum_stretches(midi: MidiData, *, taps: bool = False) -> list[DrumStretch]:
-    """Every 16-step-bar stretch of a parsed file that has drums, gridded whole (empty bars included);
-    `NoDrumsError` says why there are none.
+def drum_stretches(midi: MidiData, *, taps: bool = False, bar: int = STEPS_PER_BAR) -> list[DrumStretch]:
+    """Every stretch of a parsed file in bars of `bar` steps (16: 4/4 and 2/2) that has drums, gridded whole
+    (empty bars included); `NoDrumsError` says why there are none.
 
     With `taps` every note of every track counts, drum or not, each onset a hit of the first class: the
     file's rhythm (GrooVAE's tap input, music/drums/groove/views.py)."""
@@ -140,20 +142,21 @@ def drum_stretches(midi: MidiData, *, taps: bool = False) -> list[DrumStretch]:
     ticks, pitches, velocities = ticks[known], pitches[known], velocities[known]
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
     spans = meter_spans(midi, int(ticks.max()) + 1)
-    if not any(bar_steps(n, d) == STEPS_PER_BAR for _, _, n, d in spans):
+    kind = "4/4 or 2/2" if bar == STEPS_PER_BAR else f"bars of {bar} sixteenths"
+    if not any(bar_steps(n, d) == bar for _, _, n, d in spans):
         names = sorted({f"{n}/{d}" for _, _, n, d in spans})
-        raise NoDrumsError(midi.path, f"no stretch in 4/4 or 2/2 (only {', '.join(names)})", kind="unsupported-meter")
+        raise NoDrumsError(midi.path, f"no stretch in {kind} (only {', '.join(names)})", kind="unsupported-meter")
     found = []
     for a, b, n, d in spans:
         inside = (ticks >= a) & (ticks < b)
-        if bar_steps(n, d) != STEPS_PER_BAR or not inside.any():
+        if bar_steps(n, d) != bar or not inside.any():
             continue
         last_step = int(np.floor((ticks[inside].max() - a) / tick_per_step + 0.5))
-        bars = min(last_step // STEPS_PER_BAR + 1, MAX_BARS)
+        bars = min(last_step // bar + 1, MAX_BARS)
         found.append(DrumStretch(*_stretch_grid(ticks[inside], pitches[inside], velocities[inside], a, tick_per_step,
-                                                bars * STEPS_PER_BAR), a))
+                                                bars * bar), a))
     if not found:
-        raise NoDrumsError(midi.path, "no drums in its 4/4 or 2/2 stretches", kind="unsupported-meter")
+        raise NoDrumsError(midi.path, f"no drums in its stretches in {kind}", kind="unsupported-meter")
     return found
 
 
@@ -161,15 +164,16 @@ def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWin
     """The drum windows of a parsed file; `NoDrumsError` says why there are none."""
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
     found_hits, found_vel, found_off, found_ticks = [], [], [], []
-    for stretch in drum_stretches(midi):
-        busy = stretch.hits.reshape(stretch.bars, STEPS_PER_BAR, NUM_DRUMS).any(axis=(1, 2))  # a hit in the bar
-        for k in range(stretch.bars - cfg.bars + 1):
+    bar = cfg.steps_per_bar
+    for stretch in drum_stretches(midi, bar=bar):
+        busy = stretch.hits.reshape(-1, bar, NUM_DRUMS).any(axis=(1, 2))  # a hit in the bar
+        for k in range(len(busy) - cfg.bars + 1):
             if busy[k:k + cfg.bars].all():
-                window = slice(k * STEPS_PER_BAR, k * STEPS_PER_BAR + cfg.steps)
+                window = slice(k * bar, k * bar + cfg.steps)
                 found_hits.append(stretch.hits[window])
                 found_vel.append(stretch.velocity[window])
                 found_off.append(stretch.offset[window])
-                found_ticks.append(stretch.start_tick + round(k * STEPS_PER_BAR * tick_per_step))
+                found_ticks.append(stretch.start_tick + round(k * bar * tick_per_step))
     if not found_hits:
         raise NoDrumsError(midi.path, f"no {cfg.bars} bars in a row with drums in each", kind="too-short")
     return _with_context(midi, np.stack(found_hits), np.stack(found_vel), np.stack(found_off), found_ticks)
