@@ -213,3 +213,22 @@ def test_drum_beats_in_other_meters_make_datasets_though_the_models_refuse_them(
         assert int(data["steps_per_bar"]) == 12 and data["classes"].shape[1] == 24
     with pytest.raises(MvaeError, match="unsupported-meter 3"):  # the 4/4 reading (the drum models') finds none
         get("drums").build_data(Request((str(src),), tmp_path / "e"))
+
+
+def test_eval_scores_each_bar_length_in_its_meters(tmp_path):
+    from musicvae_lite.core.family import Request
+    from musicvae_lite.families import get
+
+    src = tmp_path / "tunes"
+    src.mkdir()
+    for i, (sig, bar) in enumerate([((3, 4), 12), ((6, 8), 12), ((4, 4), 16)] * 8):
+        _tune(src / f"t{i}.mid", sig, bar, bars=6, every=2 + i % 3)
+    get("melody").build_data(Request((str(src),), tmp_path / "d", options={"steps_per_bar": 0, "eval_fraction": 0.5,
+                                                                           "keep_duplicates": True}))
+    result = get("melody").evaluate(_tiny(), tmp_path / "d", device="cpu", progress=False, options={})
+    assert set(result.figures["bar_lengths"]) == {"12", "16"}
+    twelve = result.figures["bar_lengths"]["12"]
+    meters = {k for k in twelve["subsets"] if k.startswith("meter:")}
+    assert meters == {"meter:3/4", "meter:6/8"} and "baseline_bigram" in twelve["subsets"]["meter:6/8"]
+    assert 0 <= result.figures["not_duple"]["teacher_forced_accuracy"] <= 1
+    assert any(line.startswith("bars of 12 steps") for line in result.lines)

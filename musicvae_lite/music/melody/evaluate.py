@@ -128,10 +128,10 @@ def evaluation_report(model, data, *, device, progress: bool, options) -> tuple[
     for g in groups:
         share = None if limit is None or limit >= total else max(1, round(limit * len(g.eval) / total))
         chosen = spread_indices(len(g.eval), share)  # evenly through the collections
-        meters = None if g.eval_meter is None or not model.config.meter_controls else g.eval_meter[chosen]
+        meters = None if g.eval_meter is None else g.eval_meter[chosen]  # subsets per meter for any model
         windows = g.eval[chosen]
         result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256, device=device,
-                                   progress=progress, meters=meters)
+                                   progress=progress, meters=meters if model.config.meter_controls else None)
         collections = None if g.eval_collections is None else np.asarray(g.eval_collections)[chosen]
         subsets = accuracy_by(result, windows, collections, meters)
         for name, figures in subsets.items():  # each meter's code-free baselines, fit on its bar length's windows
