@@ -416,6 +416,80 @@ def test_create_app_is_a_short_composition():
     app.state.store.close()
 
 
+# -- meters ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def metered(tmp_path_factory):
+    """A client of an app serving two tiny untrained melody models saved as checkpoints: `jigs` reads
+    the meter (tests/test_meter_models.py's `_tiny`), `plain` does not."""
+    from test_meter_models import _tiny
+
+    from musicvae_lite.core.checkpoint import save_checkpoint
+    from musicvae_lite.music.melody.model import model_config_to_dict
+
+    folder = tmp_path_factory.mktemp("metered")
+    paths = {}
+    for name, reads in (("jigs", True), ("plain", False)):
+        model = _tiny(reads)
+        paths[name] = save_checkpoint(folder / f"{name}.pt", model=model.vae.state_dict(), step=0, config={
+            "task": {"family": "melody", "model": model_config_to_dict(model.config)}})
+    app = create_app(paths, bundled=False, preload=False, store_root=folder)
+    with TestClient(app, base_url=BASE) as client:
+        yield client
+
+
+def test_sample_in_the_meter_asked(metered):
+    import symusic
+
+    r = metered.post("/api/sample", data={"n": "3", "meter": "6/8", "model": "jigs", "seed": "1"})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(it["steps"], it["meter"], it["bar_steps"]) for it in items] == [(24, "6/8", 12)] * 3
+    assert [it["start_step"] for it in items] == [0, 24, 48]
+    score = symusic.Score.from_midi(metered.get(r.json()["midi"]).content)
+    assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(6, 8)]
+    plain = metered.post("/api/sample", data={"n": "1", "model": "jigs", "seed": "1"}).json()["items"]
+    assert [(it["steps"], it["meter"]) for it in plain] == [(32, "4/4")]  # 4/4 unless asked
+    waltz = metered.post("/api/sample", data={"n": "1", "model": "jigs", "meter": "3/2"}).json()["items"]
+    assert [(it["steps"], it["meter"], it["bar_steps"]) for it in waltz] == [(48, "3/2", 24)]
+
+
+@pytest.mark.parametrize("meter, error", [
+    ("x", "meter: a meter is written like 3/4 or 6/8, not 'x'"),
+    ("6/", "meter: a meter is written like 3/4 or 6/8, not '6/'"),
+    ("5/7", "meter: not a time signature: 5/7"),
+    ("64/4", "meter: a bar of 64/4 is 256 16th notes; the page writes bars of at most 32")])
+def test_a_bad_meter_is_one_line(metered, meter, error):
+    r = metered.post("/api/sample", data={"n": "1", "model": "jigs", "meter": meter})
+    assert r.status_code == 422 and r.json() == {"error": error}
+
+
+def test_a_model_that_does_not_read_the_meter_refuses_another(metered):
+    r = metered.post("/api/sample", data={"n": "1", "model": "plain", "meter": "6/8"})
+    assert r.status_code == 422, r.text
+    assert "4/4 only, not 6/8" in r.json()["error"] and "\n" not in r.json()["error"]
+    r = metered.post("/api/sample", data={"n": "1", "model": "plain", "meter": "4/4"})
+    assert r.status_code == 200 and r.json()["items"][0]["meter"] == "4/4"
+
+
+def test_the_waltz_and_the_jig_are_offered_in_their_meters(metered):
+    listed = {e["name"]: e["url"] for e in metered.get("/api/examples").json()["examples"]}
+    assert {"waltz", "jig"} <= set(listed)
+    tunes = {name: metered.get(listed[name]).content for name in ("waltz", "jig")}
+    for name, meter in (("waltz", "3/4"), ("jig", "6/8")):
+        body = metered.post("/api/windows", files={"file": (f"{name}.mid", tunes[name])}, data={"model": "jigs"})
+        assert body.status_code == 200, body.text
+        assert {(w["meter"], w["bar_steps"], w["steps"]) for w in body.json()["windows"]} == {(meter, 12, 24)}
+    r = metered.post("/api/interpolate", files=ends(tunes["waltz"], tunes["jig"], ("waltz.mid", "jig.mid")),
+                     data={"n": "3", "model": "jigs"})
+    assert r.status_code == 422
+    assert r.json() == {"error": "the inputs must share a meter to be blended: waltz.mid is in 3/4, jig.mid is in 6/8"}
+    r = metered.post("/api/interpolate", files=ends(tunes["jig"], tunes["jig"], ("jig.mid", "jig.mid")),
+                     data={"n": "3", "model": "jigs"})
+    assert r.status_code == 200 and {it["meter"] for it in r.json()["items"]} == {"6/8"}
+
+
 # -- starting again -----------------------------------------------------------------------------------
 
 

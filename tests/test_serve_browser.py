@@ -3,7 +3,9 @@ a live server on the bundled default model, with every request off this machine 
 examples, interpolates, checks the n piano rolls are drawn, plays (AudioContext running, playhead moving),
 checks the page's audio is the server's WAV, blends four corners and drags the puck; then the same with
 the bundled drum model (drum grids, the drum kit's audio); then uploads a file of the user's, sees its
-windows listed (bar, notes, a preview), picks one and interpolates from it.
+windows listed (bar, notes, meter, a preview), picks one and interpolates from it. A second test samples
+in 6/8 and 3/4 in the Sampler (each roll says its meter and draws its bar lines and beats) and blends the
+waltz with the jig (a one-line error: two meters).
 
 Chromium comes from the system (`apt-get install chromium`; Playwright cannot download its own browser
 here). Without it the test is skipped, unless MVAE_REQUIRE_BROWSER=1 (set by .ci/run, which installs
@@ -220,7 +222,7 @@ def _pick_a_window_of_an_upload(page, live_server: str, tmp_path: Path) -> None:
 
     mine = write_midi(tmp_path / "mine.mid", [scale(bars=6, length=2)])
     found = extract_file(mine, ExtractConfig(bars=2))
-    expected = [f"bar {bar + 1}: {len(events_to_notes(ev))} notes" for ev, bar in zip(found.events, found.start_bar)]
+    expected = [f"bar {bar + 1}: {len(events_to_notes(ev))} notes, 4/4" for ev, bar in zip(found.events, found.start_bar)]
     assert len(expected) >= 4
     page.locator("#mixer-ends select.source").nth(0).select_option("upload")
     page.locator("#mixer-ends input.file").nth(0).set_input_files(str(mine))
@@ -239,3 +241,71 @@ def _pick_a_window_of_an_upload(page, live_server: str, tmp_path: Path) -> None:
     assert steps == asked[3] and steps != asked[0]
     if os.environ.get("MVAE_SCREENSHOTS"):
         page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_windows.png"))
+
+
+def _reads_meter() -> bool:
+    from musicvae_lite import families
+
+    return bool(getattr(families.load("default").model, "reads_meter", False))
+
+
+def test_sampler_in_a_meter_in_chromium(live_server, tmp_path):
+    """The Sampler in 6/8 and 3/4, and the waltz blended with the jig. With a bundled default that reads
+    the meter: the samples are 2 bars of 12 steps, say their meter and draw their bars and beats, and the
+    blend is refused for its two meters; with one that does not: 6/8 and the waltz are refused, in one line."""
+    sync_playwright = _playwright()
+    reads = _reads_meter()
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 860})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(live_server + "/")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            page.click(".tab[data-tab=sampler]")
+            assert page.eval_on_selector_all("#meter option", "els => els.map((e) => e.value)") == \
+                ["4/4", "3/4", "6/8", "9/8", "12/8", "3/2"] and page.input_value("#meter") == "4/4"
+            _set_range(page, "#sample-n", 3)
+            page.click("#sample")  # 4/4 by default, whatever the model
+            page.wait_for_function("window.mvae.state().sampler.samples === 3", timeout=30_000)
+            assert page.locator("#samples figcaption .meter").all_inner_texts() == ["4/4"] * 3
+            assert page.evaluate("window.mvae.samples()")[0] == {
+                "steps": 32, "meter": "4/4", "bars": [0, 16, 32], "beats": [4, 8, 12, 20, 24, 28]}
+            page.select_option("#meter", "6/8")
+            page.click("#sample")
+            if reads:  # needs the meter-reading default
+                page.wait_for_function("window.mvae.samples()[0].meter === '6/8'", timeout=30_000)
+                assert page.locator("#samples figcaption .meter").all_inner_texts() == ["6/8"] * 3
+                assert page.evaluate("window.mvae.samples()") == [
+                    {"steps": 24, "meter": "6/8", "bars": [0, 12, 24], "beats": [6, 18]}] * 3
+                page.locator("#samples figure").nth(1).click()  # a click plays that sample
+                page.wait_for_function("window.mvae.state().sampler.playing === 1", timeout=10_000)
+                page.select_option("#meter", "3/4")
+                page.click("#sample")
+                page.wait_for_function("window.mvae.samples()[0].meter === '3/4'", timeout=30_000)
+                assert page.evaluate("window.mvae.samples()")[0] == {
+                    "steps": 24, "meter": "3/4", "bars": [0, 12, 24], "beats": [4, 8, 16, 20]}
+                if os.environ.get("MVAE_SCREENSHOTS"):
+                    page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_sampler.png"))
+            else:
+                page.wait_for_selector("#sampler-error:not([hidden])", timeout=30_000)
+                assert "4/4 only, not 6/8" in page.inner_text("#sampler-error")
+            # the waltz and the jig are offered; blending them is one line on the page
+            page.click(".tab[data-tab=mixer]")
+            ends = page.locator("#mixer-ends select.source")
+            ends.nth(0).select_option("example:waltz")
+            ends.nth(1).select_option("example:jig")
+            if reads:  # needs the meter-reading default
+                page.wait_for_function("window.mvae.state().ends[1].windows === 15", timeout=30_000)
+                assert page.locator("#mixer-ends select.window").nth(0).locator("option").nth(0).inner_text() \
+                    == "bar 1: 5 notes, 3/4"
+            page.click("#interpolate")
+            page.wait_for_selector("#mixer-error:not([hidden])", timeout=30_000)
+            line = page.inner_text("#mixer-error")
+            assert "\n" not in line and ("3/4" in line)
+            if reads:
+                assert line == "the inputs must share a meter to be blended: waltz.mid is in 3/4, jig.mid is in 6/8"
+        finally:
+            browser.close()
+    assert errors == [], errors

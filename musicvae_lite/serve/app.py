@@ -9,7 +9,7 @@ that /docs shows, and ships a test client; it is what Python model demos are mos
     GET  /api/examples      ?family=melody|drums: the examples that ship; /api/examples/FAMILY/NAME.mid
     POST /api/windows       file; model: the windows the file gives (index, bar, track, notes)
     POST /api/interpolate   files a, b; n, temperature, model, seed, window_a, window_b
-    POST /api/sample        n, temperature, model, seed
+    POST /api/sample        n, temperature, model, seed, meter ("6/8"; default 4/4)
     POST /api/grid          files a, b, c, d (corners: top-left, top-right, bottom-left, bottom-right); n, ...
     GET  /api/files/ID/NAME a file a request wrote (MIDI, WAV)
 

@@ -37,9 +37,12 @@ class Saved:
         return str(path)
 
     def shown(self, message: str) -> str:
-        """`message` with the server's paths replaced by what the user knows them as."""
+        """`message` with the server's paths, and the bare file names a line may give instead (`a.mid is in
+        3/4`), replaced by what the user knows them as."""
         for path, name in self.names.items():
             message = message.replace(path, name)
+        for path, name in self.names.items():
+            message = re.sub(rf"(?<![\w/.-]){re.escape(Path(path).name)}(?![\w.-])", lambda _, n=name: n, message)
         return message.replace(str(self.result.folder), "the output folder")
 
 

@@ -2,8 +2,9 @@
 its uploads, then runs the verb through `families.run`, the one dispatch path the command line uses too,
 on a model replica borrowed from the pool, in a worker thread; the files it wrote become downloadable
 from the result store, and the answer holds `steps` (one event list per window), `items` (the family's
-`Output.items`: notes and where each sits in the stitched MIDI and WAV) and links to the files. A request
-that fails leaves nothing behind."""
+`Output.items`: notes, meter and where each sits in the stitched MIDI and WAV) and links to the files. A
+request that fails leaves nothing behind. Sample takes a `meter` ("6/8"), checked before any model is
+borrowed; a model that does not read the meter refuses any but its own with the verb's one line."""
 
 from __future__ import annotations
 
@@ -28,6 +29,26 @@ Temperature = Annotated[float, Form(ge=0.0, le=MAX_TEMPERATURE, description="0 d
 Model = Annotated[str | None, Form(description="a name from /api/models (default: the default model)")]
 Seed = Annotated[int | None, Form(ge=0, le=2**31 - 1, description="the same seed gives the same output")]
 Window = Annotated[int, Form(ge=0, le=10_000, description="which window of the file (as /api/windows lists them)")]
+MeterField = Annotated[str | None, Form(max_length=16, description='a time signature, like "6/8" (default 4/4)')]
+MAX_BAR_STEPS = 32  # the longest bar a sample may ask for, in 16th-note steps (4/2; the page offers up to 3/2)
+
+
+def checked_meter(label: str | None) -> str | None:
+    """The time signature a request asks for, as its label, or a one-line error (the CLI's `--meter` line,
+    which the page's words turn into `meter: ...`) for one that is not like "6/8" or whose bar is over
+    `MAX_BAR_STEPS`."""
+    from musicvae_lite.music.meter import parse_meter
+
+    if label is None:
+        return None
+    try:
+        meter = parse_meter(label)
+    except ValueError as e:
+        raise MvaeError(f"--meter: {e}") from None
+    if meter.steps_per_bar > MAX_BAR_STEPS:
+        raise MvaeError(f"--meter: a bar of {meter.label} is {meter.steps_per_bar} 16th notes; the page writes "
+                        f"bars of at most {MAX_BAR_STEPS}")
+    return meter.label
 
 
 async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | None,
@@ -74,12 +95,12 @@ async def interpolate(pool: Pool, store: Store,
                           {"n": n, "temperature": temperature, "seed": seed}, frozenset({"mid", "wav"}))
 
 
-@router.post("/api/sample", summary="n new melodies from random codes")
+@router.post("/api/sample", summary="n new melodies from random codes, in a meter")
 async def sample(pool: Pool, store: Store, n: Annotated[int, Form(ge=1, le=MAX_STEPS)] = 4,
                  temperature: Annotated[float, Form(ge=0.0, le=MAX_TEMPERATURE)] = 0.5,
-                 model: Model = None, seed: Seed = None):
-    return await generate(pool, store, "sample", model, [], {"n": n, "temperature": temperature, "seed": seed},
-                          frozenset({"mid", "wav"}))
+                 model: Model = None, seed: Seed = None, meter: MeterField = None):
+    options = {"n": n, "temperature": temperature, "seed": seed, "meter": checked_meter(meter)}
+    return await generate(pool, store, "sample", model, [], options, frozenset({"mid", "wav"}))
 
 
 @router.post("/api/grid", summary="The n x n bilinear grid between four corner melodies (row by row)")

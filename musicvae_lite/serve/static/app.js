@@ -1,8 +1,9 @@
 // The page: a Melody Mixer and a 4-corner Blender over musicvae_lite's JSON API (serve/app.py), after
 // MusicVAE's Melody Mixer and Beat Blender demos, for melody and drum models alike. It uses only the API;
 // audio is rendered in the page by synth.js, the same synthesizer (or drum kit) as the server's WAV. Each
-// end lists the windows its file gives the model (/api/windows: bar, notes, a small preview) to pick one.
-// window.mvae exposes state for the browser test.
+// end lists the windows its file gives the model (/api/windows: bar, notes, meter, a small preview) to pick
+// one. The Sampler draws new melodies in a chosen meter; every melody says its meter, and piano rolls draw
+// the meter's bar lines and beats. window.mvae exposes state for the browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -10,6 +11,7 @@ const state = {
   synth: null, kit: null, voices: null, families: {}, family: "melody", examples: [], ctx: null,
   mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false },
   blender: { result: null, n: 0, cell: 0, buffers: new Map(), source: null, playing: false },
+  sampler: { result: null, source: null, playing: -1 },
 };
 
 // -- API --------------------------------------------------------------------------------------------
@@ -57,7 +59,8 @@ function makeEnd(container, label, example) {
     const tracks = new Set(res.windows.map((w) => w.track));
     for (const w of res.windows) {
       const track = tracks.size > 1 && w.track ? `, track ${w.track}` : "";
-      end.window.add(new Option(`bar ${w.bar}: ${w.count} ${unit}${track}`, String(w.index)));
+      const meter = res.family !== "drums" && w.meter ? `, ${w.meter}` : "";
+      end.window.add(new Option(`bar ${w.bar}: ${w.count} ${unit}${track}${meter}`, String(w.index)));
     }
     end.windows = res.windows;
     end.window.value = "0";
@@ -132,53 +135,10 @@ function showError(id, message) {
 
 // -- drawing ----------------------------------------------------------------------------------------
 
-function pitchRange(items) {
-  let lo = 127, hi = 0;
-  for (const it of items) for (const [p] of it.notes) { lo = Math.min(lo, p); hi = Math.max(hi, p); }
-  if (lo > hi) { lo = 60; hi = 72; }
-  return [lo - 2, hi + 2];
-}
-
-// one window in the rectangle (x, y, w, h) of a 2-D context: the paper, bar and beat lines, then
-// `cell(p, a, b, sw)` -> [x, y, w, h] of each note relative to the rectangle, then the playhead
-function drawWindow(g, item, x, y, w, h, cell, playhead) {
-  const sw = w / item.steps;
-  g.fillStyle = "#fbfaf7";
-  g.fillRect(x, y, w, h);
-  const bar = item.bar_steps || 16;  // the window's meter: its bar in steps (the server's items say it)
-  for (let s = 0; s <= item.steps; s += 4) {
-    g.fillStyle = s % bar === 0 ? "#9a958c" : "#e4e0d8";
-    g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
-  }
-  g.fillStyle = "#2f6f8f";
-  for (const [p, a, b] of item.notes) {
-    const [cx, cy, cw, ch] = cell(p, a, b, sw);
-    g.fillRect(x + cx, y + cy, cw, ch);
-  }
-  if (playhead !== null) {
-    g.fillStyle = "#d9480f";
-    g.fillRect(x + playhead * w - 1, y, 2, h);
-  }
-}
-
-// one melody as a piano roll, pitches lo..hi
-function drawRoll(g, item, [lo, hi], x, y, w, h, playhead = null) {
-  const rh = h / (hi - lo + 1);
-  drawWindow(g, item, x, y, w, h, (p, a, b, sw) =>
-    [a * sw + 0.5, (hi - p) * rh, Math.max(1, (b - a) * sw - 1), Math.max(1, rh - 0.5)], playhead);
-}
-
-// one drum window as a grid: the nine drums as rows (kick at the bottom), a cell per hit
-function drawDrums(g, item, x, y, w, h, playhead = null) {
-  const rows = state.kit.pitches.length, rh = h / rows;
-  drawWindow(g, item, x, y, w, h, (p, a, b, sw) =>
-    [a * sw + 0.5, (rows - 1 - state.kit.pitches.indexOf(p)) * rh + 0.5, Math.max(1, sw - 1), Math.max(1, rh - 1)],
-    playhead);
-}
+const { pitchRange, gridLines } = Rolls;
 
 function drawItem(g, item, range, x, y, w, h, playhead = null) {
-  if (item.kind === "drums") drawDrums(g, item, x, y, w, h, playhead);
-  else drawRoll(g, item, range, x, y, w, h, playhead);
+  Rolls.drawItem(g, item, range, x, y, w, h, playhead, state.kit ? state.kit.pitches : []);
 }
 
 // what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV, at the
@@ -200,30 +160,90 @@ function drawMixer(playing = -1, fraction = 0) {
   });
 }
 
-function showMixer(res) {
-  state.mixer.result = res;
-  state.mixer.buffer = null;
-  const rolls = $("#rolls");
-  rolls.replaceChildren();
-  res.items.forEach((it, i) => {
+// a figure per item in `container`: its caption (`title(i)`, then a melody's meter) over a canvas for its
+// roll; a click calls `clicked(item, i)`
+function showFigures(container, items, title, clicked) {
+  container.replaceChildren();
+  items.forEach((it, i) => {
     const fig = document.createElement("figure");
     const canvas = document.createElement("canvas");
     canvas.className = "roll";
     canvas.width = 480;
     canvas.height = 96;
     const cap = document.createElement("figcaption");
-    cap.textContent = i === 0 ? "A" : i === res.items.length - 1 ? "B" : `step ${i + 1}`;
+    cap.textContent = title(i);
+    if (it.kind !== "drums" && it.meter) {
+      const meter = document.createElement("span");
+      meter.className = "meter";
+      meter.textContent = it.meter;
+      cap.append(meter);
+    }
     fig.append(cap, canvas);
-    fig.addEventListener("click", () => playMixer(it.start_s));
-    rolls.append(fig);
+    fig.addEventListener("click", () => clicked(it, i));
+    container.append(fig);
   });
-  drawMixer();
-  for (const [id, url] of [["#download-midi", res.midi], ["#download-wav", res.wav]]) {
+}
+
+function showDownloads(pairs) {
+  for (const [id, url] of pairs) {
     const a = $(id);
     a.hidden = !url;
     if (url) { a.href = url; a.download = url.split("/").pop(); }
   }
+}
+
+function showMixer(res) {
+  state.mixer.result = res;
+  state.mixer.buffer = null;
+  const last = res.items.length - 1;
+  showFigures($("#rolls"), res.items, (i) => (i === 0 ? "A" : i === last ? "B" : `step ${i + 1}`),
+    (it) => playMixer(it.start_s));
+  drawMixer();
+  showDownloads([["#download-midi", res.midi], ["#download-wav", res.wav]]);
   $("#play").disabled = false;
+}
+
+// -- the sampler: n new melodies in the meter picked, each played on a click -----------------------------
+
+function drawSamples() {
+  const sm = state.sampler, res = sm.result;
+  if (!res) return;
+  const range = pitchRange(res.items);
+  document.querySelectorAll("#samples canvas.roll").forEach((canvas, i) => {
+    drawItem(canvas.getContext("2d"), res.items[i], range, 0, 0, canvas.width, canvas.height);
+    canvas.parentElement.classList.toggle("playing", i === sm.playing);
+  });
+}
+
+function stopSampler() {
+  const sm = state.sampler;
+  if (sm.source) { sm.source.onended = null; sm.source.stop(); sm.source = null; }
+  sm.playing = -1;
+  drawSamples();
+}
+
+function playSample(i) {
+  const sm = state.sampler, playing = sm.playing;
+  stopMixer(true);
+  stopBlender();
+  stopSampler();
+  if (playing === i) return; // a second click stops it
+  const ctx = audioContext(), src = ctx.createBufferSource();
+  src.buffer = bufferOf(renderAudio([{ ...sm.result.items[i], start_step: 0 }]));
+  src.connect(ctx.destination);
+  src.onended = () => { sm.source = null; sm.playing = -1; drawSamples(); };
+  src.start();
+  sm.source = src;
+  sm.playing = i;
+  drawSamples();
+}
+
+function showSamples(res) {
+  stopSampler();
+  state.sampler.result = res;
+  showFigures($("#samples"), res.items, (i) => String(i + 1), (it, i) => playSample(i));
+  drawSamples();
+  showDownloads([["#download-samples", res.midi]]);
 }
 
 // -- playing ----------------------------------------------------------------------------------------
@@ -258,6 +278,7 @@ function playMixer(from = null) {
   const m = state.mixer;
   if (!m.result) return;
   stopBlender();
+  stopSampler();
   stopMixer(true);
   if (!m.buffer) m.buffer = bufferOf(renderAudio(m.result.items));
   const ctx = audioContext();
@@ -364,6 +385,7 @@ function toggleBlender() {
   if (!b.result) return;
   if (b.playing) { stopBlender(); return; }
   stopMixer(true);
+  stopSampler();
   b.playing = true;
   loopCell();
   $("#loop").textContent = "Stop";
@@ -442,13 +464,17 @@ async function loadFamily(family) {
     makeEnd($("#blender-ends"), label, pick(i)));
   stopMixer(false);
   stopBlender();
+  stopSampler();
   state.mixer.result = null;
   state.blender.result = null;
+  state.sampler.result = null;
+  $("#meter-label").hidden = family === "drums"; // the drum models know 4/4 only
   $("#rolls").replaceChildren();
+  $("#samples").replaceChildren();
   $("#grid-wrap").hidden = true;
   $("#play").disabled = true;
   $("#loop").disabled = true;
-  for (const id of ["#download-midi", "#download-wav", "#download-grid"]) $(id).hidden = true;
+  for (const id of ["#download-midi", "#download-wav", "#download-grid", "#download-samples"]) $(id).hidden = true;
 }
 
 async function main() {
@@ -467,7 +493,7 @@ async function main() {
     else for (const end of [...state.mixerEnds, ...state.corners]) end.refresh(); // the windows are the model's
   });
 
-  for (const id of ["steps", "temperature"]) {
+  for (const id of ["steps", "temperature", "sample-n", "sample-temperature"]) {
     $("#" + id).addEventListener("input", () => { $(`#${id}-out`).textContent = $("#" + id).value; });
   }
   $("#interpolate").addEventListener("click", () => busy($("#interpolate"), async () => {
@@ -497,15 +523,29 @@ async function main() {
   $("#loop").addEventListener("click", toggleBlender);
   dragPuck();
 
+  $("#sample").addEventListener("click", () => busy($("#sample"), async () => {
+    showError("#sampler-error", "");
+    try {
+      const form = new FormData();
+      form.append("n", $("#sample-n").value);
+      form.append("temperature", $("#sample-temperature").value);
+      form.append("model", $("#model").value);
+      if (!$("#meter-label").hidden) form.append("meter", $("#meter").value);
+      showSamples(await api("/api/sample", form));
+    } catch (e) { showError("#sampler-error", e.message); }
+  }));
+
   document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
     document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
-    for (const id of ["mixer", "blender"]) $("#" + id).hidden = id !== tab.dataset.tab;
+    for (const id of ["mixer", "blender", "sampler"]) $("#" + id).hidden = id !== tab.dataset.tab;
     if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
   }));
   document.addEventListener("keydown", (e) => {
     if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
     e.preventDefault();
-    if (!$("#mixer").hidden) toggleMixer(); else toggleBlender();
+    if (!$("#mixer").hidden) toggleMixer();
+    else if (!$("#blender").hidden) toggleBlender();
+    else if (state.sampler.result) playSample(Math.max(state.sampler.playing, 0));
   });
   document.body.dataset.ready = "true";
 }
@@ -517,7 +557,10 @@ window.mvae = {
              rolls: document.querySelectorAll("#rolls canvas.roll").length },
     blender: { playing: state.blender.playing, cell: state.blender.cell, n: state.blender.n },
     ends: state.mixerEnds.map((e) => ({ windows: e.windows.length, window: e.window.value })),
+    sampler: { playing: state.sampler.playing, samples: document.querySelectorAll("#samples canvas.roll").length },
   }),
+  // each sample's steps and meter, and the bar lines and beats its roll draws
+  samples: () => state.sampler.result.items.map((it) => ({ steps: it.steps, meter: it.meter, ...gridLines(it) })),
   steps: () => state.mixer.result.steps,
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
   mixSamples: (stride = 1) => {
