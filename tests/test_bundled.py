@@ -19,7 +19,7 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize("name, phrases", [
-    ("default", ("Palestrina", "Aird", "oneills1850", "--init-from essen", "non-commercial")),
+    ("default", ("Palestrina", "Aird", "oneills1850", "meter_controls", "--steps-per-bar 0", "non-commercial")),
     ("essen", ("Essen", "non-commercial"))])
 def test_bundled_models_ship_with_a_model_card_and_fit_the_size_budget(name, phrases):
     found = {name: (path, card) for name, path, card in list_bundled()}
