@@ -232,3 +232,15 @@ def test_eval_scores_each_bar_length_in_its_meters(tmp_path):
     assert meters == {"meter:3/4", "meter:6/8"} and "baseline_bigram" in twelve["subsets"]["meter:6/8"]
     assert 0 <= result.figures["not_duple"]["teacher_forced_accuracy"] <= 1
     assert any(line.startswith("bars of 12 steps") for line in result.lines)
+
+
+def test_the_python_api_takes_a_meter_by_its_label_and_reads_a_files_meter(tmp_path):
+    from musicvae_lite.music.melody import generate as g
+
+    model = _tiny()
+    assert g.sample(model, 2, seed=0, meter="6/8").shape == (2, 24)
+    with pytest.raises(MvaeError, match="like 3/4 or 6/8"):
+        g.sample(model, 1, meter="six-eight")
+    jig, meter = g.melody_from_file(model, _tune(tmp_path / "jig.mid", (6, 8), 12), with_meter=True)
+    assert jig.shape == (24,) and meter.label == "6/8"
+    assert np.array_equal(g.reconstruct(model, jig, meter=meter), g.reconstruct(model, jig, meter="6/8"))

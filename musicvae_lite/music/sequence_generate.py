@@ -165,10 +165,23 @@ def prior_codes(z_size: int, n: int, seed: int | None = None) -> np.ndarray:
 # -- the generation API over any TrainedSequenceModel ------------------------------------------------
 
 
+def as_meter(meter):
+    """A meter as the API takes it: a music.meter.Meter, a label like "6/8", or None."""
+    if meter is None or not isinstance(meter, str):
+        return meter
+    from musicvae_lite.music.meter import parse_meter
+
+    try:
+        return parse_meter(meter)
+    except ValueError as e:
+        raise MvaeError(str(e)) from None
+
+
 @torch.no_grad()
 def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
     """Posterior means (n, Z) float32 of windows (steps,) or (n, steps), in `meter` (a music.meter.Meter;
     None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it."""
+    meter = as_meter(meter)
     batch = model.batch(events)
     controls = model.controls(meter, batch.shape[1], len(batch))
     x = model.encoder_input(batch)
@@ -180,6 +193,7 @@ def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed
            meter=None) -> np.ndarray:
     """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the
     model's own) for a model that reads it."""
+    meter = as_meter(meter)
     steps = model.steps_for(meter)
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
                        controls=lambda n: model.controls(meter, steps, n))
@@ -189,12 +203,13 @@ def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed
 def reconstruct(model: TrainedSequenceModel, events, *, temperature: float = 0.0,
                 seed: int | None = None, meter=None) -> np.ndarray:
     """Decode the codes of windows: what the model makes of them."""
-    meter = meter or window_meter(model, events)
+    meter = as_meter(meter) or window_meter(model, events)
     return decode(model, encode(model, events, meter=meter), temperature=temperature, seed=seed, meter=meter)
 
 
 def window_meter(model: TrainedSequenceModel, events):
-    """The meter windows of this length are written in, for a model that reads the meter (None otherwise)."""
+    """The meter windows of this length are written in, for a model that reads the meter (None otherwise):
+    24 steps are read as 3/4, 48 as 12/8; a 6/8 or 3/2 window needs its meter given (`meter=`)."""
     if not model.reads_meter:
         return None
     from musicvae_lite.music.meter import meter_for
@@ -206,7 +221,7 @@ def interpolate(model: TrainedSequenceModel, a, b, n: int = 7, *, method: str = 
                 seed: int | None = None, meter=None) -> np.ndarray:
     """n windows (n, steps) from a to b through latent space, both ends included (the ends are the
     reconstructions of a and b when decoding greedily); a and b in one meter."""
-    meter = meter or window_meter(model, a)
+    meter = as_meter(meter) or window_meter(model, a)
     return interpolate_between(lambda x: encode(model, x, meter=meter),
                                lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter),
                                a, b, n, method)
@@ -216,7 +231,7 @@ def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float
          seed: int | None = None, meter=None) -> np.ndarray:
     """An n x n grid (n * n, steps), row by row, between four corner windows (top-left, top-right,
     bottom-left, bottom-right): the bilinear grid of their codes (magenta.js's 4-corner interpolation)."""
-    meter = meter or window_meter(model, corners[0])
+    meter = as_meter(meter) or window_meter(model, corners[0])
     return grid_between(lambda x: encode(model, x, meter=meter),
                         lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter), corners, n)
 
@@ -227,6 +242,7 @@ def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5,
     when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4)."""
     from musicvae_lite.core.latent import draw_codes
 
+    meter = as_meter(meter)
     scale = getattr(model.config, "code_prior_scale", 1.0)
     fitted = tuple(getattr(model.config, "meter_priors", ()))
     label = meter.label if meter is not None else ("4/4" if model.reads_meter else None)

@@ -62,11 +62,14 @@ def model_from_checkpoint(state, name: str) -> MelodyModel:
     return trained_from_checkpoint(MelodyModel, state, name, model_config_from_dict, build_melody_vae)
 
 
-def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0) -> np.ndarray:
-    """Window `window` (in `mvae windows` order) of a MIDI file, fit for `model`: (steps,) uint8."""
+def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, with_meter: bool = False):
+    """Window `window` (in `mvae windows` order) of a MIDI file, fit for `model`: (steps,) uint8; with
+    `with_meter`, (the window, its music.meter.Meter). A model that reads the meter needs the meter beside a
+    window whose length two meters share (24 steps: 3/4 or 6/8): pass it as the generation API's `meter=`."""
     from musicvae_lite.music.melody.codec import MELODY
 
-    return MELODY.read(model, path, window)[0]
+    events, playback = MELODY.read(model, path, window)
+    return (events, playback.meter) if with_meter else events
 
 
 def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | Path, *, scale: float = 1.0,
