@@ -107,8 +107,9 @@ def unseen_by(data: MelodyData, other: str | Path) -> tuple[MelodyData, int]:
         raise MvaeError(f"{data.source} does not record the source files of its held-out windows")
     keep = ~np.isin(data.eval_files, np.unique(seen))
     collections = data.eval_collections[keep] if data.eval_collections is not None else None
-    return (MelodyData(data.train, data.eval[keep], data.source, collections, data.eval_files[keep]),
-            int((~keep).sum()))
+    meters = data.eval_meter[keep] if data.eval_meter is not None else None
+    return (MelodyData(data.train, data.eval[keep], data.source, collections, data.eval_files[keep],
+                       data.train_meter, meters), int((~keep).sum()))
 
 
 def load_melody_data(source: str | Path, bars: int, steps_per_bar: int | None = 16) -> MelodyData:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -106,8 +108,10 @@ def _held_out(model, data, options) -> tuple[list, int | None]:
     groups = load_melody_groups(data, cfg.bars) if cfg.meter_controls else \
         [load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar)]
     left_out = None
-    if options.get("unseen_by") is not None:
-        pairs = [unseen_by(g, options["unseen_by"]) for g in groups]
+    if options.get("unseen_by") is not None:  # a folder of datasets per bar length: each group against its own
+        other = Path(options["unseen_by"])
+        pairs = [unseen_by(g, other / f"bar{g.steps // cfg.bars}" if (other / f"bar{g.steps // cfg.bars}").is_dir()
+                           else other) for g in groups]
         groups, left_out = [g for g, _ in pairs], sum(n for _, n in pairs)
     return [g for g in groups if len(g.eval)], left_out
 
