@@ -51,12 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="samples per meter and temperature")
     ap.add_argument("--min-windows", type=int, default=100, help="held-out windows a meter needs to be scored")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--bars", type=int, default=None, help="window length in bars (default: the first model's)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     models = load_models(args.model or ["default"])
     rows = []
-    for group in load_melody_groups(args.data, 2):
-        bar = group.steps // 2
+    bars = args.bars or next(iter(models.values())).config.bars
+    for group in load_melody_groups(args.data, bars):
+        bar = group.steps // bars
         for label in sorted(set(group.eval_meter.tolist())):
             held = group.eval[group.eval_meter == label]
             if len(held) < args.min_windows:

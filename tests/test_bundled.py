@@ -56,8 +56,8 @@ def test_the_16_bar_model_ships_and_blends_the_16_bar_examples(tmp_path):
     path, card = found["melody_16bar"]
     assert path.stat().st_size <= 30 * 2**20
     text = card.read_text()
-    for phrase in ("hier_mel_16bar_codes", "--warm-start default", "teacher-forced", "non-commercial", "oneills1850",
-                   "--unseen-by"):
+    for phrase in ("hier_mel_16bar_codes", "--warm-start default", "meter_controls", "teacher-forced", "non-commercial",
+                   "oneills1850", "--unseen-by"):
         assert phrase in text, phrase
     model = load_model("melody_16bar")
     assert model.config.bars == 16
@@ -71,3 +71,24 @@ def test_the_16_bar_model_ships_and_blends_the_16_bar_examples(tmp_path):
     result = runner.invoke(app, ["interpolate", str(EXAMPLES / "morning.mid"), str(EXAMPLES / "harbour.mid"),
                                  "--model", "melody_16bar", "-o", str(tmp_path / "short")])
     assert result.exit_code == 2 and "its melody lasts 8 bars" in result.output
+
+
+def test_the_bundled_melody_models_read_and_write_every_meter(tmp_path):
+    import symusic
+
+    waltz = EXAMPLES.parent.parent / "musicvae_lite" / "examples" / "melody" / "waltz.mid"
+    jig = waltz.with_name("jig.mid")
+    model = load_model()
+    tune, meter = g.melody_from_file(model, jig, with_meter=True)
+    assert tune.shape == (24,) and meter.label == "6/8"
+    assert (g.reconstruct(model, tune, meter=meter)[0] == tune).mean() >= 0.8
+    long = load_model("melody_16bar")
+    tune, meter = g.melody_from_file(long, waltz, with_meter=True)
+    assert tune.shape == (192,) and meter.label == "3/4"  # 16 bars of 12 sixteenths
+    assert (g.reconstruct(long, tune, meter=meter)[0] == tune).mean() >= 0.8
+    result = runner.invoke(app, ["sample", "--model", "melody_16bar", "--meter", "6/8", "-n", "2", "-o",
+                                 str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    score = symusic.Score(str(tmp_path / "s" / "sample_01.mid"))
+    assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(6, 8)]
+    assert max(n.time + n.duration for n in score.tracks[0].notes) <= 16 * 3 * score.ticks_per_quarter  # 16 bars of 6/8
