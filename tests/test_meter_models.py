@@ -244,3 +244,21 @@ def test_the_python_api_takes_a_meter_by_its_label_and_reads_a_files_meter(tmp_p
     jig, meter = g.melody_from_file(model, _tune(tmp_path / "jig.mid", (6, 8), 12), with_meter=True)
     assert jig.shape == (24,) and meter.label == "6/8"
     assert np.array_equal(g.reconstruct(model, jig, meter=meter), g.reconstruct(model, jig, meter="6/8"))
+
+
+def test_a_tune_of_triplets_is_one_line_and_a_batch_counts_it(tmp_path):
+    from musicvae_lite.core.family import Request
+    from musicvae_lite.families import get
+    from musicvae_lite.music.errors import NoMelodyError
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+    from tests.midifiles import write_midi
+
+    third = 4 / 3  # an eighth-note triplet, in sixteenths
+    triplets = write_midi(tmp_path / "tri.mid", [[(60 + i % 5, i * third, (i + 1) * third) for i in range(48)]])
+    with pytest.raises(NoMelodyError, match=r"6\d% of its notes fall between the 16th-note steps") as e:
+        extract_file(triplets, ExtractConfig(steps_per_bar=0))
+    assert e.value.kind == "off-grid" and "\n" not in str(e.value)
+    plain = _tune(tmp_path / "plain.mid", (4, 4), 16)
+    assert len(extract_file(plain, ExtractConfig(steps_per_bar=0)))  # a tune on the grid is read as before
+    out = get("melody").build_data(Request((str(tmp_path),), tmp_path / "d", options={"eval_fraction": 0.0}))
+    assert any("off-grid 1" in line for line in out.lines)
