@@ -142,3 +142,13 @@ def metric_controls(meter: Meter, steps: int) -> np.ndarray:
     out[:, 6] = float(meter.compound)
     out[:, 7] = bar / 16.0
     return out
+
+
+def controls_table(labels, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The controls of windows of `steps` events whose meters `labels` (N,) name ("6/8"): a table of each
+    distinct meter's (M, steps, CONTROL_SIZE) and each window's index into it (N,), so that N windows cost M
+    tables."""
+    names, index = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    table = np.stack([metric_controls(parse_meter(n), steps) for n in names]) if len(names) else \
+        np.zeros((0, steps, CONTROL_SIZE), np.float32)
+    return table, index.astype(np.int64)

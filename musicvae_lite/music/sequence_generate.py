@@ -71,8 +71,7 @@ class TrainedSequenceModel:
         if not self.reads_meter:
             own = model_meter(self) if hasattr(self.config, "grid") else None
             if meter is not None and own is not None and meter.steps_per_bar != own.steps_per_bar:
-                raise MvaeError(f"{self.name} reads {own.label} only, not {meter.label}; a melody model that reads "
-                                f"every meter (the bundled default) takes it")
+                raise MvaeError(f"{self.name} reads {own.label} only, not {meter.label}")
             return None
         if meter is None:
             meter = meter_for(steps // bars)

@@ -169,7 +169,7 @@ def _read_midi_files(src: Path, bars: int, steps_per_bar: int | None) -> MelodyD
 
 def load_melody_groups(source: str | Path, bars: int) -> list[MelodyData]:
     """The windows of a model that reads every meter, one `MelodyData` per window length: a dataset folder of
-    one bar length, or a folder of such folders (`mvae data build --steps-per-bar all` writes one per bar
+    one bar length, or a folder of such folders (`mvae data build --steps-per-bar 0` writes one per bar
     length: bar16/, bar12/, bar24/, bar18/), longest group first."""
     src = Path(source)
     subs = sorted(p for p in src.iterdir() if (p / "train.npz").exists() or (p / "eval.npz").exists()) \

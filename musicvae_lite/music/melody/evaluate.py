@@ -54,10 +54,9 @@ def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, 
     ("6/8") give a model that reads the meter each window's."""
     controls = None
     if meters is not None:
-        from musicvae_lite.music.meter import metric_controls, parse_meter
+        from musicvae_lite.music.meter import controls_table
 
-        names, index = np.unique(np.asarray(meters).astype(str), return_inverse=True)
-        table = np.stack([metric_controls(parse_meter(n), events.shape[1]) for n in names])
+        table, index = controls_table(meters, events.shape[1])
         controls = table[index]  # (N, steps, K)
     found = evaluate_sequences(model, events, num_classes=NUM_CLASSES, batch_size=batch_size, device=device,
                                progress=progress, seed=seed, controls=controls)

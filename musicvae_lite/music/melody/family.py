@@ -75,13 +75,13 @@ class MelodyFamily(SequenceFamily):
         bars = request.get("bars", 2)
         if bars < 1:
             raise DatasetError(f"--bars must be at least 1, got {bars}")
-        cfg = ExtractConfig(bars=bars, compat=request.get("compat", False), steps_per_bar=request.get("steps_per_bar", 16)
-                            if request.get("steps_per_bar") != 0 else 16)
+        bar = request.get("steps_per_bar", 16)  # 0: every bar length, one dataset each
+        cfg = ExtractConfig(bars=bars, compat=request.get("compat", False), steps_per_bar=bar or 16)
         options = dict(eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                        workers=request.get("workers"), force=request.force, progress=request.get("progress", False),
                        clean=not request.get("keep_duplicates", False),
                        max_windows_per_file=request.get("max_windows_per_file"))
-        if request.get("steps_per_bar") != 0:
+        if bar != 0:
             return Output([], build_dataset(list(request.inputs), request.out, cfg, **options).lines())
         return self._build_every_meter(request, cfg, options)
 

@@ -113,8 +113,8 @@ def export_with_meter_priors(checkpoint: str | Path, data: str | Path, out: str 
     """Export a trained model as a bundled model whose samples in each meter come from a Gaussian fitted to the
     codes of up to `limit` training windows of that meter (each meter with at least `min_windows` in the
     folder of datasets per bar length `data`, or in the one dataset of a model of one bar length: 3/4 and
-    6/8 for a 12-step model; other meters sample from N(0, I)). Returns the path and how many windows each
-    meter's prior was fitted to."""
+    6/8 for a 12-step model; other meters sample from the model's one code prior when it has one, else from
+    N(0, I)). Returns the path and how many windows each meter's prior was fitted to."""
     from dataclasses import replace
 
     from musicvae_lite.core.bundled import export_bundled

@@ -32,10 +32,10 @@ class MelodyTask(SequenceTask):
         self.data = groups[0]
         self.preset = preset
         self.source = groups[0].source
-        self._train = torch.from_numpy(groups[0].train.astype(np.int64))  # (N, T): the first (largest) group
-        self._eval = torch.from_numpy(groups[0].eval.astype(np.int64))
         self._groups = [MeterGroup.of(g.train, g.train_meter, model.meter_controls) for g in groups]
         self._eval_groups = [MeterGroup.of(g.eval, g.eval_meter, model.meter_controls) for g in groups]
+        self._train = self._groups[0].events  # (N, T) int64: the first (largest) group, as SequenceTask has it
+        self._eval = self._eval_groups[0].events
 
     def train_size(self) -> int:
         return sum(len(g.events) for g in self._groups)
@@ -88,7 +88,8 @@ class MelodyTask(SequenceTask):
             if isinstance(model, nn.parallel.DistributedDataParallel):  # its loss bypasses the wrapper's forward
                 raise MvaeError("train_on_codes trains in one process (about 1 s a step on one CPU core): "
                                 "run mvae train without torchrun")
-            terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"), controls=batch.get("controls"))
+            terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"),
+                              controls=batch.get("controls"))
         else:
             terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"),
                           controls=batch.get("controls"))
@@ -111,14 +112,11 @@ class MeterGroup:
         tensor = torch.from_numpy(events.astype(np.int64))
         if not controls:
             return cls(tensor, None, None)
-        from musicvae_lite.music.meter import DEFAULT_METER, metric_controls, parse_meter
+        from musicvae_lite.music.meter import DEFAULT_METER, controls_table
 
         labels = meters if meters is not None else np.full(len(events), DEFAULT_METER.label)
-        names, index = np.unique(np.asarray(labels).astype(str), return_inverse=True)
-        steps = events.shape[1]
-        table = np.stack([metric_controls(parse_meter(n), steps) for n in names]) if len(names) else \
-            np.zeros((0, steps, 8), np.float32)
-        return cls(tensor, torch.from_numpy(index.astype(np.int64)), torch.from_numpy(table))
+        table, index = controls_table(labels, events.shape[1])
+        return cls(tensor, torch.from_numpy(index), torch.from_numpy(table))
 
     def controls_of(self, indices: Tensor) -> Tensor:
         """(B, T, K) controls of the windows at `indices`."""
