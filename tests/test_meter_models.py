@@ -262,3 +262,13 @@ def test_a_tune_of_triplets_is_one_line_and_a_batch_counts_it(tmp_path):
     assert len(extract_file(plain, ExtractConfig(steps_per_bar=0)))  # a tune on the grid is read as before
     out = get("melody").build_data(Request((str(tmp_path),), tmp_path / "d", options={"eval_fraction": 0.0}))
     assert any("off-grid 1" in line for line in out.lines)
+
+
+def test_sample_refuses_a_meter_no_training_bar_has(tmp_path):
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+    from musicvae_lite.music.melody.extract import BAR_GROUPS
+
+    assert families.get("melody").meter_bars == tuple(BAR_GROUPS)  # the family says what extraction reads
+    with pytest.raises(MvaeError, match="not 7/8"):
+        families.run(_loaded(_tiny()), "sample", Request((), tmp_path / "s", options={"meter": "7/8"}))

@@ -47,6 +47,7 @@ class SequenceVerbs(Verbs):
     holding: ClassVar[str] = ""  # e.g. " with drums"
     unit: ClassVar[str] = "steps"
     meter_hint: ClassVar[str] = ""  # after "... writes 4/4 only, not 6/8": why, or what writes it
+    meter_bars: ClassVar[tuple[int, ...]] = ()  # the bar lengths a model that reads the meter learned (() any)
     OPTIONS = SEQUENCE_OPTIONS
 
     def _files(self, count: str) -> str:
@@ -81,6 +82,9 @@ class SequenceVerbs(Verbs):
         except ValueError as e:
             raise MvaeError(f"--meter: {e}") from None
         if getattr(model, "reads_meter", False):
+            if asked is not None and self.meter_bars and asked.steps_per_bar not in self.meter_bars:
+                raise MvaeError(f"{model.name} writes bars of {', '.join(map(str, self.meter_bars))} sixteenths "
+                                f"(4/4, 2/2; 3/4, 6/8; 9/8; 12/8, 3/2, 6/4), not {asked.label}")
             return asked or DEFAULT_METER
         own = model_meter(model)
         if asked is not None and asked.steps_per_bar != own.steps_per_bar:

@@ -31,6 +31,7 @@ class MelodyFamily(SequenceFamily):
     not_on_web = frozenset({"melody_16bar"})  # the page's Mixer and Blender are laid out for 2-bar windows
     codec = MELODY
     meter_hint = "; a melody model that reads the meter (the bundled default) writes every meter"
+    meter_bars = (16, 12, 18, 24)  # extract.BAR_GROUPS: the bar lengths such a model is trained on
     unit = "events"
     OPTIONS = {
         **SEQUENCE_OPTIONS,
