@@ -292,6 +292,11 @@ def test_sampler_in_a_meter_in_chromium(live_server, tmp_path):
             page.wait_for_selector("#mixer-error:not([hidden])", timeout=30_000)
             line = page.inner_text("#mixer-error")
             assert line == "the inputs must share a meter to be blended: waltz.mid is in 3/4, jig.mid is in 6/8"
+            ends.nth(1).select_option("sample")  # a sampled partner for the waltz is written in 3/4
+            page.wait_for_function("document.querySelectorAll('#mixer-ends .status')[1].textContent === 'sampled'",
+                                   timeout=30_000)
+            assert page.locator("#mixer-ends select.window").nth(1).locator("option").nth(0).inner_text() \
+                .endswith(", 3/4")
         finally:
             browser.close()
     assert errors == [], errors

@@ -87,6 +87,8 @@ function makeEnd(container, label, example) {
       form.append("n", "1");
       form.append("temperature", "0.5");
       form.append("model", $("#model").value);
+      const meter = partnerMeter(end);
+      if (meter) form.append("meter", meter); // a partner for a waltz is a waltz
       const res = await api("/api/sample", form);
       const first = Object.keys(res.files).find((n) => /_01\.mid$/.test(n));
       end.blob = await blob(res.files[first]);
@@ -201,6 +203,14 @@ function showMixer(res) {
   drawMixer();
   showDownloads([["#download-midi", res.midi], ["#download-wav", res.wav]]);
   $("#play").disabled = false;
+}
+
+// The meter of the window chosen at another Mixer end (melodies only), for sampling a partner that can blend.
+function partnerMeter(end) {
+  if (state.family === "drums") return null;
+  const other = state.mixerEnds.find((e) => e !== end && e.windows && e.windows.length);
+  const w = other ? other.windows[Number(other.window.value) || 0] : null;
+  return w && w.meter ? w.meter : null;
 }
 
 // -- the sampler: n new melodies in the meter picked, each played on a click -----------------------------
