@@ -272,3 +272,13 @@ def test_sample_refuses_a_meter_no_training_bar_has(tmp_path):
     assert families.get("melody").meter_bars == tuple(BAR_GROUPS)  # the family says what extraction reads
     with pytest.raises(MvaeError, match="not 7/8"):
         families.run(_loaded(_tiny()), "sample", Request((), tmp_path / "s", options={"meter": "7/8"}))
+
+
+def test_eval_of_midi_files_reads_each_in_its_meter(tmp_path):
+    from musicvae_lite.families import get
+
+    for i, (sig, bar) in enumerate([((3, 4), 12), ((6, 8), 12), ((4, 4), 16)]):
+        _tune(tmp_path / f"t{i}.mid", sig, bar, bars=6, every=2 + i)
+    result = get("melody").evaluate(_tiny(), tmp_path, device="cpu", progress=False, options={})
+    assert set(result.figures["bar_lengths"]) == {"12", "16"}
+    assert {"meter:3/4", "meter:6/8"} <= set(result.figures["bar_lengths"]["12"]["subsets"])

@@ -144,15 +144,19 @@ def load_melody_data(source: str | Path, bars: int, steps_per_bar: int | None = 
     return data
 
 
-def _read_midi_files(src: Path, bars: int, steps_per_bar: int | None) -> MelodyData:
+def _read_midi_files(src: Path, bars: int, steps_per_bar: int | None, *, every_length: bool = False):
     """MIDI files and folders extracted now, all for evaluation (in their own meter when `steps_per_bar` is None:
-    the meter most files are in is kept, so that the windows have one length)."""
+    the meter most files are in is kept, so that the windows have one length; with `every_length`, a list of
+    one MelodyData per window length instead)."""
     from musicvae_lite.music.melody.dataset import collect_sources, extract_many
     from musicvae_lite.music.melody.extract import ExtractConfig
 
     files, problems = collect_sources([str(src)])
     results = extract_many(files, ExtractConfig(bars=bars, steps_per_bar=steps_per_bar or 0), progress=False)
     got = [r for r in results if r.events is not None]
+    if got and every_length:
+        lengths = sorted({r.events.shape[1] for r in got})
+        return [_eval_only([r for r in got if r.events.shape[1] == n], src) for n in lengths]
     if got and steps_per_bar is None:
         from collections import Counter
 
@@ -162,8 +166,13 @@ def _read_midi_files(src: Path, bars: int, steps_per_bar: int | None) -> MelodyD
         reasons = [f"{r.path}: {r.reason}" for r in problems + [r for r in results if r.events is None]]
         raise MvaeError(reasons[0] if len(reasons) == 1 else f"no {bars}-bar melody in {src} "
                         f"({len(reasons)} files, none usable)")
-    events = np.concatenate([r.events for r in got])
-    meters = np.concatenate([r.context["window_meter"] for r in got]).astype(str)
+    return _eval_only(got, src)
+
+
+def _eval_only(results, src: Path) -> MelodyData:
+    """Extraction results of one window length as held-out windows, each with its meter."""
+    events = np.concatenate([r.events for r in results])
+    meters = np.concatenate([r.context["window_meter"] for r in results]).astype(str)
     return MelodyData(np.zeros((0, events.shape[1]), np.uint8), events, str(src), eval_meter=meters)
 
 
@@ -174,7 +183,12 @@ def load_melody_groups(source: str | Path, bars: int) -> list[MelodyData]:
     src = Path(source)
     subs = sorted(p for p in src.iterdir() if (p / "train.npz").exists() or (p / "eval.npz").exists()) \
         if src.is_dir() and not (src / "train.npz").exists() and not (src / "eval.npz").exists() else []
-    groups = [load_melody_data(p, bars, None) for p in subs] if subs else [load_melody_data(src, bars, None)]
+    if subs:
+        groups = [load_melody_data(p, bars, None) for p in subs]
+    elif src.exists() and src.suffix != ".npz" and not (src / "train.npz").exists() and not (src / "eval.npz").exists():
+        groups = _read_midi_files(src, bars, None, every_length=True)  # MIDI files: each in its own meter
+    else:
+        groups = [load_melody_data(src, bars, None)]
     by_steps: dict[int, list[MelodyData]] = {}
     for g in groups:
         by_steps.setdefault(g.steps, []).append(g)
