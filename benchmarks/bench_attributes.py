@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quantile", type=float, default=0.25, help="top/bottom share that defines a vector")
     parser.add_argument("--temperature", type=float, default=0.0, help="decoding temperature; 0 is greedy")
     parser.add_argument("--seed", type=int, default=0, help="seed of the window draws (and of sampled decoding)")
+    parser.add_argument("--carried", action="store_true",
+                        help="apply the vectors the model carries (export_with_attributes) instead of computing them")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of the table")
     args = parser.parse_args(argv)
     amounts = np.asarray(args.amounts, np.float32)  # (A,)
@@ -104,7 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         values = np.asarray(attribute(name, train), np.float64)  # (limit,)
         sd = float(np.nanstd(values))
         try:
-            vector = attribute_vector(train_codes, values, args.quantile)  # (Z,)
+            if args.carried:
+                from musicvae_lite.music.melody.generate import carried_attribute
+
+                found = carried_attribute(model, name)
+                if found is None:
+                    raise MvaeError(f"{args.model} carries no {name} vector")
+                vector = torch.from_numpy(found)  # (Z,)
+            else:
+                vector = attribute_vector(train_codes, values, args.quantile)  # (Z,)
         except MvaeError as e:
             print(f"error: {name}: {e}", file=sys.stderr)
             return 2

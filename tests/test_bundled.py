@@ -92,3 +92,17 @@ def test_the_bundled_melody_models_read_and_write_every_meter(tmp_path):
     score = symusic.Score(str(tmp_path / "s" / "sample_01.mid"))
     assert [(t.numerator, t.denominator) for t in score.time_signatures] == [(6, 8)]
     assert max(n.time + n.duration for n in score.tracks[0].notes) <= 16 * 3 * score.ticks_per_quarter  # 16 bars of 6/8
+
+
+def test_the_default_carries_its_attribute_vectors(tmp_path):
+    from musicvae_lite.music.melody.attributes import note_density
+
+    waltz = EXAMPLES.parent.parent / "musicvae_lite" / "examples" / "melody" / "waltz.mid"
+    result = runner.invoke(app, ["attribute", "apply", str(waltz), "note_density", "--amount", "1.5", "-o",
+                                 str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    model = load_model()
+    before, after = (g.melody_from_file(model, tmp_path / "a" / f"attribute_0{i}.mid") for i in (1, 2))
+    assert note_density(after) > note_density(before) + 1  # notes per bar, denser as asked
+    result = runner.invoke(app, ["attribute", "apply", str(waltz), "loudness", "-o", str(tmp_path / "b")])
+    assert result.exit_code == 2 and "carries (note_density, mean_pitch" in result.output

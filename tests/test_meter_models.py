@@ -282,3 +282,27 @@ def test_eval_of_midi_files_reads_each_in_its_meter(tmp_path):
     result = get("melody").evaluate(_tiny(), tmp_path, device="cpu", progress=False, options={})
     assert set(result.figures["bar_lengths"]) == {"12", "16"}
     assert {"meter:3/4", "meter:6/8"} <= set(result.figures["bar_lengths"]["12"]["subsets"])
+
+
+def test_a_model_exported_with_its_attribute_vectors_applies_them_by_name(tmp_path):
+    from musicvae_lite.core.trainer import Trainer
+    from musicvae_lite.music.melody import generate as g
+    from musicvae_lite.music.melody.data import MelodyData
+    from musicvae_lite.music.melody.presets import PRESETS
+    from musicvae_lite.music.melody.task import MelodyTask
+    from tests.melodies import write_dataset
+
+    tiny = PRESETS["mel_2bar_tiny"]
+    data = write_dataset(tmp_path / "d", 120, 8)
+    windows = random_windows(128, seed=0)
+    train = dataclasses.replace(tiny.train, steps=2, batch_size=8, eval_every=0, checkpoint_every=2)
+    Trainer(MelodyTask(tiny.model, MelodyData(windows[:120], windows[120:], "synthetic")), train, tmp_path / "run",
+            progress=False).fit()
+    out = g.export_with_attributes(tmp_path / "run", data, tmp_path / "m.pt", names=("note_density", "mean_pitch"))
+    from musicvae_lite.families import load_model
+
+    model = load_model(out)
+    assert model.config.attribute_names == ("note_density", "mean_pitch")
+    vector = g.carried_attribute(model, "note_density")
+    assert vector.shape == (model.z_size,) and np.linalg.norm(vector) > 0
+    assert g.carried_attribute(model, "syncopation") is None

@@ -202,7 +202,7 @@ def attribute_compute(
 @attribute_app.command("apply")
 def attribute_apply(
     file: Annotated[str, typer.Argument(help="A MIDI file.")],
-    vector: Annotated[Path, typer.Argument(help="An attribute vector from `mvae attribute compute`.")],
+    vector: Annotated[str, typer.Argument(help="An attribute vector the model carries, by name (the bundled default: note_density, mean_pitch, mean_interval, syncopation, pitch_range, note_count), or a file from `mvae attribute compute`.")],
     amount: Annotated[float, typer.Option(help="How far to move along the vector (-2..2).")] = 1.0,
     window: Window = None,
     out: Out = Path("out/attribute"),

@@ -42,6 +42,7 @@ class MelodyModelConfig:
     code_prior: bool = False  # sample z from a Gaussian fitted to training codes (stored with the weights)
     code_prior_scale: float = 1.0  # and that Gaussian's spread around its mean scaled by this
     meter_priors: tuple[str, ...] = ()  # meters ("6/8") whose samples come from a Gaussian fitted to their codes
+    attribute_names: tuple[str, ...] = ()  # attribute vectors the model carries (`mvae attribute apply a.mid NAME`)
     free_bits: float = 0.0  # KL budget per window, in bits, not penalized
     max_beta: float = 0.2  # final KL weight
     beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
@@ -144,15 +145,16 @@ def _sizes(level) -> tuple[int, ...]:
     return level.hidden if isinstance(level, DenseLevelsConfig) else level.sizes
 
 
-_HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "free_bits",
-            "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout", "meter_controls",
-            "meter_balance")
+_HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "attribute_names",
+            "free_bits", "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout",
+            "meter_controls", "meter_balance")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
     "bars": 2, "z_size": 256, "encoder_sizes": (512,), "decoder_sizes": (256, 256), "conductor_sizes": (),
     "segment_bars": 1, "encoder_upper_sizes": (), "segment_z": 0, "dense_codes": False, "train_on_codes": False,
-    "code_prior": False, "code_prior_scale": 1.0, "meter_priors": (), "free_bits": 0.0, "max_beta": 0.2, "beta_rate": 0.99999,
+    "code_prior": False, "code_prior_scale": 1.0, "meter_priors": (), "attribute_names": (), "free_bits": 0.0,
+    "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
     "meter_controls": False, "meter_balance": 1.0, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

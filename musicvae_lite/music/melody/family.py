@@ -188,13 +188,19 @@ class MelodyFamily(SequenceFamily):
         if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
             raise MvaeError(f"--amount must lie in -{MAX_AMOUNT:g}..{MAX_AMOUNT:g}, got {amount:g}")
         vector = request.get("vector")
-        try:
-            with np.load(vector, allow_pickle=False) as saved:
-                vec, name = saved["vector"], str(saved["attribute"])
-        except FileNotFoundError:
-            raise MvaeError(f"{vector}: no such file; make one with `mvae attribute compute`") from None
-        except (OSError, ValueError, KeyError):
-            raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
+        carried = g.carried_attribute(model, str(vector)) if not Path(str(vector)).exists() else None
+        if carried is not None:  # a vector the model ships with, by its name
+            vec, name = carried, str(vector)
+        else:
+            try:
+                with np.load(vector, allow_pickle=False) as saved:
+                    vec, name = saved["vector"], str(saved["attribute"])
+            except FileNotFoundError:
+                names = ", ".join(getattr(model.config, "attribute_names", ())) or "none"
+                raise MvaeError(f"{vector}: no such file, nor an attribute vector {model.name} carries ({names}); "
+                                f"make one with `mvae attribute compute`") from None
+            except (OSError, ValueError, KeyError):
+                raise MvaeError(f"{vector}: not an attribute vector; make one with `mvae attribute compute`") from None
         (melody,), playbacks = self._read(model, request, (1,), "one MIDI file")
         pair = g.apply_attribute_vector(model, melody, vec, [0.0, amount], meter=self._meter_of(model, playbacks))
         before, after = (attribute(name, p, playbacks[0].meter) for p in pair)

@@ -149,6 +149,56 @@ def export_with_meter_priors(checkpoint: str | Path, data: str | Path, out: str 
     return out, used
 
 
+def export_with_attributes(checkpoint: str | Path, data: str | Path, out: str | Path, *,
+                           names: tuple[str, ...] = ("note_density", "mean_pitch", "mean_interval", "syncopation",
+                                                     "pitch_range", "note_count"),
+                           limit: int = 20_000, overwrite: bool = False) -> Path:
+    """Export a trained model (a run or an exported checkpoint, whose other extras it keeps) as a bundled model
+    that carries its attribute vectors, so that `mvae attribute apply a.mid note_density` needs no dataset: each
+    computed as `attribute_vector_from_data` does, on up to `limit` training windows of `data` (a dataset, or a
+    folder of datasets per bar length for a model that reads the meter: windows of every bar length in
+    proportion, each in its meter)."""
+    from musicvae_lite.core.bundled import export_bundled
+    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
+    from musicvae_lite.core.latent import attribute_vector
+    from musicvae_lite.music.melody.attributes import attribute
+    from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
+    from musicvae_lite.music.meter import model_meter, parse_meter
+
+    path = Path(checkpoint)
+    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
+    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))
+    cfg = model.config
+    groups = load_melody_groups(data, cfg.bars) if model.reads_meter else \
+        [load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar)]
+    total = sum(len(g.train) for g in groups)
+    if not total:
+        raise MvaeError(f"{data} has no training windows to compute attribute vectors from")
+    codes, values = [], {name: [] for name in names}
+    for g in groups:  # each bar length's share of the windows, its codes and attributes in its meters
+        events, meters = _some(g.train, g.train_meter, max(1, limit * len(g.train) // total))
+        meters = meters if model.reads_meter else np.full(len(events), model_meter(model).label)
+        codes.append(encode_in_meters(model, events, meters if model.reads_meter else None))
+        for name in names:
+            part = np.zeros(len(events))
+            for label in np.unique(meters):
+                part[meters == label] = attribute(name, events[meters == label], parse_meter(str(label)))
+            values[name].append(part)
+    codes = np.concatenate(codes)
+    vectors = torch.stack([torch.as_tensor(np.asarray(attribute_vector(codes, np.concatenate(values[n]), 0.25),
+                                                      np.float32)) for n in names])
+    return export_bundled(checkpoint, out, overwrite=overwrite, model_settings={"attribute_names": list(names)},
+                          extra_weights={"attribute_vectors": vectors})
+
+
+def carried_attribute(model: MelodyModel, name: str) -> np.ndarray | None:
+    """The attribute vector `name` the model carries (export_with_attributes), None when it carries none."""
+    names = tuple(getattr(model.config, "attribute_names", ()))
+    if name not in names:
+        return None
+    return model.vae.attribute_vectors[names.index(name)].float().numpy()
+
+
 def _some(events: np.ndarray, meters: np.ndarray | None, limit: int, seed: int = 0):
     """Up to `limit` of the windows (and their meters), drawn at random."""
     if len(events) > limit:

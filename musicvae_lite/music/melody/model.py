@@ -5,6 +5,8 @@ names it (config.py; the networks are in music/networks/)."""
 
 from __future__ import annotations
 
+import torch
+
 from musicvae_lite.core.config import config_from_dict, config_to_dict
 from musicvae_lite.core.latent import add_code_prior, add_meter_priors
 from musicvae_lite.core.vae import VAE
@@ -32,6 +34,8 @@ def build_melody_vae(cfg: MelodyModelConfig) -> VAE:
         add_code_prior(vae, cfg.z_size)
     if cfg.meter_priors:
         add_meter_priors(vae, cfg.z_size, len(cfg.meter_priors))
+    if cfg.attribute_names:  # (A, Z): one latent direction per attribute, filled by export_with_attributes
+        vae.register_buffer("attribute_vectors", torch.zeros(len(cfg.attribute_names), cfg.z_size))
     return vae
 
 
