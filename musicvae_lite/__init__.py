@@ -25,6 +25,7 @@ _API = {
     "interpolate": "musicvae_lite.music.melody.generate",
     "sample": "musicvae_lite.music.melody.generate",
     "reconstruct": "musicvae_lite.music.melody.generate",
+    "vary": "musicvae_lite.music.melody.generate",
     "carried_attribute": "musicvae_lite.music.melody.generate",
     "apply_attribute_vector": "musicvae_lite.music.melody.generate",
     "write_melody_set": "musicvae_lite.music.melody.outputs",

@@ -138,6 +138,26 @@ def reconstruct(
              soundfont=soundfont, qpm=qpm, program=program, data=data)
 
 
+def vary(
+    file: Annotated[str, typer.Argument(help="A MIDI file (a melody, or a beat with --model drums).")],
+    n: Annotated[Optional[int], typer.Option("-n", help="How many variations (default 8).")] = None,
+    amount: Annotated[Optional[float], typer.Option(help="How far from the input: the share of the way from its code to a random one, 0..1 (default 0.3).")] = None,
+    window: Window = None,
+    out: Out = Path("out/vary"),
+    model: Model = None,
+    temperature: Temperature = None,
+    seed: Seed = None,
+    soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
+    force: Force = False,
+) -> None:
+    """Variations of a melody near its code: the input and n variations, as MIDI, WAV and one piano roll."""
+    with user_errors():
+        _run("vary", [file], model, out, force, n=n, amount=amount, window=window, temperature=temperature,
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program)
+
+
 def encode(
     files: Annotated[list[str], typer.Argument(help="MIDI files.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to save the codes (.npy, float32, one row per window).")],

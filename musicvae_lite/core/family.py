@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from musicvae_lite.core.config import Preset
 from musicvae_lite.errors import MvaeError
 
-VERBS = ("sample", "interpolate", "grid", "reconstruct", "encode", "decode", "attribute", "plot", "convert")
+VERBS = ("sample", "interpolate", "grid", "reconstruct", "vary", "encode", "decode", "attribute", "plot", "convert")
 DATA_VERBS = ("build_data", "windows")
 
 
@@ -161,6 +161,9 @@ class Verbs:
     def reconstruct(self, model: Any, request: Request) -> Output:
         raise self.unsupported("reconstruct")
 
+    def vary(self, model: Any, request: Request) -> Output:
+        raise self.unsupported("vary")
+
     def encode(self, model: Any, request: Request) -> Output:
         raise self.unsupported("encode")
 
@@ -270,7 +273,7 @@ class Family(Verbs, ABC):
 
 
 _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",
-                "reconstruct": "reconstruct", "encode": "encode", "decode": "decode",
+                "reconstruct": "reconstruct", "vary": "make variations (`mvae vary`)", "encode": "encode", "decode": "decode",
                 "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)",
                 "convert": "make over whole files (`mvae groove`, `mvae drumify`)",
                 "build_data": "build datasets (`mvae data build`)", "windows": "list a file's windows"}

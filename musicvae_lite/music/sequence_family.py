@@ -27,6 +27,7 @@ SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
     "interpolate": ("n", "window", "windows", *_GENERATE),  # windows: one per input (the web API)
     "grid": ("n", "window", "windows", *_GENERATE),
     "reconstruct": ("window", *_GENERATE),
+    "vary": ("n", "amount", "window", *_GENERATE),
     "encode": ("window",),
     "decode": ("meter", *_GENERATE),
 }
@@ -155,6 +156,20 @@ class SequenceVerbs(Verbs):
         accuracy = float((again == original).mean())
         lines = [f"{accuracy:.1%} of the {len(original)} {self.unit} reconstructed exactly"]
         return again, lines, ["input", "reconstruction"]
+
+    def vary(self, model: Any, request: Request) -> Output:
+        """n variations of one window near its code (the generation API's `vary`), written after the input."""
+        import numpy as np
+
+        (original,), playbacks = self._read(model, request, (1,), self._files("one"))
+        n, amount = request.get("n", 8), request.get("amount", 0.3)
+        got = self.codec.split(self._gen().vary(model, original, n, amount=amount, **self._decoding(
+            request, meter=self._meter_of(model, playbacks))))
+        same = [float((np.asarray(w) == np.asarray(original)).mean()) for w in got]
+        lines = [f"{n} variations at amount {amount:g}: on average {np.mean(same):.0%} of the {self.unit} as in the "
+                 f"input (from {min(same):.0%} to {max(same):.0%})"]
+        return self._write("variation", [original, *got], request, lines,
+                           titles=["input", *(str(i) for i in range(1, n + 1))], playback=playbacks[0])
 
     def encode(self, model: Any, request: Request) -> Output:
         import numpy as np

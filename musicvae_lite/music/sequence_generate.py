@@ -239,13 +239,37 @@ def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5,
            meter=None) -> np.ndarray:
     """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one (the meter's own,
     when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4)."""
+    meter = as_meter(meter)
+    return decode(model, drawn_codes(model, n, seed, meter), temperature=temperature,
+                  seed=None if seed is None else seed + 1, meter=meter)
+
+
+def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=None) -> np.ndarray:
+    """n codes (n, Z) float32 from the model's prior: N(0, I), its fitted code prior, or the fitted prior of
+    `meter` where it has one."""
     from musicvae_lite.core.latent import draw_codes
 
-    meter = as_meter(meter)
     scale = getattr(model.config, "code_prior_scale", 1.0)
     fitted = tuple(getattr(model.config, "meter_priors", ()))
     label = meter.label if meter is not None else ("4/4" if model.reads_meter else None)
     index = fitted.index(label) if label in fitted else None
-    codes = draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, index)
-    return decode(model, np.asarray(codes, np.float32), temperature=temperature,
+    return np.asarray(draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, index), np.float32)
+
+
+def vary(model: TrainedSequenceModel, events, n: int = 8, *, amount: float = 0.3, temperature: float = 0.0,
+         seed: int | None = None, meter=None) -> np.ndarray:
+    """n variations (n, steps) of one window: its code moved `amount` of the way, along the sphere (core/latent.py
+    slerp), towards each of n codes drawn from the model's prior (the meter's own where it has one). 0 gives n
+    reconstructions, 1 n prior samples; decoded greedily at temperature 0."""
+    from musicvae_lite.core.latent import slerp
+
+    if not 0.0 <= amount <= 1.0:
+        raise MvaeError(f"--amount is the share of the way to a random code, 0..1; got {amount:g}")
+    meter = as_meter(meter) or window_meter(model, events)
+    z = encode(model, events, meter=meter)
+    if len(z) != 1:
+        raise MvaeError(f"vary takes one window, got {len(z)}")
+    towards = drawn_codes(model, n, seed, meter)
+    codes = torch.stack([slerp(torch.from_numpy(z[0]), torch.from_numpy(r), amount) for r in towards])
+    return decode(model, codes.numpy().astype(np.float32), temperature=temperature,
                   seed=None if seed is None else seed + 1, meter=meter)

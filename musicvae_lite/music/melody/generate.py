@@ -31,6 +31,7 @@ from musicvae_lite.music.sequence_generate import (  # noqa: F401  (the Python A
     reconstruct,
     sample,
     trained_from_checkpoint,
+    vary,
     window_meter,
 )
 

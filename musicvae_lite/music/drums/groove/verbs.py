@@ -38,7 +38,8 @@ class GrooveVerbs(SequenceVerbs):
         view = model.config.view
         self.holding = "" if view == "drumify" else " with drums"
         self.refused = {"grid": f"{model.name} is a GrooVAE ({view}); 4-corner grids are for the drum VAE "
-                                "(--model drums)"}
+                                "(--model drums)",
+                        "vary": f"{model.name} is a GrooVAE ({view}); variations are the drum VAE's (--model drums)"}
         if model.config.control:
             line = (f"{model.name} decodes under the {'hits' if view == 'humanize' else 'rhythm'} of an input, so "
                     f"it cannot decode from codes alone (sample, interpolate, decode); use `mvae "
