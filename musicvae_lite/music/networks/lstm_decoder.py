@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from musicvae_lite.core.vae import Decoder
+from musicvae_lite.music.networks.lstm_encoder import check_controls, with_controls
 
 START = -1  # the "previous token" before the first step: a zero one-hot vector
 STATE_INIT_STD = 0.001  # magenta's kernel initializer for the z -> initial state layer
@@ -43,16 +44,13 @@ STATE_INIT_STD = 0.001  # magenta's kernel initializer for the z -> initial stat
 LstmState = list[tuple[Tensor, Tensor]]  # per layer (h, c), each (1, B, H)
 
 
-def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor, controls: Tensor | None = None) -> Tensor:
+def one_hot_inputs(prev_tokens: Tensor, num_classes: int, z: Tensor) -> Tensor:
     """Decoder inputs: previous tokens (B, T) int64 (START gives zeros) one-hot, with z (B, Z) appended
-    at every step, and each step's controls (B, T, K) after it when given -> (B, T, num_classes + Z [+ K])."""
+    at every step -> (B, T, num_classes + Z)."""
     B, T = prev_tokens.shape  # batch, time
     present = (prev_tokens >= 0).unsqueeze(-1)  # (B, T, 1): False at START
     one_hot = F.one_hot(prev_tokens.clamp(min=0), num_classes).to(z.dtype) * present  # (B, T, C)
-    parts = [one_hot, z.unsqueeze(1).expand(B, T, z.shape[-1])]
-    if controls is not None:
-        parts.append(controls.to(z.dtype))
-    return torch.cat(parts, dim=-1)  # (B, T, C + Z [+ K])
+    return torch.cat([one_hot, z.unsqueeze(1).expand(B, T, z.shape[-1])], dim=-1)  # (B, T, C + Z)
 
 
 def shift_right(target: Tensor) -> Tensor:
@@ -181,18 +179,14 @@ class CategoricalLstmDecoder(Decoder):
     def hidden_sizes(self) -> tuple[int, ...]:
         return self.rnn.hidden_sizes
 
-    def _check(self, controls: Tensor | None, B: int, T: int) -> None:
-        if (controls is None) != (self.control_size == 0) or (
-                controls is not None and tuple(controls.shape) != (B, T, self.control_size)):
-            got = "none" if controls is None else tuple(controls.shape)
-            raise ValueError(f"this decoder reads {self.control_size} controls a step, shape "
-                             f"{(B, T, self.control_size)}; got {got}")
+    def _inputs(self, prev_tokens: Tensor, z: Tensor, controls: Tensor | None) -> Tensor:
+        """A step's inputs (B, T, C + Z [+ K]): the previous tokens one-hot, z, and the controls when read."""
+        return with_controls(one_hot_inputs(prev_tokens, self.num_classes, z), controls, self.control_size)
 
     def decode(self, z: Tensor, prev_tokens: Tensor, controls: Tensor | None = None) -> Tensor:
         """Teacher-forced logits (B, T, C) given z (B, Z), each step's previous token (B, T) and, for a
         decoder that reads them, each step's controls (B, T, K)."""
-        self._check(controls, *prev_tokens.shape)
-        outputs, _ = self.rnn(one_hot_inputs(prev_tokens, self.num_classes, z, controls), self.rnn.initial_state(z))
+        outputs, _ = self.rnn(self._inputs(prev_tokens, z, controls), self.rnn.initial_state(z))
         return self.output(outputs)  # (B, T, C)
 
     def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0,
@@ -214,12 +208,12 @@ class CategoricalLstmDecoder(Decoder):
         z: (B, Z) appended to every input; first_prev: (B,) the token before the first step (START for
         none); controls: (B, steps, K) for a decoder that reads them. Returns (B, steps) int64.
         """
-        self._check(controls, len(z), steps)
+        check_controls(controls, len(z), steps, self.control_size)
         prev = first_prev  # (B,)
         tokens = []
         for t in range(steps):
             step_controls = None if controls is None else controls[:, t:t + 1]
-            out, state = self.rnn(one_hot_inputs(prev.unsqueeze(1), self.num_classes, z, step_controls), state)
+            out, state = self.rnn(self._inputs(prev.unsqueeze(1), z, step_controls), state)
             prev = sample_tokens(self.output(out[:, 0]), temperature, generator)  # (B,)
             tokens.append(prev)
         return torch.stack(tokens, dim=1)  # (B, steps)

@@ -69,18 +69,23 @@ class BidirectionalLstmEncoder(Encoder):
         return Posterior(mu=self.mu(code), logvar=self.logvar(code))
 
 
-def with_controls(h: Tensor, controls: Tensor | None, control_size: int) -> Tensor:
-    """Each step's features (B, T, C) with its controls (B, T, K) appended; a one-line error when a network
-    that reads controls gets none or one that reads none gets some."""
+def check_controls(controls: Tensor | None, batch: int, steps: int, control_size: int) -> None:
+    """A one-line error unless `controls` fit a network that reads `control_size` per step (0: none) over
+    (batch, steps): (batch, steps, control_size), or None for a network that reads none."""
     if control_size == 0:
         if controls is not None:
             raise ValueError("this network reads no controls")
-        return h
-    if controls is None or controls.shape[:2] != h.shape[:2] or controls.shape[-1] != control_size:
+        return
+    if controls is None or tuple(controls.shape) != (batch, steps, control_size):
         got = "none" if controls is None else tuple(controls.shape)
-        raise ValueError(f"this network reads {control_size} controls a step, shape {(*h.shape[:2], control_size)}; "
+        raise ValueError(f"this network reads {control_size} controls a step, shape {(batch, steps, control_size)}; "
                          f"got {got}")
-    return torch.cat([h, controls.to(h.dtype)], dim=-1)
+
+
+def with_controls(h: Tensor, controls: Tensor | None, control_size: int) -> Tensor:
+    """Each step's features (B, T, C) with its controls (B, T, K) appended (checked: `check_controls`)."""
+    check_controls(controls, h.shape[0], h.shape[1], control_size)
+    return h if controls is None else torch.cat([h, controls.to(h.dtype)], dim=-1)
 
 
 def bidirectional_layers(input_size: int, hidden_sizes: Sequence[int]) -> nn.ModuleList:
