@@ -63,7 +63,7 @@ class SequenceVerbs(Verbs):
         names them)."""
         inputs = request.file_windows(count, what)
         read = [self.codec.read(model, f, w) for f, w in inputs]
-        if getattr(model, "reads_meter", False):
+        if model.reads_meter:
             meters = [p.meter.label for _, p in read]
             if len(set(meters)) > 1:
                 named = ", ".join(f"{Path(f).name} is in {m}" for (f, _), m in zip(inputs, meters))
@@ -82,7 +82,7 @@ class SequenceVerbs(Verbs):
             asked = None if label is None else parse_meter(label)
         except ValueError as e:
             raise MvaeError(f"--meter: {e}") from None
-        if getattr(model, "reads_meter", False):
+        if model.reads_meter:
             if asked is not None and self.meter_bars and asked.steps_per_bar not in self.meter_bars:
                 raise MvaeError(f"{model.name} writes bars of {', '.join(map(str, self.meter_bars))} sixteenths "
                                 f"(4/4, 2/2; 3/4, 6/8; 9/8; 12/8, 3/2, 6/4), not {asked.label}")
@@ -112,13 +112,13 @@ class SequenceVerbs(Verbs):
 
     def _meter_of(self, model: Any, playbacks: list[Playback]):
         """The inputs' meter, for the generation API of a model that reads it (None for any other)."""
-        return playbacks[0].meter if getattr(model, "reads_meter", False) and playbacks else None
+        return playbacks[0].meter if model.reads_meter and playbacks else None
 
     def sample(self, model: Any, request: Request) -> Output:
         request.no_inputs("sample")
         meter = self._meter(model, request)
         batch = self._gen().sample(model, request.get("n", 8), **self._decoding(
-            request, 0.5, meter if getattr(model, "reads_meter", False) else None))
+            request, 0.5, meter if model.reads_meter else None))
         return self._write("sample", self.codec.split(batch), request, playback=Playback(meter=meter))
 
     def interpolate(self, model: Any, request: Request) -> Output:
@@ -181,12 +181,12 @@ class SequenceVerbs(Verbs):
         rows, lines = [], []
         codec, g = self.codec, self._gen()
         for f, w in zip(request.inputs, request.window_list(None if codec.encodes_all else 0)):
-            if getattr(model, "reads_meter", False):  # each window encoded in its own meter
+            if model.reads_meter:  # each window encoded in its own meter
                 events, meters = codec.read_all_meters(model, f)
                 if w is not None:
                     codec.read(model, f, w)  # the one-line error for a window the file lacks
-                chosen = range(len(events)) if w is None else [w]
-                rows.append(np.concatenate([g.encode(model, events[i:i + 1], meter=meters[i]) for i in chosen]))
+                chosen = list(range(len(events))) if w is None else [w]
+                rows.append(g.encode_in_meters(model, events[chosen], [meters[i] for i in chosen]))
             else:
                 batch = codec.read_all(model, f) if w is None else codec.stack([codec.read(model, f, w)[0]])
                 rows.append(g.encode(model, batch))
@@ -199,7 +199,7 @@ class SequenceVerbs(Verbs):
     def decode(self, model: Any, request: Request) -> Output:
         meter = self._meter(model, request)
         batch = self._gen().decode(model, request.codes(), **self._decoding(
-            request, meter=meter if getattr(model, "reads_meter", False) else None))
+            request, meter=meter if model.reads_meter else None))
         return self._write("decoded", self.codec.split(batch), request, playback=Playback(meter=meter))
 
 

@@ -188,6 +188,21 @@ def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
     return posterior.mu.numpy().astype(np.float32)
 
 
+def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
+    """Codes (N, Z) float32 of windows (N, steps), each encoded in its meter (meters: (N,) labels like "6/8"
+    or Meters; None, or a model that does not read the meter: the meter their length is written in), one
+    batch of up to 512 windows of one meter at a time."""
+    events = np.asarray(events)
+    codes = np.zeros((len(events), model.z_size), np.float32)
+    labels = np.full(len(events), "") if meters is None or not model.reads_meter else \
+        np.array([m if isinstance(m, str) else m.label for m in meters], dtype=str)
+    for label in np.unique(labels):
+        where = np.flatnonzero(labels == label)
+        for i in range(0, len(where), 512):
+            codes[where[i:i + 512]] = encode(model, events[where[i:i + 512]], meter=label or None)
+    return codes
+
+
 def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None,
            meter=None) -> np.ndarray:
     """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the

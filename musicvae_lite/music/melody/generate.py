@@ -26,6 +26,7 @@ from musicvae_lite.music.sequence_generate import (  # noqa: F401  (the Python A
     TrainedSequenceModel,
     decode,
     encode,
+    encode_in_meters,
     grid,
     interpolate,
     reconstruct,
@@ -80,13 +81,10 @@ def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | 
     from dataclasses import replace
 
     from musicvae_lite.core.bundled import export_bundled
-    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
     from musicvae_lite.music.melody.data import load_melody_data
     from musicvae_lite.music.melody.model import build_melody_vae
 
-    path = Path(checkpoint)  # a run folder: its best checkpoint, as export_bundled takes it
-    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
-    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))  # a family asks no registry
+    checkpoint, model = _trained(checkpoint)
     cfg = replace(model.config, code_prior=True, code_prior_scale=scale)
     vae = build_melody_vae(cfg)
     missing = vae.load_state_dict(model.vae.state_dict(), strict=False).missing_keys
@@ -95,13 +93,9 @@ def export_with_code_prior(checkpoint: str | Path, data: str | Path, out: str | 
     fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
     if cfg.meter_controls:  # every bar length's training windows, in proportion, each in its meter
         from musicvae_lite.core.latent import fit_code_prior as fit
-        from musicvae_lite.music.melody.data import load_melody_groups
 
-        groups = load_melody_groups(data, cfg.bars)
-        total = sum(len(g.train) for g in groups)
-        codes = [encode_in_meters(fitted, *_some(g.train, g.train_meter, max(1, limit * len(g.train) // total)))
-                 for g in groups if len(g.train)]
-        fit(fitted.vae, np.concatenate(codes))
+        fit(fitted.vae, np.concatenate([encode_in_meters(fitted, events, meters)
+                                        for events, meters in _training_windows(fitted, data, limit)]))
     else:
         fit_code_prior(fitted, load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar).train, limit=limit)
     return export_bundled(checkpoint, out, overwrite=overwrite,
@@ -119,14 +113,11 @@ def export_with_meter_priors(checkpoint: str | Path, data: str | Path, out: str 
     from dataclasses import replace
 
     from musicvae_lite.core.bundled import export_bundled
-    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
     from musicvae_lite.core.latent import fit_code_prior as fit
     from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
     from musicvae_lite.music.melody.model import build_melody_vae
 
-    path = Path(checkpoint)
-    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
-    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))
+    checkpoint, model = _trained(checkpoint)
     windows = {}
     groups = load_melody_groups(data, model.config.bars) if model.reads_meter else \
         [load_melody_data(data, model.config.bars, model.config.grid.steps_per_bar)]
@@ -160,34 +151,15 @@ def export_with_attributes(checkpoint: str | Path, data: str | Path, out: str | 
     folder of datasets per bar length for a model that reads the meter: windows of every bar length in
     proportion, each in its meter)."""
     from musicvae_lite.core.bundled import export_bundled
-    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
     from musicvae_lite.core.latent import attribute_vector
-    from musicvae_lite.music.melody.attributes import attribute
-    from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
-    from musicvae_lite.music.meter import model_meter, parse_meter
 
-    path = Path(checkpoint)
-    checkpoint = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
-    model = model_from_checkpoint(load_checkpoint(checkpoint), str(checkpoint))
-    cfg = model.config
-    groups = load_melody_groups(data, cfg.bars) if model.reads_meter else \
-        [load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar)]
-    total = sum(len(g.train) for g in groups)
-    if not total:
+    checkpoint, model = _trained(checkpoint)
+    windows = _training_windows(model, data, limit)
+    if not windows:
         raise MvaeError(f"{data} has no training windows to compute attribute vectors from")
-    codes, values = [], {name: [] for name in names}
-    for g in groups:  # each bar length's share of the windows, its codes and attributes in its meters
-        events, meters = _some(g.train, g.train_meter, max(1, limit * len(g.train) // total))
-        meters = meters if model.reads_meter else np.full(len(events), model_meter(model).label)
-        codes.append(encode_in_meters(model, events, meters if model.reads_meter else None))
-        for name in names:
-            part = np.zeros(len(events))
-            for label in np.unique(meters):
-                part[meters == label] = attribute(name, events[meters == label], parse_meter(str(label)))
-            values[name].append(part)
-    codes = np.concatenate(codes)
-    vectors = torch.stack([torch.as_tensor(np.asarray(attribute_vector(codes, np.concatenate(values[n]), 0.25),
-                                                      np.float32)) for n in names])
+    codes = np.concatenate([encode_in_meters(model, e, m) for e, m in windows])
+    vectors = torch.stack([torch.as_tensor(np.asarray(attribute_vector(codes, np.concatenate(
+        [_attribute_in_meters(model, name, e, m) for e, m in windows]), 0.25), np.float32)) for name in names])
     return export_bundled(checkpoint, out, overwrite=overwrite, model_settings={"attribute_names": list(names)},
                           extra_weights={"attribute_vectors": vectors})
 
@@ -200,27 +172,36 @@ def carried_attribute(model: MelodyModel, name: str) -> np.ndarray | None:
     return model.vae.attribute_vectors[names.index(name)].float().numpy()
 
 
+def _trained(checkpoint: str | Path) -> tuple[Path, MelodyModel]:
+    """A checkpoint (a run folder: its best, as export_bundled takes it) and the model in it."""
+    from musicvae_lite.core.checkpoint import CheckpointManager, load_checkpoint, resolve_checkpoint
+
+    path = Path(checkpoint)
+    path = (CheckpointManager(path).best() if path.is_dir() else None) or resolve_checkpoint(path)
+    return path, model_from_checkpoint(load_checkpoint(path), str(path))  # a family asks no registry
+
+
+def _training_windows(model: MelodyModel, data: str | Path, limit: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Up to `limit` training windows of `data`, drawn at random, as (windows, their meters) per bar length: for
+    a model that reads the meter, every bar length of a folder of datasets in proportion to its windows, with
+    each window's meter; for any other, its one dataset, meters None."""
+    from musicvae_lite.music.melody.data import load_melody_data, load_melody_groups
+
+    cfg = model.config
+    if not model.reads_meter:
+        train = load_melody_data(data, cfg.bars, cfg.grid.steps_per_bar).train
+        return [(_some(train, None, limit)[0], None)] if len(train) else []
+    groups = [g for g in load_melody_groups(data, cfg.bars) if len(g.train)]
+    total = sum(len(g.train) for g in groups)
+    return [_some(g.train, g.train_meter, max(1, limit * len(g.train) // total)) for g in groups]
+
+
 def _some(events: np.ndarray, meters: np.ndarray | None, limit: int, seed: int = 0):
     """Up to `limit` of the windows (and their meters), drawn at random."""
     if len(events) > limit:
         chosen = np.random.default_rng(seed).choice(len(events), limit, replace=False)
         return events[chosen], None if meters is None else meters[chosen]
     return events, meters
-
-
-def encode_in_meters(model: MelodyModel, events: np.ndarray, meters: np.ndarray | None) -> np.ndarray:
-    """Codes (N, Z) of windows (N, steps), each encoded in its meter ((N,) labels; None: the meter their length
-    is written in), in chunks."""
-    from musicvae_lite.music.meter import parse_meter
-
-    codes = np.zeros((len(events), model.z_size), np.float32)
-    labels = np.full(len(events), "") if meters is None or not model.reads_meter else np.asarray(meters).astype(str)
-    for label in np.unique(labels):
-        where = np.flatnonzero(labels == label)
-        meter = parse_meter(label) if label else None
-        for i in range(0, len(where), 512):
-            codes[where[i:i + 512]] = encode(model, events[where[i:i + 512]], meter=meter)
-    return codes
 
 
 def fit_code_prior(model: MelodyModel, events: np.ndarray, *, limit: int = 5000, seed: int = 0) -> int:
@@ -244,19 +225,23 @@ def attribute_vector_from_data(model: MelodyModel, events: np.ndarray, name: str
     windows in the attribute's top quartile minus that of the bottom quartile. (Z,) float32. `meters` (N,):
     each window's, for a model that reads the meter."""
     from musicvae_lite.core.latent import attribute_vector
-    from musicvae_lite.music.melody.attributes import attribute
-    from musicvae_lite.music.meter import model_meter
 
     events, meters = _some(np.asarray(events), meters, len(events) if limit is None else limit, seed)
-    if meters is None:
-        values = np.asarray(attribute(name, events, model_meter(model)), np.float64)
-    else:
-        from musicvae_lite.music.meter import parse_meter
-
-        values = np.zeros(len(events))
-        for label in np.unique(meters):
-            values[meters == label] = attribute(name, events[meters == label], parse_meter(str(label)))
+    values = _attribute_in_meters(model, name, events, meters)
     return np.asarray(attribute_vector(encode_in_meters(model, events, meters), values, quantile), np.float32)
+
+
+def _attribute_in_meters(model: MelodyModel, name: str, events: np.ndarray, meters) -> np.ndarray:
+    """Attribute `name` of windows (N, steps), each measured in its meter ((N,) labels; None: the model's)."""
+    from musicvae_lite.music.melody.attributes import attribute
+    from musicvae_lite.music.meter import model_meter, parse_meter
+
+    if meters is None:
+        return np.asarray(attribute(name, events, model_meter(model)), np.float64)
+    values = np.zeros(len(events))
+    for label in np.unique(meters):
+        values[meters == label] = attribute(name, events[meters == label], parse_meter(str(label)))
+    return values
 
 
 def apply_attribute_vector(model: MelodyModel, events, vector: np.ndarray, amounts, *, temperature: float = 0.0,
