@@ -26,6 +26,8 @@ _API = {
     "sample": "musicvae_lite.music.melody.generate",
     "reconstruct": "musicvae_lite.music.melody.generate",
     "vary": "musicvae_lite.music.melody.generate",
+    "continuation": "musicvae_lite.music.melody.generate",
+    "primer_from_file": "musicvae_lite.music.melody.generate",
     "carried_attribute": "musicvae_lite.music.melody.generate",
     "apply_attribute_vector": "musicvae_lite.music.melody.generate",
     "write_melody_set": "musicvae_lite.music.melody.outputs",

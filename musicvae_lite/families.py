@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from musicvae_lite.core.config import Preset
-from musicvae_lite.core.family import Family, FamilyError, Output, Request
+from musicvae_lite.core.family import Family, FamilyError, Output, Request, verb_method
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.image.family import ImageFamily
 from musicvae_lite.music.drums.family import DrumFamily
@@ -198,7 +198,7 @@ def run(loaded: Loaded, verb: str, request: Request) -> Output:
     verbs = loaded.family.verbs_for(loaded.model)
     verbs.check(verb, request.options)
     try:
-        return getattr(verbs, verb)(loaded.model, request)
+        return getattr(verbs, verb_method(verb))(loaded.model, request)
     except MvaeError as e:  # codes made for another model: name the bundled ones they fit
         size = getattr(e, "codes_size", None)
         fits = [n for n in bundled_taking(size) if n != loaded.name] if size else []

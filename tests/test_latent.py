@@ -175,3 +175,18 @@ def test_bad_requests_raise_the_clean_error():
         slerp(a, b[:3], 0.5)
     with pytest.raises(MvaeError, match="corners"):
         bilinear_grid(torch.randn(3, 4), 2, 2)
+
+
+def test_prior_noise_inverts_draw_codes():
+    import torch
+
+    from musicvae_lite.core.latent import draw_codes, prior_noise
+
+    module = torch.nn.Module()
+    module.register_buffer("code_prior_mean", torch.tensor([1.0, -2.0, 0.5]))
+    module.register_buffer("code_prior_tril", torch.tensor([[2.0, 0.0, 0.0], [0.5, 1.0, 0.0], [-0.3, 0.2, 0.7]]))
+    noise = torch.randn(5, 3, generator=torch.Generator().manual_seed(0))
+    codes = draw_codes(module, noise, 0.5)
+    assert not torch.allclose(codes, noise)
+    assert torch.allclose(prior_noise(module, codes, 0.5), noise, atol=1e-5)
+    assert torch.equal(prior_noise(torch.nn.Module(), noise), noise)  # no fitted prior: the codes are the noise

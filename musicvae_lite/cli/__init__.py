@@ -39,7 +39,8 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 COMMANDS = {  # command name -> its function, in the order `mvae --help` lists them
     "windows": windows.windows, "train": train.train, "eval": train.evaluate, "plot": train.plot,
     "presets": presets.presets, "interpolate": generate.interpolate, "sample": generate.sample,
-    "reconstruct": generate.reconstruct, "vary": generate.vary, "encode": generate.encode, "decode": generate.decode,
+    "reconstruct": generate.reconstruct, "vary": generate.vary, "continue": generate.continue_,
+    "encode": generate.encode, "decode": generate.decode,
     "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
 }
 app.add_typer(data.app, name="data")

@@ -14,7 +14,7 @@ from musicvae_lite.errors import MvaeError
 
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the MIDI, WAV and PNG files (created if needed).")]
 Temperature = Annotated[Optional[float], typer.Option(
-    help="Melodies: 0 decodes greedily, higher samples more freely (default: 0, for sample 0.5).")]
+    help="Melodies: 0 decodes greedily, higher samples more freely (default: 0, for sample and continue 0.5).")]
 Window = Annotated[Optional[list[int]], typer.Option(
     help="Which window of each file (see `mvae windows FILE`; default 0): once for all the files, or once per "
     "file in their order (--window 2 --window 5).")]
@@ -156,6 +156,27 @@ def vary(
     with user_errors():
         _run("vary", [file], model, out, force, n=n, amount=amount, window=window, temperature=temperature,
              seed=seed, soundfont=soundfont, qpm=qpm, program=program)
+
+
+def continue_(
+    file: Annotated[str, typer.Argument(help="A MIDI file whose melody is the primer: 1 to 16 bars (1 to 2 with a 2-bar model).")],
+    bars: Annotated[Optional[int], typer.Option(help="Bars to write after the primer (default: the rest of the model's window, so that the primer and its continuation make one 16-bar piece).")] = None,
+    n: Annotated[Optional[int], typer.Option("-n", help="How many continuations (default 4).")] = None,
+    window: Window = None,
+    out: Out = Path("out/continue"),
+    model: Annotated[Optional[str], typer.Option(help="A melody model (default: the bundled `melody_16bar`, which infills a 16-bar piece after the primer).")] = None,
+    temperature: Temperature = None,
+    seed: Seed = None,
+    soundfont: SoundFont = None,
+    qpm: Qpm = None,
+    program: Program = None,
+    force: Force = False,
+) -> None:
+    """Continue a melody: the bars after the primer, in its meter and key (continued.mid: primer and
+    continuation; continuation.mid: the new bars alone), as MIDI, WAV and piano rolls."""
+    with user_errors():
+        _run("continue", [file], model, out, force, default="melody_16bar", bars=bars, n=n, window=window,
+             temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm, program=program)
 
 
 def encode(

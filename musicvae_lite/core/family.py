@@ -47,7 +47,8 @@ from typing import Any, ClassVar
 from musicvae_lite.core.config import Preset
 from musicvae_lite.errors import MvaeError
 
-VERBS = ("sample", "interpolate", "grid", "reconstruct", "vary", "encode", "decode", "attribute", "plot", "convert")
+VERBS = ("sample", "interpolate", "grid", "reconstruct", "vary", "continue", "encode", "decode", "attribute", "plot",
+         "convert")
 DATA_VERBS = ("build_data", "windows")
 
 
@@ -164,6 +165,10 @@ class Verbs:
     def vary(self, model: Any, request: Request) -> Output:
         raise self.unsupported("vary")
 
+    def continue_(self, model: Any, request: Request) -> Output:
+        """The verb "continue" (a Python keyword: `verb_method` names its method)."""
+        raise self.unsupported("continue")
+
     def encode(self, model: Any, request: Request) -> Output:
         raise self.unsupported("encode")
 
@@ -195,7 +200,8 @@ class Verbs:
 
     def supports(self, verb: str) -> bool:
         """Whether these models do `verb`: the class overrides it and does not refuse it."""
-        return (verb in VERBS + DATA_VERBS and getattr(type(self), verb) is not getattr(Verbs, verb)
+        method = verb_method(verb)
+        return (verb in VERBS + DATA_VERBS and getattr(type(self), method) is not getattr(Verbs, method)
                 and verb not in self.refused)
 
     def supported(self) -> list[str]:
@@ -273,10 +279,19 @@ class Family(Verbs, ABC):
 
 
 _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 4-corner grids",
-                "reconstruct": "reconstruct", "vary": "make variations (`mvae vary`)", "encode": "encode", "decode": "decode",
+                "reconstruct": "reconstruct", "vary": "make variations (`mvae vary`)",
+                "continue": "continue a primer (`mvae continue`)", "encode": "encode", "decode": "decode",
                 "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)",
                 "convert": "make over whole files (`mvae groove`, `mvae drumify`)",
                 "build_data": "build datasets (`mvae data build`)", "windows": "list a file's windows"}
+
+
+def verb_method(verb: str) -> str:
+    """The name of the method that does `verb`: the verb itself, with an underscore after a Python keyword
+    ("continue" -> continue_)."""
+    import keyword
+
+    return f"{verb}_" if keyword.iskeyword(verb) else verb
 
 
 def _flag(name: str) -> str:

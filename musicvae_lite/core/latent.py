@@ -259,3 +259,17 @@ def draw_codes(module, noise, scale: float = 1.0, index: int | None = None):
         return noise
     return mean + scale * noise.float() @ tril.T
 
+
+
+def prior_noise(module, codes, scale: float = 1.0, index: int | None = None):
+    """The standard normal noise (N, Z) that `draw_codes` maps to `codes` (N, Z): its inverse."""
+    import torch
+
+    codes = torch.as_tensor(codes).float()
+    if index is not None and hasattr(module, "meter_prior_mean"):
+        mean, tril = module.meter_prior_mean[index].float(), module.meter_prior_tril[index].float()
+    elif hasattr(module, "code_prior_mean"):
+        mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
+    else:
+        return codes
+    return torch.linalg.solve_triangular(tril, ((codes - mean) / scale).T, upper=False).T

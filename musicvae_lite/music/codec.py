@@ -12,12 +12,13 @@ A read window's Playback comes from the readers (music/playback.py `WindowContex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.grid import Note
 from musicvae_lite.music.playback import Playback
 
@@ -40,6 +41,33 @@ class Codec:
     def read_all(self, model: Any, path: str | Path) -> Any:
         """Every window of a file as one batch (for `encode` when `encodes_all`)."""
         raise NotImplementedError
+
+    def windows_of(self, model: Any, path: str | Path, bars: int) -> tuple[Any, Callable[[int], Playback]] | None:
+        """The windows of `bars` bars a file gives the model (a batch) and the Playback of window i; None when
+        its music is shorter than that, a one-line MvaeError when it has none the model can read at all."""
+        raise MvaeError(f"{model.name} does not continue {self.kind} files")
+
+    def read_primer(self, model: Any, path: str | Path, window: int = 0) -> tuple[Any, Playback]:
+        """The passage a file holds, to be continued (`continue`): window `window` of the longest whole-bar
+        length the file gives (found by bisection), which must be at most the model's window; its Playback."""
+        most = model.config.bars
+        if self.windows_of(model, path, most + 1) is not None:
+            longer = ", or use --model melody_16bar for up to 16" if most < 16 and self.kind == "melody" else ""
+            raise MvaeError(f"{path}: it holds more than {most} bars of {self.kind}; {model.name} continues a primer "
+                            f"of 1 to {most} bars (cut the file{longer})")
+        low, high = 1, most
+        found = self.windows_of(model, path, 1)
+        if found is None:
+            raise MvaeError(f"{path}: no whole bar of {self.kind} to continue")
+        while low < high:  # the longest length with a window: bisect
+            mid = (low + high + 1) // 2
+            got = self.windows_of(model, path, mid)
+            low, high, found = (mid, high, got) if got is not None else (low, mid - 1, found)
+        events, playback = found
+        if not 0 <= window < len(events):
+            raise MvaeError(f"{path}: --window {window} does not exist; its {low}-bar {self.kind} has windows "
+                            f"0..{len(events) - 1}")
+        return events[window], playback(window)
 
     def stack(self, windows: Sequence[Any]) -> Any:
         """A list of windows -> the batch the model's generation takes."""

@@ -28,6 +28,7 @@ SEQUENCE_OPTIONS: dict[str, tuple[str, ...]] = {  # what each shared verb takes
     "grid": ("n", "window", "windows", *_GENERATE),
     "reconstruct": ("window", *_GENERATE),
     "vary": ("n", "amount", "window", *_GENERATE),
+    "continue": ("bars", "n", "window", "windows", *_GENERATE),
     "encode": ("window",),
     "decode": ("meter", *_GENERATE),
 }
@@ -170,6 +171,35 @@ class SequenceVerbs(Verbs):
                  f"input (from {min(same):.0%} to {max(same):.0%})"]
         return self._write("variation", [original, *got], request, lines,
                            titles=["input", *(str(i) for i in range(1, n + 1))], playback=playbacks[0])
+
+    def continue_(self, model: Any, request: Request) -> Output:
+        """n continuations of the passage a file holds (the codec's `read_primer`; music/continuation.py, for the
+        melody and drum VAEs): the primer with each continuation after it, and each continuation alone."""
+        from musicvae_lite.music.continuation import continuation
+        from musicvae_lite.music.output_set import set_items
+
+        (path, window), = request.file_windows((1,), self._files("one"))
+        primer, playback = self.codec.read_primer(model, path, window)
+        if not model.reads_meter:
+            playback = replace(playback, meter=model_meter(model))
+        S = playback.meter.steps_per_bar
+        have, window_bars = len(primer) // S, model.config.bars
+        bars = request.get("bars", window_bars - have if have < window_bars else window_bars)
+        n = request.get("n", 4)
+        got = self.codec.split(continuation(model, primer, bars, n, **self._decoding(
+            request, 0.5, self._meter_of(model, [playback]))))
+        whole = [self.codec.concat([primer, c]) for c in got]
+        titles = [str(i) for i in range(1, n + 1)]
+        whole_bars = f"{have + bars} bars{': one piece' if have + bars == window_bars else ''}"
+        lines = [f"{n} continuation{'s' if n != 1 else ''} of {bars} bar{'s' if bars != 1 else ''} after the "
+                 f"{have}-bar primer ({whole_bars}, in {playback.meter.label})"]
+        with_primer = self._write("continued", whole, request, lines, titles=titles, playback=playback)
+        unpictured = (request.formats or frozenset({"mid", "wav", "png"})) - {"png"}  # drawn in the set above
+        alone = self._write("continuation", got, replace(request, formats=unpictured), titles=titles,
+                            playback=playback).paths if unpictured else []
+        return Output(with_primer.paths + alone, lines,
+                      set_items(self.codec, whole, titles=titles, playback=playback.with_overrides(
+                          qpm=request.get("qpm"), program=request.get("program"))))
 
     def encode(self, model: Any, request: Request) -> Output:
         import numpy as np

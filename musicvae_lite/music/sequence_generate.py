@@ -176,16 +176,20 @@ def as_meter(meter):
         raise MvaeError(str(e)) from None
 
 
-@torch.no_grad()
 def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
     """Posterior means (n, Z) float32 of windows (steps,) or (n, steps), in `meter` (a music.meter.Meter;
     None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it."""
+    return posterior(model, events, meter=meter).mu.numpy().astype(np.float32)
+
+
+@torch.no_grad()
+def posterior(model: TrainedSequenceModel, events, *, meter=None):
+    """The encoder's posterior (core/vae.py `Posterior`: mu, logvar (n, Z)) of windows, as `encode` reads them."""
     meter = as_meter(meter)
     batch = model.batch(events)
     controls = model.controls(meter, batch.shape[1], len(batch))
     x = model.encoder_input(batch)
-    posterior = model.vae.encoder(x) if controls is None else model.vae.encoder(x, controls)
-    return posterior.mu.numpy().astype(np.float32)
+    return model.vae.encoder(x) if controls is None else model.vae.encoder(x, controls)
 
 
 def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
@@ -265,10 +269,16 @@ def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=Non
     from musicvae_lite.core.latent import draw_codes
 
     scale = getattr(model.config, "code_prior_scale", 1.0)
+    return np.asarray(draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, meter_prior_index(model, meter)),
+                      np.float32)
+
+
+def meter_prior_index(model: TrainedSequenceModel, meter) -> int | None:
+    """Which of the model's fitted per-meter priors serves `meter` (None: 4/4 for a model that reads the meter),
+    None when it has none for it."""
     fitted = tuple(getattr(model.config, "meter_priors", ()))
     label = meter.label if meter is not None else ("4/4" if model.reads_meter else None)
-    index = fitted.index(label) if label in fitted else None
-    return np.asarray(draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, index), np.float32)
+    return fitted.index(label) if label in fitted else None
 
 
 def vary(model: TrainedSequenceModel, events, n: int = 8, *, amount: float = 0.3, temperature: float = 0.0,
@@ -288,3 +298,4 @@ def vary(model: TrainedSequenceModel, events, n: int = 8, *, amount: float = 0.3
     codes = torch.stack([slerp(torch.from_numpy(z[0]), torch.from_numpy(r), amount) for r in towards])
     return decode(model, codes.numpy().astype(np.float32), temperature=temperature,
                   seed=None if seed is None else seed + 1, meter=meter)
+

@@ -18,25 +18,43 @@ from musicvae_lite.music.drums.names import METER_REASON
 from musicvae_lite.music.playback import Playback
 
 
+def _extract(model: Any, path: str | Path, bars: int, *, quiet: bool = False):
+    """The drum windows of `bars` bars of a file (a one-line error when there are none; with `quiet`, a file
+    whose drums are only too short raises NoDrumsError instead)."""
+    from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+    from musicvae_lite.music.errors import NoDrumsError
+
+    try:
+        return extract_drum_file(path, DrumConfig(bars=bars, steps_per_bar=model.config.grid.steps_per_bar))
+    except NoDrumsError as e:
+        if quiet and e.kind == "too-short":
+            raise
+        hint = {"no-drums": "; for melodies use a melody model (--model default)",
+                "unsupported-meter": f"; {METER_REASON}"}.get(e.kind, "")
+        raise MvaeError(f"no {bars}-bar drum beat in {e.path}: {e.reason}{hint}") from None
+
+
 class DrumCodec(Codec):
     kind = "drums"
 
     def read(self, model: Any, path: str | Path, window: int = 0) -> tuple[np.ndarray, Playback]:
         from musicvae_lite.music.drums.encoding import hits_to_classes
-        from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
-        from musicvae_lite.music.errors import NoDrumsError
 
-        try:
-            found = extract_drum_file(path, DrumConfig(bars=model.config.bars,
-                                                      steps_per_bar=model.config.grid.steps_per_bar))
-        except NoDrumsError as e:
-            hint = {"no-drums": "; for melodies use a melody model (--model default)",
-                    "unsupported-meter": f"; {METER_REASON}"}.get(e.kind, "")
-            raise MvaeError(f"no {model.config.bars}-bar drum beat in {e.path}: {e.reason}{hint}") from None
+        found = _extract(model, path, model.config.bars)
         if not 0 <= window < len(found):
             raise MvaeError(f"{path}: --window {window} does not exist; it has drum windows 0..{len(found) - 1} "
                             f"(see `mvae windows --family drums {path}`)")
         return hits_to_classes(found.hits[window]), found.playback(window)
+
+    def windows_of(self, model: Any, path: str | Path, bars: int):
+        from musicvae_lite.music.drums.encoding import hits_to_classes
+        from musicvae_lite.music.errors import NoDrumsError
+
+        try:
+            found = _extract(model, path, bars, quiet=True)
+        except NoDrumsError:
+            return None  # shorter than `bars`
+        return np.stack([hits_to_classes(h) for h in found.hits]), found.playback
 
     def played(self, windows: Sequence[Any]) -> list:
         """What drums/render.py and drums/plots.py take, one entry a window: hits (steps, 9)."""

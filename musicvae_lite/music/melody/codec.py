@@ -15,18 +15,23 @@ from musicvae_lite.music.codec import Codec
 from musicvae_lite.music.playback import Playback
 
 
-def _extract(model: Any, path: str | Path):
+def _extract(model: Any, path: str | Path, bars: int | None = None):
+    """The windows of `bars` bars (default: the model's) of a file, as the model reads it."""
     from musicvae_lite.music.errors import NoMelodyError
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
+    bars = bars or model.config.bars
     try:
         own = getattr(model.config, "meter_controls", False)  # a model that reads the meter: the tune's own
-        return extract_file(path, ExtractConfig(bars=model.config.bars,
-                                                steps_per_bar=0 if own else model.config.grid.steps_per_bar))
+        return extract_file(path, ExtractConfig(bars=bars, steps_per_bar=0 if own else model.config.grid.steps_per_bar))
     except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
         hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
             if e.kind == "only-drums" else ""
-        raise MvaeError(f"no {model.config.bars}-bar melody in {e.path}: {e.reason}{hint}") from None
+        raise MvaeError(f"no {_bars(bars)} melody in {e.path}: {e.reason}{hint}") from None
+
+
+def _bars(n: int) -> str:
+    return "1-bar" if n == 1 else f"{n}-bar"
 
 
 class MelodyCodec(Codec):
@@ -42,6 +47,20 @@ class MelodyCodec(Codec):
 
     def read_all(self, model: Any, path: str | Path) -> np.ndarray:
         return _extract(model, path).events
+
+    def windows_of(self, model: Any, path: str | Path, bars: int):
+        from musicvae_lite.music.errors import NoMelodyError
+        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+        own = getattr(model.config, "meter_controls", False)
+        try:
+            found = extract_file(path, ExtractConfig(bars=bars, steps_per_bar=0 if own else model.config.grid.steps_per_bar))
+        except NoMelodyError as e:
+            if e.kind == "too-short":
+                return None
+            _extract(model, path, bars)  # the one line for a file without any melody
+            raise
+        return found.events, found.playback
 
     def read_all_meters(self, model: Any, path: str | Path) -> tuple[np.ndarray, list]:
         """Every window of a file and the meter of each."""

@@ -1,11 +1,14 @@
-"""The melody generation API that `mvae interpolate`, `sample`, `reconstruct`, `encode`, `decode` and
-`attribute` are thin shells over:
+"""The melody generation API that `mvae interpolate`, `sample`, `reconstruct`, `vary`, `continue`, `encode`,
+`decode` and `attribute` are thin shells over:
 
     from musicvae_lite import load_model, encode, decode, interpolate, sample
     model = load_model()                                  # the bundled default, offline (families.load)
     a, b = melody_from_file("a.mid"), melody_from_file("b.mid")
     steps = interpolate(model, a, b, n=7)                 # (7, 32) events, ends = reconstructions
     tunes = sample(model, n=8, temperature=0.5, seed=1)
+    long = load_model("melody_16bar")
+    primer, meter = primer_from_file(long, "a.mid", with_meter=True)   # the file's melody, up to 16 bars
+    more = continuation(long, primer, bars=4, n=2, meter=meter)         # (2, 4 bars) after it
 
 Codes are the posterior means (as MusicVAE interpolates); decoding is greedy at temperature 0 and
 samples the categorical outputs otherwise (Roberts et al. 2018; magenta's music_vae TrainedModel).
@@ -21,6 +24,7 @@ import torch
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.encoding import check_events
+from musicvae_lite.music.continuation import continuation  # noqa: F401  (the Python API's name)
 from musicvae_lite.music.melody.presets import MelodyModelConfig
 from musicvae_lite.music.sequence_generate import (  # noqa: F401  (the Python API's names)
     TrainedSequenceModel,
@@ -71,6 +75,15 @@ def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, w
     from musicvae_lite.music.melody.codec import MELODY
 
     events, playback = MELODY.read(model, path, window)
+    return (events, playback.meter) if with_meter else events
+
+
+def primer_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, with_meter: bool = False):
+    """The melody a MIDI file holds, as the primer `continuation` takes: whole bars from its first note, at
+    most the model's window (a one-line error for a longer one); with `with_meter`, (the primer, its Meter)."""
+    from musicvae_lite.music.melody.codec import MELODY
+
+    events, playback = MELODY.read_primer(model, path, window)
     return (events, playback.meter) if with_meter else events
 
 

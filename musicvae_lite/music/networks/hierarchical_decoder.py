@@ -152,17 +152,28 @@ class HierarchicalDecoder(Decoder):
         """z (B, Z) -> events (B, num_bars * steps_per_bar) int64, bar by bar: each bar's decoder starts
         from its embedding and reads the previous bar's last event first. Temperature 0 is greedy. With
         controls (B, T, K) (a decoder that reads the meter) the sequence is T steps."""
-        B = z.shape[0]  # batch
+        return self.complete(z, z.new_zeros(len(z), 0, dtype=torch.long), temperature=temperature,
+                             generator=generator, controls=controls)
+
+    @torch.no_grad()
+    def complete(self, z: Tensor, prefix: Tensor, steps: int | None = None, *, temperature: float = 1.0,
+                 generator: torch.Generator | None = None, controls: Tensor | None = None) -> Tensor:
+        """The whole sequence (B, T) that starts with `prefix` (B, P): the bars the prefix covers kept as they
+        are, a bar it covers in part completed after it, the rest decoded bar by bar from their embeddings
+        (infilling the window after its first bars). `steps`, when given, is checked against T."""
+        B, P = prefix.shape  # batch, events given
         embeddings = self.bar_embeddings(z)  # (B, U, E)
         prev = torch.full((B,), START, dtype=torch.long, device=z.device)  # (B,)
         S = self.steps_per_bar if controls is None else self._bar_steps(controls.shape[1])
+        if steps is not None and steps != self.num_bars * S:
+            raise ValueError(f"the hierarchical decoder writes {self.num_bars * S} events here, not {steps}")
         bars = []
         for u in range(self.num_bars):
-            embedding = embeddings[:, u]  # (B, E)
+            given = prefix[:, u * S:(u + 1) * S]  # (B, <= S)
             c = None if controls is None else controls[:, u * S:(u + 1) * S]
-            bar = self.core.decode_autoregressive(embedding, self.core.rnn.initial_state(embedding), prev,
-                                                  S, temperature=temperature, generator=generator,
-                                                  controls=c)  # (B, S)
+            bar = given if given.shape[1] == S else self.core.complete(
+                embeddings[:, u], given, S, first_prev=prev, temperature=temperature, generator=generator,
+                controls=c)  # (B, S)
             bars.append(bar)
             if not self.independent_bars:
                 prev = bar[:, -1]  # (B,)

@@ -223,8 +223,24 @@ class CategoricalLstmDecoder(Decoder):
                  generator: torch.Generator | None = None, controls: Tensor | None = None) -> Tensor:
         """z (B, Z) -> events (B, steps) int64 in 0..C-1, sampled step by step at `temperature`
         (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given."""
-        B = z.shape[0]  # batch
-        start = torch.full((B,), START, dtype=torch.long, device=z.device)  # (B,)
         steps = (self.max_steps if controls is None else controls.shape[1]) if steps is None else steps
-        return self.decode_autoregressive(z, self.rnn.initial_state(z), start, steps,
-                                          temperature=temperature, generator=generator, controls=controls)
+        return self.complete(z, z.new_zeros(len(z), 0, dtype=torch.long), steps, temperature=temperature,
+                             generator=generator, controls=controls)
+
+    @torch.no_grad()
+    def complete(self, z: Tensor, prefix: Tensor, steps: int, *, first_prev: Tensor | None = None,
+                 temperature: float = 1.0, generator: torch.Generator | None = None,
+                 controls: Tensor | None = None) -> Tensor:
+        """The `steps` events (B, steps) that start with `prefix` (B, P): the prefix fed as it is (teacher
+        forcing), the rest sampled after it step by step (a continuation, as magenta's `primer` inputs).
+        first_prev: (B,) the event before the prefix (START when None); controls: (B, steps, K) when read."""
+        B, P = prefix.shape  # batch, events given
+        prev = torch.full((B,), START, dtype=torch.long, device=z.device) if first_prev is None else first_prev
+        state = self.rnn.initial_state(z)
+        if P:
+            given = torch.cat([prev[:, None], prefix[:, :-1]], dim=1)  # (B, P): each given event's input
+            _, state = self.rnn(self._inputs(given, z, None if controls is None else controls[:, :P]), state)
+            prev = prefix[:, -1]
+        rest = self.decode_autoregressive(z, state, prev, steps - P, temperature=temperature, generator=generator,
+                                          controls=None if controls is None else controls[:, P:steps])
+        return torch.cat([prefix, rest], dim=1)  # (B, steps)

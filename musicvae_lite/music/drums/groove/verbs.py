@@ -39,7 +39,9 @@ class GrooveVerbs(SequenceVerbs):
         self.holding = "" if view == "drumify" else " with drums"
         self.refused = {"grid": f"{model.name} is a GrooVAE ({view}); 4-corner grids are for the drum VAE "
                                 "(--model drums)",
-                        "vary": f"{model.name} is a GrooVAE ({view}); variations are the drum VAE's (--model drums)"}
+                        "vary": f"{model.name} is a GrooVAE ({view}); variations are the drum VAE's (--model drums)",
+                        "continue": f"{model.name} is a GrooVAE ({view}); continuing a beat is the drum VAE's "
+                                    "(--model drums)"}
         if model.config.control:
             line = (f"{model.name} decodes under the {'hits' if view == 'humanize' else 'rhythm'} of an input, so "
                     f"it cannot decode from codes alone (sample, interpolate, decode); use `mvae "
