@@ -2,7 +2,8 @@
 and categorical LSTM decoder (lstm_encoder.py, lstm_decoder.py) over the 512 hit combinations of a step
 (encoding.py), as magenta's `cat-drums_2bar_small` (Roberts et al. 2018). The encoder reads each step's
 9-hit roll plus a "no hit" flag (magenta's `roll_input`: 10 inputs rather than a 512-wide one-hot, a
-third less work per training step); the decoder predicts one of the 512 classes."""
+third less work per training step); the decoder predicts one of the 512 classes, with a softmax (magenta) or as
+its 9 drums (`output`: drums/hits_output.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def build_drum_vae(cfg: DrumModelConfig) -> VAE:
     encoder = BidirectionalLstmEncoder(ROLL_SIZE, cfg.encoder.sizes, cfg.z_size, dropout=cfg.dropout)
     decoder = CategoricalLstmDecoder(NUM_CLASSES, cfg.decoder.sizes, cfg.z_size, max_steps=cfg.steps,
                                      dropout=cfg.dropout)
+    if cfg.output != "softmax":  # the 9 drums in place of the 512-way softmax: the same log-probabilities' shape
+        from musicvae_lite.music.drums.hits_output import HitsOutput
+
+        decoder.output = HitsOutput(decoder.rnn.output_size, chained=cfg.output == "hits")
     return VAE(encoder, decoder, max_beta=cfg.max_beta, beta_rate=cfg.beta_rate, free_bits=cfg.free_bits)
 
 

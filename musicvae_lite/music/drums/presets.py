@@ -16,6 +16,9 @@ from musicvae_lite.core.config import Preset, TrainConfig
 from musicvae_lite.music.networks.config import GridConfig, LstmDecoderConfig, LstmEncoderConfig
 
 
+DRUM_OUTPUTS = ("softmax", "hits", "hits_independent")
+
+
 @dataclass(frozen=True)
 class DrumModelConfig:
     """A drum VAE over the 512 hit combinations of each step: a bidirectional LSTM encoder and an LSTM decoder."""
@@ -31,6 +34,12 @@ class DrumModelConfig:
     sampling_rate: float = 1000.0  # k of the inverse sigmoid (or the constant probability)
     dropout: float = 0.0  # on the LSTMs' outputs while training
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
+    output: str = "softmax"  # softmax: one of 512 classes (magenta); hits: the 9 drums, each given the ones
+    # before it (drums/hits_output.py); hits_independent: the 9 drums independent given the state
+
+    def __post_init__(self):
+        if self.output not in DRUM_OUTPUTS:
+            raise ValueError(f"output must be one of {', '.join(DRUM_OUTPUTS)}, got {self.output!r}")
 
     @property
     def steps(self) -> int:
