@@ -101,6 +101,50 @@ def test_windows_per_end_and_seeded_sampling(client):
     assert other != same[0]
 
 
+def test_vary_answers_what_the_library_computes(server, tmp_path):
+    """/api/vary is `mvae vary` through `families.run`: the input window picked, then n variations (the
+    library's for that window, amount and seed), the verb's line, each item's own MIDI file."""
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+
+    app, client = server
+    data = {"n": "3", "amount": "0.4", "seed": "3", "window_a": "2"}
+    r = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data=data)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (tmp_path / "morning.mid").write_bytes(MORNING)
+    loaded = app.state.pool.get("default").loaded
+    model = loaded.model
+    assert body["steps"][0] == g.melody_from_file(model, tmp_path / "morning.mid", 2).tolist()
+    lib = families.run(loaded, "vary", Request((str(tmp_path / "morning.mid"),), tmp_path / "out", False,
+                                               {"n": 3, "amount": 0.4, "seed": 3, "window": 2}, frozenset({"mid"})))
+    assert body["steps"] == [it["events"] for it in lib.items] and body["lines"] == lib.lines
+    assert body["steps"][1] != body["steps"][2]  # variations, not copies of one another
+    assert [it["title"] for it in body["items"]] == ["input", "1", "2", "3"]
+    assert len(body["each"]) == 4 and all(client.get(url).content[:4] == b"MThd" for url in body["each"])
+    assert body["lines"][0].startswith("3 variations at amount 0.4: on average ")
+    other = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data={**data, "seed": "4"}).json()
+    assert other["steps"][0] == body["steps"][0] and other["steps"][1:] != body["steps"][1:]
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"amount": "1.5"}, "amount: Input should be less than or equal to 1"),
+    ({"n": "0"}, "n: Input should be greater than or equal to 1"),
+    ({"n": "17"}, "n: Input should be less than or equal to 16"),
+    ({"window_a": "40"}, "morning.mid: window 40 does not exist; it has windows 0..6: choose another window in the list"),
+])
+def test_vary_refuses_bad_fields_in_one_line(client, data, error):
+    r = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data=data)
+    assert r.status_code == 422 and r.json() == {"error": error}
+
+
+def test_vary_of_a_bad_file_is_one_line(client):
+    r = client.post("/api/vary", files={"a": ("notes.mid", b"not midi")})
+    assert r.status_code == 422 and r.json() == {"error": "notes.mid: not a MIDI file (no MThd header)"}
+    r = client.post("/api/vary", data={"n": "2"})
+    assert r.status_code == 422 and r.json()["error"].startswith("a:")
+
+
 def test_grid_is_n_by_n_with_midi_only(client):
     files = {k: (f"{k}.mid", data) for k, data in zip("abcd", (MORNING, EVENING, MORNING, EVENING))}
     body = client.post("/api/grid", files=files, data={"n": "3"}).json()
@@ -412,7 +456,7 @@ def test_create_app_is_a_short_composition():
     app = create_app(preload=False)
     assert set(app.openapi()["paths"]) == {
         "/api/health", "/api/models", "/api/kits/drums", "/api/examples", "/api/examples/{family}/{name}.mid",
-        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/files/{result_id}/{name}"}
+        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/vary", "/api/files/{result_id}/{name}"}
     app.state.store.close()
 
 
