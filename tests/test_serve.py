@@ -50,11 +50,13 @@ def ends(a: bytes = MORNING, b: bytes = EVENING, names=("morning.mid", "evening.
 
 
 def test_health_models_and_examples(client):
-    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "drums"]}
+    # melody_16bar is offered since the page folds long rolls (issue 25 item 5); each model says its bars
+    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "melody_16bar", "drums"]}
     models = client.get("/api/models").json()
     assert models["default"] == "default"
-    assert {m["name"]: m["family"] for m in models["models"]} == {"default": "melody", "essen": "melody",
-                                                                  "drums": "drums"}
+    assert {m["name"]: (m["family"], m["bars"]) for m in models["models"]} == {
+        "default": ("melody", 2), "essen": ("melody", 2), "melody_16bar": ("melody", 16), "drums": ("drums", 2)}
+    assert all({"interpolate", "sample", "vary"} <= set(m["verbs"]) for m in models["models"])
     assert models["synth"]["sample_rate"] == 22050 and len(models["synth"]["partials"]) == 6
     listed = client.get("/api/examples").json()["examples"]
     assert {e["name"] for e in listed} >= {"morning", "evening", "dance", "lullaby"}
@@ -143,6 +145,59 @@ def test_vary_of_a_bad_file_is_one_line(client):
     assert r.status_code == 422 and r.json() == {"error": "notes.mid: not a MIDI file (no MThd header)"}
     r = client.post("/api/vary", data={"n": "2"})
     assert r.status_code == 422 and r.json()["error"].startswith("a:")
+
+
+def test_a_16_bar_interpolation_fits_the_limits(server):
+    """The most steps a request may ask for (MAX_STEPS) between two 16-bar tunes with melody_16bar: each step
+    256 steps of 4/4, in turn in the stitched files, the WAV downloadable."""
+    from musicvae_lite.serve.settings import MAX_STEPS
+
+    app, client = server
+    tunes = {name: examples()[name].read_bytes() for name in ("harbour", "sunrise")}
+    r = client.post("/api/interpolate", files=ends(tunes["harbour"], tunes["sunrise"], ("harbour.mid", "sunrise.mid")),
+                    data={"n": str(MAX_STEPS), "model": "melody_16bar"})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(it["steps"], it["meter"], it["bar_steps"]) for it in items] == [(256, "4/4", 16)] * MAX_STEPS
+    assert [it["start_step"] for it in items] == [256 * i for i in range(MAX_STEPS)]
+    wav = client.get(r.json()["wav"])
+    assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
+    model = app.state.pool.get("melody_16bar").loaded.model
+    assert model.config.bars == 16 and r.json()["ms"] < 60_000
+
+
+def test_windows_of_a_long_upload_for_the_16_bar_model(client, tmp_path):
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+    path = write_midi(tmp_path / "long.mid", [[(60 + (i * 5) % 12, 4 * i, 4 * i + 3) for i in range(20 * 4)]])
+    body = client.post("/api/windows", files={"file": ("long.mid", path.read_bytes())},
+                       data={"model": "melody_16bar"}).json()
+    found = extract_file(path, ExtractConfig(bars=16))
+    assert body["bars"] == 16 and body["total"] == len(found.events) >= 2
+    assert [(w["bar"], w["steps"]) for w in body["windows"]] == [(b + 1, 256) for b in found.start_bar]
+    r = client.post("/api/vary", files={"a": ("long.mid", path.read_bytes())},
+                    data={"n": "2", "model": "melody_16bar", "window_a": "1"})
+    assert r.status_code == 200 and r.json()["steps"][0] == found.events[1].tolist()
+    short = client.post("/api/windows", files={"file": ("morning.mid", MORNING)}, data={"model": "melody_16bar"})
+    assert short.status_code == 422 and "no melody of at least 16 bars" in short.json()["error"]
+
+
+def test_the_store_drops_the_oldest_results_past_its_bytes(tmp_path):
+    store = ResultStore(tmp_path, keep=10, max_bytes=250)
+    results = []
+    for _ in range(4):
+        result = store.new()
+        (result.folder / "x.mid").write_bytes(b"x" * 100)
+        store.publish(result, [result.folder / "x.mid"])
+        results.append(result)
+    assert [store.file(r.id, "x.mid") is not None for r in results] == [False, False, True, True]
+    assert not results[0].folder.exists() and results[3].folder.exists()
+    running = store.new()  # a request still being written is never dropped for bytes
+    big = store.new()
+    (big.folder / "x.mid").write_bytes(b"x" * 1000)
+    store.publish(big, [big.folder / "x.mid"])
+    assert running.folder.exists() and store.file(big.id, "x.mid") is not None and len(store) == 2
+    store.close()
 
 
 def test_grid_is_n_by_n_with_midi_only(client):

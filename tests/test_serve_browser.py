@@ -421,3 +421,90 @@ def test_variations_panel_in_chromium(live_server, tmp_path):
             browser.close()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
+def _playhead_rows(page, index: int) -> list[int]:
+    """The rows of the folded roll `index` of the Mixer in which the playhead's colour is drawn."""
+    return page.evaluate("""([i, rows]) => {
+        const c = document.querySelectorAll('#rolls canvas.roll')[i], g = c.getContext('2d');
+        const d = g.getImageData(0, 0, c.width, c.height).data, rh = c.height / rows, found = new Set();
+        for (let p = 0; p < d.length; p += 4) if (d[p] === 217 && d[p + 1] === 72 && d[p + 2] === 15)
+            found.add(Math.floor(Math.floor(p / 4 / c.width) / rh));
+        return [...found].sort(); }""", [index, 4])
+
+
+def test_16_bar_melodies_in_chromium(live_server, tmp_path):
+    """melody_16bar in the Model menu: the Mixer's ends open on 16-bar examples, an interpolation's rolls are
+    folded 4 bars a row (and the page plays the server's WAV), the playhead moves from row to row with the
+    audio, the Sampler and the Variations panel write 16 bars, and the Blender refuses it, saying so; back on
+    the default, the Blender blends again."""
+    sync_playwright = _playwright()
+    import soundfile
+
+    foreign, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = _offline_page(browser, live_server, foreign, errors)
+            assert "melody_16bar (melody, 16 bars)" in page.locator("#model option").all_inner_texts()
+            page.select_option("#model", "melody_16bar")
+            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:harbour'",
+                                   timeout=30_000)
+            page.wait_for_function("window.mvae.state().ends.every((e) => e.windows === 1)", timeout=30_000)
+            assert [w["listed"] for w in page.evaluate("window.mvae.windows('mixer')")] == [
+                ["bar 1: 68 notes, 4/4"], ["bar 1: 52 notes, 4/4"]]
+            page.click(".tab[data-tab=blender]")
+            assert page.is_disabled("#blend") and not page.evaluate("window.mvae.state().blend")
+            note = page.inner_text("#blender-note")
+            assert note.startswith("The Blender blends 2-bar windows; melody_16bar is a 16-bar model"), note
+
+            page.click(".tab[data-tab=mixer]")
+            _set_range(page, "#steps", 3)
+            page.click("#interpolate")
+            page.wait_for_function("window.mvae.state().mixer.rolls === 3", timeout=60_000)
+            assert page.evaluate("window.mvae.rolls()") == [4, 4, 4]  # 16 bars of 4/4, four to a row
+            assert page.locator("#rolls figure.long").count() == 3
+            assert min(_inked(page, "#rolls canvas.roll")) > 200
+            wav_url = page.get_attribute("#download-wav", "href")
+            with urllib.request.urlopen(live_server + wav_url) as f:
+                served, _ = soundfile.read(io.BytesIO(f.read()), dtype="float32")
+            ours = np.array(page.evaluate("window.mvae.mixSamples(23)"), np.float32)
+            assert len(ours) == len(served[::23]) and np.abs(ours - served[::23]).max() < 2e-4
+
+            # the playhead follows the audio from row to row (harbour plays at 120 qpm: 8 s a row of 4 bars)
+            page.evaluate("window.mvae.playMixerFrom(9)")
+            page.wait_for_timeout(300)
+            at = page.evaluate("window.mvae.playhead()")
+            assert at["item"] == 0 and at["row"] == 1 and 0.1 < at["x"] < 0.3, at
+            assert _playhead_rows(page, 0) == [1]
+            end = page.evaluate("window.mvae.state().mixer.position")
+            page.evaluate("window.mvae.playMixerFrom(32 + 31)")  # the next melody, its last row
+            page.wait_for_timeout(300)
+            at = page.evaluate("window.mvae.playhead()")
+            assert at["item"] == 1 and at["row"] == 3 and end > 9, at
+            assert _playhead_rows(page, 1) == [3] and _playhead_rows(page, 0) == []
+            if os.environ.get("MVAE_SCREENSHOTS"):
+                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_16bar.png"), full_page=True)
+            page.click("#play")  # pause
+
+            page.click(".tab[data-tab=sampler]")
+            _set_range(page, "#sample-n", 1)
+            page.click("#sample")
+            page.wait_for_function("window.mvae.state().sampler.samples === 1", timeout=30_000)
+            assert page.evaluate("window.mvae.samples()")[0]["steps"] == 256
+            page.click(".tab[data-tab=variations]")
+            page.wait_for_function("window.mvae.windows('variations')[0].listed.length === 1", timeout=30_000)
+            _set_range(page, "#variations-n", 2)
+            page.click("#variations-go")
+            page.wait_for_function("window.mvae.state().panels.variations.items === 3", timeout=30_000)
+            assert page.locator("#variations-rolls figure.long").count() == 3
+            assert page.inner_text("#variations-line").startswith("2 variations at amount 0.3")
+
+            page.select_option("#model", "default")
+            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:morning'",
+                                   timeout=30_000)
+            assert not page.is_disabled("#blend") and page.locator("#blender-note").is_hidden()
+        finally:
+            browser.close()
+    assert foreign == [], f"the page asked for things off this machine: {foreign}"
+    assert errors == [], errors

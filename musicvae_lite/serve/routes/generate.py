@@ -6,8 +6,9 @@ from the result store, and the answer holds `steps` (one event list per window),
 `Output.items`: notes, meter and where each sits in the stitched MIDI and WAV) and links to the files
 (`each`: item i's own MIDI file, where the verb writes one per item). A request that fails leaves nothing
 behind. Uploads come as `a`, `b`, ... with `window_a`, ...: a verb of one file gets its window as the
-command line's `window`, a verb of several `windows`, one each. Sample takes a `meter` ("6/8"), checked before any model is
-borrowed; a model that does not read the meter refuses any but its own with the verb's one line."""
+command line's `window`, a verb of several `windows`, one each. Sample takes a `meter` ("6/8"), checked
+before any model is borrowed; a model that does not read the meter refuses any but its own with the verb's
+one line."""
 
 from __future__ import annotations
 

@@ -99,6 +99,9 @@ async function addEnds(form, ends) {
 function drawPreview(end) {
   const w = end.windows.find((x) => String(x.index) === end.window.value);
   end.preview.hidden = !w;
+  const tall = w && Rolls.rows(w).length > 1; // a long window's preview: its rows of 4 bars, twice as high
+  end.preview.height = tall ? 72 : 36;
+  end.preview.style.height = `${end.preview.height}px`;
   if (w) drawItem(end.preview.getContext("2d"), w, pitchRange([w]), 0, 0, end.preview.width, end.preview.height);
 }
 
