@@ -417,6 +417,15 @@ def test_variations_panel_in_chromium(live_server, tmp_path):
             page.wait_for_function("document.querySelector('#variations-error').textContent.startsWith('notes.mid')",
                                    timeout=30_000)
             assert page.inner_text("#variations-error") == "notes.mid: not a MIDI file (no MThd header)"
+            # the drum model varies beats: the input is a beat, the rolls drum grids
+            page.select_option("#model", "drums")
+            page.wait_for_function("document.querySelector('#variations-ends select.source').value === 'example:rock'",
+                                   timeout=30_000)
+            assert page.inner_text("#variations-ends legend") == "beat" and page.is_hidden("#variations-error")
+            page.click("#variations-go")
+            page.wait_for_function("window.mvae.state().panels.variations.items === 4", timeout=30_000)
+            assert page.inner_text("#variations-line").startswith("3 variations at amount 0.5: on average ")
+            assert page.inner_text("#variations-line").find("of the steps as in the input") > 0
         finally:
             browser.close()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"

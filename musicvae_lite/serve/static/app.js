@@ -369,6 +369,7 @@ const BLENDER_BARS = 2; // the Blender's grid is laid out for 2-bar cells
 
 // the ends, corners and panels for a model's family and length (its examples, its windows); results cleared
 async function loadLayout(family, bars) {
+  if (state.mixerEnds) for (const end of allEnds()) end.gone = true; // they ask the server nothing more
   Object.assign(state, { family, bars, layout: `${family}:${bars}` });
   state.examples = (await api(`/api/examples?family=${family}`)).examples;
   if (family === "drums" && !state.voices) {

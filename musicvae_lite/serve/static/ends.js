@@ -22,7 +22,7 @@ function makeEnd(container, label, example) {
     end.windows = [];
     end.window.replaceChildren();
     drawPreview(end);
-    if (!end.blob) return;
+    if (!end.blob || end.gone) return; // an end the page has replaced (another model's layout) asks nothing
     const form = new FormData();
     form.append("file", end.blob, end.name);
     form.append("model", $("#model").value);
@@ -33,8 +33,11 @@ function makeEnd(container, label, example) {
     for (const w of res.windows) {
       const track = tracks.size > 1 && w.track ? `, track ${w.track}` : "";
       const meter = res.family !== "drums" && w.meter ? `, ${w.meter}` : "";
-      end.window.add(new Option(`bar ${w.bar}: ${w.count} ${unit}${track}${meter}`, String(w.index)));
+      const option = new Option(`bar ${w.bar}: ${w.count} ${unit}${track}${meter}`, String(w.index));
+      if (w.track_name) option.title = `track ${w.track_name}`; // its name and instrument, on hover
+      end.window.add(option);
     }
+    if (res.total > res.windows.length) status.textContent = `the first ${res.windows.length} of ${res.total} windows`;
     end.windows = res.windows;
     end.window.value = "0";
     drawPreview(end);
@@ -80,7 +83,7 @@ function makeEnd(container, label, example) {
     }
   });
   select.value = "example:" + example;
-  end.ready = choose(select.value);
+  end.ready = choose(select.value).catch((e) => { status.textContent = e.message; });
   container.append(node);
   return end;
 }

@@ -4,7 +4,7 @@
 "use strict";
 
 SetPanels.define({
-  id: "variations", tab: "Variations", verb: "vary", route: "/api/vary", button: "Vary", label: "melody",
+  id: "variations", tab: "Variations", verb: "vary", route: "/api/vary", button: "Vary",
   hint: "Variations of one melody: its code moved part of the way towards random ones (amount 0: the model's " +
         "reconstruction, 1: new melodies). Click a roll to play it.",
   fields: [

@@ -7,7 +7,7 @@
 // once the page has started) builds its tab and its section. The spec:
 //   id      the section's id, and the prefix of its elements' ids (`${id}-go`, `${id}-rolls`, `${id}-line`, ...)
 //   tab     the tab's label;  verb  the verb the model must offer (/api/models `verbs`);  route  where to post
-//   button  the button's label;  hint  a line above the input;  label  the input's legend
+//   button  the button's label;  hint  a line above the input;  label  the input's legend (default: melody, or beat)
 //   fields  the verb's options: {name, label, min, max, step, value} (a slider), {name, label, type: "number",
 //           min, max, placeholder} (a box, left out of the request when empty), {name, label, type: "select",
 //           options: [...], value}; each is sent under its `name`, with `model`, the file as `a` and `window_a`
@@ -161,7 +161,7 @@ const SetPanels = (() => {
     stop(p);
     p.result = null;
     $(`#${p.id}-ends`).replaceChildren();
-    p.end = makeEnd($(`#${p.id}-ends`), p.spec.label || "melody", example);
+    p.end = makeEnd($(`#${p.id}-ends`), p.spec.label || (state.family === "drums" ? "beat" : "melody"), example);
     $(`#${p.id}-rolls`).replaceChildren();
     $(`#${p.id}-line`).textContent = "";
     for (const a of p.downloads) a.hidden = true;
