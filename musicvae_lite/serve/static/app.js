@@ -405,6 +405,25 @@ async function loadLayout(family, bars) {
   for (const id of ["#download-midi", "#download-wav", "#download-grid", "#download-samples"]) $(id).hidden = true;
 }
 
+// the tabs show their panel; the space bar plays and pauses what the visible panel shows
+function wireTabsAndKeys() {
+  $("header nav").addEventListener("click", (e) => {
+    const tab = e.target.closest(".tab");
+    if (!tab) return;
+    document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+    document.querySelectorAll("main > .panel").forEach((panel) => { panel.hidden = panel.id !== tab.dataset.tab; });
+    if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
+    e.preventDefault();
+    if (!$("#mixer").hidden) toggleMixer();
+    else if (!$("#blender").hidden) toggleBlender();
+    else if (!$("#sampler").hidden && state.sampler.result) playSample(Math.max(state.sampler.playing, 0));
+    for (const p of SetPanels.all()) if (!$("#" + p.id).hidden && p.result) SetPanels.play(p, Math.max(p.playing, 0));
+  });
+}
+
 async function main() {
   const models = await api("/api/models");
   state.synth = models.synth;
@@ -469,21 +488,7 @@ async function main() {
     } catch (e) { showError("#sampler-error", e.message); }
   }));
 
-  $("header nav").addEventListener("click", (e) => {
-    const tab = e.target.closest(".tab");
-    if (!tab) return;
-    document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
-    document.querySelectorAll("main > .panel").forEach((panel) => { panel.hidden = panel.id !== tab.dataset.tab; });
-    if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
-  });
-  document.addEventListener("keydown", (e) => {
-    if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
-    e.preventDefault();
-    if (!$("#mixer").hidden) toggleMixer();
-    else if (!$("#blender").hidden) toggleBlender();
-    else if (!$("#sampler").hidden && state.sampler.result) playSample(Math.max(state.sampler.playing, 0));
-    for (const p of SetPanels.all()) if (!$("#" + p.id).hidden && p.result) SetPanels.play(p, Math.max(p.playing, 0));
-  });
+  wireTabsAndKeys();
   document.body.dataset.ready = "true";
 }
 

@@ -12,6 +12,7 @@
 //           min, max, placeholder} (a box, left out of the request when empty), {name, label, type: "select",
 //           options: [...], value}; each is sent under its `name`, with `model`, the file as `a` and `window_a`
 //   caption (item, i) -> the caption of a roll (default: the server's title)
+//   shown   (answer, panel) -> called once an answer is shown (e.g. to add a model the verb made to the menu)
 // The route answers as serve/routes/generate.py's `generate` does (items, each, lines, midi, wav).
 "use strict";
 
@@ -89,7 +90,9 @@ const SetPanels = (() => {
       for (const add of adders) add(form);
       form.append("model", $("#model").value);
       stop(p);
-      show(p, await api(p.spec.route, form));
+      const res = await api(p.spec.route, form);
+      show(p, res);
+      if (p.spec.shown) p.spec.shown(res, p);
     } catch (e) { showError(`#${p.id}-error`, e.message); }
   }
 
