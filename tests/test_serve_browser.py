@@ -492,6 +492,12 @@ def test_16_bar_melodies_in_chromium(live_server, tmp_path):
             at = page.evaluate("window.mvae.playhead()")
             assert at["item"] == 1 and at["row"] == 3 and end > 9, at
             assert _playhead_rows(page, 1) == [3] and _playhead_rows(page, 0) == []
+            below = "document.querySelectorAll('#rolls figure')[2].getBoundingClientRect().bottom - innerHeight"
+            assert page.evaluate(below) > 0  # the third roll is below the window...
+            page.evaluate("window.mvae.playMixerFrom(64 + 1)")
+            page.wait_for_function("window.mvae.playhead() && window.mvae.playhead().item === 2", timeout=10_000)
+            page.wait_for_timeout(200)
+            assert page.evaluate(below) <= 0 and page.evaluate("scrollY") > 0  # ...until it plays: scrolled to
             if os.environ.get("MVAE_SCREENSHOTS"):
                 page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_16bar.png"), full_page=True)
             page.click("#play")  # pause

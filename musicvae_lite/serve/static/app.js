@@ -12,7 +12,7 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 const state = {
   synth: null, kit: null, voices: null, models: {}, family: "melody", bars: 2, layout: "", examples: [], ctx: null,
-  mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false },
+  mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false, shown: -1 },
   blender: { result: null, n: 0, cell: 0, buffers: new Map(), source: null, playing: false },
   sampler: { result: null, source: null, playing: -1 },
 };
@@ -208,6 +208,9 @@ function tickMixer() {
     if (pos >= it.start_s && pos < it.end_s) { index = i; fraction = (pos - it.start_s) / (it.end_s - it.start_s); }
   });
   drawMixer(index, fraction);
+  const fig = index >= 0 && index !== m.shown ? document.querySelectorAll("#rolls figure")[index] : null;
+  if (fig && fig.classList.contains("long")) fig.scrollIntoView({ block: "nearest" }); // a long roll: into view
+  m.shown = index;
   requestAnimationFrame(tickMixer);
 }
 
