@@ -50,11 +50,13 @@ def ends(a: bytes = MORNING, b: bytes = EVENING, names=("morning.mid", "evening.
 
 
 def test_health_models_and_examples(client):
-    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "drums"]}
+    # melody_16bar is offered since the page folds long rolls (issue 25 item 5); each model says its bars
+    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "melody_16bar", "drums"]}
     models = client.get("/api/models").json()
     assert models["default"] == "default"
-    assert {m["name"]: m["family"] for m in models["models"]} == {"default": "melody", "essen": "melody",
-                                                                  "drums": "drums"}
+    assert {m["name"]: (m["family"], m["bars"]) for m in models["models"]} == {
+        "default": ("melody", 2), "essen": ("melody", 2), "melody_16bar": ("melody", 16), "drums": ("drums", 2)}
+    assert all({"interpolate", "sample", "vary"} <= set(m["verbs"]) for m in models["models"])
     assert models["synth"]["sample_rate"] == 22050 and len(models["synth"]["partials"]) == 6
     listed = client.get("/api/examples").json()["examples"]
     assert {e["name"] for e in listed} >= {"morning", "evening", "dance", "lullaby"}
@@ -412,7 +414,7 @@ def test_create_app_is_a_short_composition():
     app = create_app(preload=False)
     assert set(app.openapi()["paths"]) == {
         "/api/health", "/api/models", "/api/kits/drums", "/api/examples", "/api/examples/{family}/{name}.mid",
-        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/files/{result_id}/{name}"}
+        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/vary", "/api/files/{result_id}/{name}"}
     app.state.store.close()
 
 

@@ -1,4 +1,5 @@
-"""The web app: one page (static/index.html: the Mixer and the Blender) and the JSON API it uses, on
+"""The web app: one page (static/index.html: the Mixer, the Blender, the Sampler and the set panels of
+static/panels.js, Variations first) and the JSON API it uses, on
 FastAPI (https://fastapi.tiangolo.com) served by uvicorn. FastAPI because it validates form fields and
 uploads from type hints, runs blocking model calls in a thread pool, writes the OpenAPI description
 that /docs shows, and ships a test client; it is what Python model demos are most often served with.
@@ -10,6 +11,7 @@ that /docs shows, and ships a test client; it is what Python model demos are mos
     POST /api/windows       file; model: the windows the file gives (index, bar, track, notes)
     POST /api/interpolate   files a, b; n, temperature, model, seed, window_a, window_b
     POST /api/sample        n, temperature, model, seed, meter ("6/8"; default 4/4)
+    POST /api/vary          file a; n, amount (0..1), temperature, model, seed, window_a: the input, then n variations
     POST /api/grid          files a, b, c, d (corners: top-left, top-right, bottom-left, bottom-right); n, ...
     GET  /api/files/ID/NAME a file a request wrote (MIDI, WAV)
 

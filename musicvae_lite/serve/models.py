@@ -18,6 +18,9 @@ from pathlib import Path
 from musicvae_lite.errors import MvaeError
 
 
+PAGE_VERBS = ("interpolate", "grid", "sample", "vary", "continue")  # the verbs the page's tabs and panels use
+
+
 class UnknownModel(MvaeError):
     """A request named a model this server does not offer."""
 
@@ -102,18 +105,14 @@ class ModelPool:
             served.free.put(replica)
 
     def describe(self) -> list[dict]:
-        """What /api/models says of each model (the family and verbs need no loading for bundled ones)."""
-        from musicvae_lite import families
-
+        """What /api/models says of each model: its family, its length in bars (the page lays out its rolls,
+        and its Blender refuses a long model, by it) and the page's verbs it offers. Reading the length loads
+        the model (a tenth of a second; each model once)."""
         out = []
         for s in self._served.values():
-            family = s.loaded.family if s.loaded is not None else _family_of(s.spec, families)
-            verbs = family.verbs_for(s.loaded.model) if s.loaded is not None else family  # a GrooVAE's own
-            out.append({"name": s.name, "default": s.name == self.default(), "loaded": s.loaded is not None,
-                        "family": family.name if family else None,
-                        "verbs": [v for v in ("interpolate", "grid", "sample") if verbs and verbs.supports(v)]})
+            loaded = self.get(s.name).loaded
+            verbs = loaded.family.verbs_for(loaded.model)  # a GrooVAE's own
+            out.append({"name": s.name, "default": s.name == self.default(), "family": loaded.family.name,
+                        "bars": getattr(loaded.model.config, "bars", None),
+                        "verbs": [v for v in PAGE_VERBS if verbs.supports(v)]})
         return out
-
-
-def _family_of(spec: str, families):
-    return families.family_of(spec)

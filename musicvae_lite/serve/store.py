@@ -1,6 +1,7 @@
 """Where the server keeps what it generates: one private temporary folder, one sub-folder per request
 named by a random token, removed when the server stops (and the oldest results dropped once there are
-more than `keep`). A download names a token and a file; both are looked up, never joined blindly into
+more than `keep`, or once together they hold more than `max_bytes`: a 16-bar interpolation of 16 steps
+writes a 22 MB WAV). A download names a token and a file; both are looked up, never joined blindly into
 a path, so no request reaches a file the server did not write for it."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KEEP = 200  # results kept for download before the oldest are deleted
+MAX_BYTES = 1 << 30  # bytes of results kept (1 GiB) before the oldest are deleted
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Result:
     id: str
     folder: Path
     files: dict[str, Path] = field(default_factory=dict)
+    bytes: int = 0  # the size of its files
 
     @property
     def inputs(self) -> Path:
@@ -33,9 +36,10 @@ class Result:
 class ResultStore:
     """Results of this server process, in a temporary folder that `close` deletes."""
 
-    def __init__(self, root: str | Path | None = None, keep: int = KEEP):
+    def __init__(self, root: str | Path | None = None, keep: int = KEEP, max_bytes: int = MAX_BYTES):
         self.root = Path(tempfile.mkdtemp(prefix="mvae-serve-", dir=root))
         self.keep = keep
+        self.max_bytes = max_bytes
         self._results: OrderedDict[str, Result] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -45,14 +49,28 @@ class ResultStore:
         result.inputs.mkdir(parents=True)
         with self._lock:
             self._results[result.id] = result
+        self._trim()
+        return result
+
+    def _trim(self, spare: str | None = None) -> None:
+        """Drop the oldest results while there are more than `keep`, then the oldest published ones (never
+        one still being written, nor `spare`, just published) while together they hold more than `max_bytes`."""
+        with self._lock:
             old = [self._results.popitem(last=False)[1] for _ in range(max(0, len(self._results) - self.keep))]
+            total = sum(r.bytes for r in self._results.values())
+            for result in [r for r in self._results.values() if r.files and r.id != spare]:
+                if total <= self.max_bytes:
+                    break
+                old.append(self._results.pop(result.id))
+                total -= result.bytes
         for gone in old:
             shutil.rmtree(gone.folder, ignore_errors=True)
-        return result
 
     def publish(self, result: Result, paths: list[Path]) -> None:
         """Make the files a verb wrote downloadable by their names."""
         result.files.update({p.name: p for p in paths if p.is_file() and p.parent == result.folder})
+        result.bytes = sum(p.stat().st_size for p in result.files.values())
+        self._trim(spare=result.id)
 
     def discard(self, result: Result) -> None:
         """Drop a request that failed: nothing of it is kept."""

@@ -28,7 +28,7 @@ class MelodyFamily(SequenceFamily):
     description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
     bundled = BUNDLED
     web = True
-    not_on_web = frozenset({"melody_16bar"})  # the page's Mixer and Blender are laid out for 2-bar windows
+    not_on_web = frozenset()  # every bundled melody model is on the page (16 bars: Mixer, not Blender)
     codec = MELODY
     meter_hint = "; a melody model that reads the meter (the bundled default) writes every meter"
     meter_bars = (16, 12, 18, 24)  # extract.BAR_GROUPS: the bar lengths such a model is trained on

@@ -1,13 +1,18 @@
-"""The generation verbs the page uses: interpolate (the Mixer), grid (the Blender), sample. Each saves
+"""The generation verbs the page uses: interpolate (the Mixer), grid (the Blender), sample (the Sampler),
+vary (the Variations panel: one melody in, a set out; the pattern a Continue route follows). Each saves
 its uploads, then runs the verb through `families.run`, the one dispatch path the command line uses too,
 on a model replica borrowed from the pool, in a worker thread; the files it wrote become downloadable
 from the result store, and the answer holds `steps` (one event list per window), `items` (the family's
-`Output.items`: notes, meter and where each sits in the stitched MIDI and WAV) and links to the files. A
-request that fails leaves nothing behind. Sample takes a `meter` ("6/8"), checked before any model is
-borrowed; a model that does not read the meter refuses any but its own with the verb's one line."""
+`Output.items`: notes, meter and where each sits in the stitched MIDI and WAV) and links to the files
+(`each`: item i's own MIDI file, where the verb writes one per item). A request that fails leaves nothing
+behind. Uploads come as `a`, `b`, ... with `window_a`, ...: a verb of one file gets its window as the
+command line's `window`, a verb of several `windows`, one each. Sample takes a `meter` ("6/8"), checked
+before any model is borrowed; a model that does not read the meter refuses any but its own with the verb's
+one line."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Annotated
@@ -63,8 +68,9 @@ async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | 
     try:
         for field, upload, _ in uploads:
             await saved.add(upload, field)
-        if uploads:
-            options = {**options, "windows": tuple(window for _, _, window in uploads)}
+        if uploads:  # one window per file; a verb of one file takes it as the command line's --window
+            chosen = tuple(window for _, _, window in uploads)
+            options = {**options, **({"window": chosen[0]} if len(chosen) == 1 else {"windows": chosen})}
 
         def work():
             with pool.borrow(model) as loaded:
@@ -79,10 +85,11 @@ async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | 
         raise
     store.publish(result, output.paths)
     files = {n: f"/api/files/{result.id}/{n}" for n in result.files}
+    each = [files[n] for n in sorted(files) if re.fullmatch(r".+_\d+\.mid", n)]  # item i's own MIDI file
     return {"id": result.id, "model": model or pool.default(), "verb": verb,
             "steps": [it.get("events") for it in output.items], "items": output.items,
             "midi": files.get(stitched(output.paths, ".mid")), "wav": files.get(stitched(output.paths, ".wav")),
-            "files": files, "lines": output.lines, "ms": round(1000 * (time.perf_counter() - started), 1)}
+            "files": files, "each": each, "lines": output.lines, "ms": round(1000 * (time.perf_counter() - started), 1)}
 
 
 @router.post("/api/interpolate", summary="n melodies from a to b through the model's latent space")
@@ -101,6 +108,15 @@ async def sample(pool: Pool, store: Store, n: Annotated[int, Form(ge=1, le=MAX_S
                  model: Model = None, seed: Seed = None, meter: MeterField = None):
     options = {"n": n, "temperature": temperature, "seed": seed, "meter": checked_meter(meter)}
     return await generate(pool, store, "sample", model, [], options, frozenset({"mid", "wav"}))
+
+
+@router.post("/api/vary", summary="n variations of one melody, near its code (amount: how far, 0..1)")
+async def vary(pool: Pool, store: Store, a: Annotated[UploadFile, File(description="MIDI file, the melody to vary")],
+               n: Annotated[int, Form(ge=1, le=MAX_STEPS)] = 8,
+               amount: Annotated[float, Form(ge=0.0, le=1.0, description="0: the reconstruction, 1: random")] = 0.3,
+               temperature: Temperature = 0.0, model: Model = None, seed: Seed = None, window_a: Window = 0):
+    options = {"n": n, "amount": amount, "temperature": temperature, "seed": seed}
+    return await generate(pool, store, "vary", model, [("a", a, window_a)], options, frozenset({"mid", "wav"}))
 
 
 @router.post("/api/grid", summary="The n x n bilinear grid between four corner melodies (row by row)")

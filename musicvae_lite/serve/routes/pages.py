@@ -1,4 +1,4 @@
-"""The page (static/index.html: the Mixer and the Blender) and the API's docs page (static/docs.html,
+"""The page (static/index.html: the Mixer, the Blender, the Sampler and the set panels) and the API's docs page (static/docs.html,
 which reads /openapi.json); the page's scripts and styles are mounted from static/ by `create_app`."""
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
 // The page: a Melody Mixer and a 4-corner Blender over musicvae_lite's JSON API (serve/app.py), after
 // MusicVAE's Melody Mixer and Beat Blender demos, for melody and drum models alike. It uses only the API;
 // audio is rendered in the page by synth.js, the same synthesizer (or drum kit) as the server's WAV. Each
-// end lists the windows its file gives the model (/api/windows: bar, notes, meter, a small preview) to pick
-// one. The Sampler draws new melodies in a chosen meter; every melody says its meter, and piano rolls draw
-// the meter's bar lines and beats. window.mvae exposes state for the browser test.
+// end (ends.js) lists the windows its file gives the model (/api/windows: bar, track, notes, meter, a small
+// preview) to pick one. The Sampler draws new melodies in a chosen meter; every melody says its meter, and
+// piano rolls draw the meter's bar lines and beats, a long melody's folded by bars (rolls.js). The set panels
+// (setpanel.js, defined in panels.js: Variations) take one melody and show the set a verb makes of it. A
+// 16-bar model plays in the Mixer, the Sampler and the panels; the Blender keeps to 2-bar models and says so.
+// window.mvae exposes state for the browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const state = {
-  synth: null, kit: null, voices: null, families: {}, family: "melody", examples: [], ctx: null,
-  mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false },
+  synth: null, kit: null, voices: null, models: {}, family: "melody", bars: 2, layout: "", examples: [], ctx: null,
+  mixer: { result: null, buffer: null, source: null, startedAt: 0, offset: 0, playing: false, shown: -1 },
   blender: { result: null, n: 0, cell: 0, buffers: new Map(), source: null, playing: false },
   sampler: { result: null, source: null, playing: -1 },
 };
@@ -28,105 +31,6 @@ async function blob(url) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: ${res.status}`);
   return res.blob();
-}
-
-// -- choosing an input: an example, an upload or a sample ------------------------------------------
-
-function makeEnd(container, label, example) {
-  const node = $("#end-template").content.firstElementChild.cloneNode(true);
-  $("legend", node).textContent = label;
-  const select = $(".source", node), file = $(".file", node), status = $(".status", node);
-  for (const ex of state.examples) select.add(new Option(ex.name, "example:" + ex.name));
-  select.add(new Option("upload a MIDI file…", "upload"));
-  select.add(new Option(state.family === "drums" ? "sample a new beat" : "sample a new melody", "sample"));
-  const end = { label, node, blob: null, name: "", window: $(".window", node), preview: $(".preview", node),
-                windows: [], ticket: 0 };
-  end.ready = Promise.resolve();
-
-  // the windows the chosen file gives the model, as a list to pick from (the first picked)
-  async function listWindows() {
-    const ticket = ++end.ticket;
-    end.windows = [];
-    end.window.replaceChildren();
-    drawPreview(end);
-    if (!end.blob) return;
-    const form = new FormData();
-    form.append("file", end.blob, end.name);
-    form.append("model", $("#model").value);
-    const res = await api("/api/windows", form);
-    if (ticket !== end.ticket) return; // another file was chosen meanwhile
-    const unit = res.family === "drums" ? "hits" : "notes";
-    const tracks = new Set(res.windows.map((w) => w.track));
-    for (const w of res.windows) {
-      const track = tracks.size > 1 && w.track ? `, track ${w.track}` : "";
-      const meter = res.family !== "drums" && w.meter ? `, ${w.meter}` : "";
-      end.window.add(new Option(`bar ${w.bar}: ${w.count} ${unit}${track}${meter}`, String(w.index)));
-    }
-    end.windows = res.windows;
-    end.window.value = "0";
-    drawPreview(end);
-  }
-  end.refresh = () => {
-    end.ready = listWindows().catch((e) => { status.textContent = e.message; });
-    return end.ready;
-  };
-  end.window.addEventListener("change", () => drawPreview(end));
-
-  async function choose(value) {
-    status.textContent = "";
-    if (value.startsWith("example:")) {
-      const name = value.slice(8);
-      end.blob = await blob(state.examples.find((e) => e.name === name).url);
-      end.name = name + ".mid";
-      await listWindows();
-    } else if (value === "upload") {
-      file.click();
-    } else if (value === "sample") {
-      status.textContent = "sampling…";
-      const form = new FormData();
-      form.append("n", "1");
-      form.append("temperature", "0.5");
-      form.append("model", $("#model").value);
-      const meter = partnerMeter(end);
-      if (meter) form.append("meter", meter); // a partner for a waltz is a waltz
-      const res = await api("/api/sample", form);
-      const first = Object.keys(res.files).find((n) => /_01\.mid$/.test(n));
-      end.blob = await blob(res.files[first]);
-      end.name = "sample.mid";
-      await listWindows();
-      status.textContent = "sampled";
-    }
-  }
-  select.addEventListener("change", () => { end.ready = choose(select.value).catch((e) => { status.textContent = e.message; }); });
-  file.addEventListener("change", () => {
-    if (file.files.length) {
-      end.blob = file.files[0];
-      end.name = file.files[0].name;
-      status.textContent = end.name;
-      end.refresh();
-    }
-  });
-  select.value = "example:" + example;
-  end.ready = choose(select.value);
-  container.append(node);
-  return end;
-}
-
-async function addEnds(form, ends) {
-  const keys = "abcd";
-  for (let i = 0; i < ends.length; i++) {
-    await ends[i].ready;
-    if (!ends[i].blob) throw new Error(`${ends[i].label}: choose a melody first`);
-    form.append(keys[i], ends[i].blob, ends[i].name);
-    form.append("window_" + keys[i], String(ends[i].window.value || 0));
-  }
-}
-
-// the end's chosen window, small: a piano roll (or drum grid) of its notes
-function drawPreview(end) {
-  const w = end.windows.find((x) => String(x.index) === end.window.value);
-  end.preview.hidden = !w;
-  if (w) drawItem(end.preview.getContext("2d"), w, pitchRange([w]), 0, 0, end.preview.width, end.preview.height);
 }
 
 function showError(id, message) {
@@ -163,15 +67,16 @@ function drawMixer(playing = -1, fraction = 0) {
 }
 
 // a figure per item in `container`: its caption (`title(i)`, then a melody's meter) over a canvas for its
-// roll; a click calls `clicked(item, i)`
+// roll (a long one folded by bars, across the whole width); a click calls `clicked(item, i)`
 function showFigures(container, items, title, clicked) {
   container.replaceChildren();
   items.forEach((it, i) => {
     const fig = document.createElement("figure");
-    const canvas = document.createElement("canvas");
+    const canvas = document.createElement("canvas"), rows = Rolls.rows(it).length;
     canvas.className = "roll";
-    canvas.width = 480;
-    canvas.height = 96;
+    canvas.width = rows > 1 ? 960 : 480; // a long melody: the whole width, a row of 4 bars per 72 pixels
+    canvas.height = rows > 1 ? rows * 72 : 96;
+    fig.classList.toggle("long", rows > 1);
     const cap = document.createElement("figcaption");
     cap.textContent = title(i);
     if (it.kind !== "drums" && it.meter) {
@@ -205,14 +110,6 @@ function showMixer(res) {
   $("#play").disabled = false;
 }
 
-// The meter of the window chosen at another Mixer end (melodies only), for sampling a partner that can blend.
-function partnerMeter(end) {
-  if (state.family === "drums") return null;
-  const other = state.mixerEnds.find((e) => e !== end && e.windows && e.windows.length);
-  const w = other ? other.windows[Number(other.window.value) || 0] : null;
-  return w && w.meter ? w.meter : null;
-}
-
 // -- the sampler: n new melodies in the meter picked, each played on a click -----------------------------
 
 function drawSamples() {
@@ -234,9 +131,7 @@ function stopSampler() {
 
 function playSample(i) {
   const sm = state.sampler, playing = sm.playing;
-  stopMixer(true);
-  stopBlender();
-  stopSampler();
+  stopEverything();
   if (playing === i) return; // a second click stops it
   const ctx = audioContext(), src = ctx.createBufferSource();
   src.buffer = bufferOf(renderAudio([{ ...sm.result.items[i], start_step: 0 }]));
@@ -287,9 +182,7 @@ function stopMixer(keepPosition) {
 function playMixer(from = null) {
   const m = state.mixer;
   if (!m.result) return;
-  stopBlender();
-  stopSampler();
-  stopMixer(true);
+  stopEverything();
   if (!m.buffer) m.buffer = bufferOf(renderAudio(m.result.items));
   const ctx = audioContext();
   const offset = from !== null ? from : m.offset >= m.buffer.duration ? 0 : m.offset;
@@ -315,7 +208,18 @@ function tickMixer() {
     if (pos >= it.start_s && pos < it.end_s) { index = i; fraction = (pos - it.start_s) / (it.end_s - it.start_s); }
   });
   drawMixer(index, fraction);
+  const fig = index >= 0 && index !== m.shown ? document.querySelectorAll("#rolls figure")[index] : null;
+  if (fig && fig.classList.contains("long")) fig.scrollIntoView({ block: "nearest" }); // a long roll: into view
+  m.shown = index;
   requestAnimationFrame(tickMixer);
+}
+
+// one thing plays at a time: whatever plays stops (the Mixer keeps its place)
+function stopEverything() {
+  stopMixer(true);
+  stopBlender();
+  stopSampler();
+  SetPanels.stopAll();
 }
 
 function toggleMixer() {
@@ -394,8 +298,7 @@ function toggleBlender() {
   const b = state.blender;
   if (!b.result) return;
   if (b.playing) { stopBlender(); return; }
-  stopMixer(true);
-  stopSampler();
+  stopEverything();
   b.playing = true;
   loopCell();
   $("#loop").textContent = "Stop";
@@ -447,6 +350,14 @@ function dragPuck() {
 
 // -- wiring -----------------------------------------------------------------------------------------
 
+// every end of the page: the Mixer's, the Blender's corners and each set panel's input
+function allEnds() { return [...state.mixerEnds, ...state.corners, ...SetPanels.all().map((p) => p.end)]; }
+
+function endsOf(panel) {
+  return panel === "mixer" ? state.mixerEnds : panel === "blender" ? state.corners
+    : [SetPanels.all().find((p) => p.id === panel).end];
+}
+
 async function busy(button, work) {
   const label = button.textContent;
   button.disabled = true;
@@ -454,11 +365,15 @@ async function busy(button, work) {
   try { await work(); } finally { button.disabled = false; button.textContent = label; }
 }
 
-// the examples each family's ends and corners open with (A, B; or the four corners)
-const PREFERRED = { melody: ["morning", "evening", "dance", "lullaby"], drums: ["rock", "funk", "halftime", "bossa"] };
+// the examples each family's ends and corners open with (A, B; or the four corners), and a 16-bar model's
+const PREFERRED = { melody: ["morning", "evening", "dance", "lullaby"], drums: ["rock", "funk", "halftime", "bossa"],
+                    long: ["harbour", "sunrise", "waltz", "jig"] };
+const BLENDER_BARS = 2; // the Blender's grid is laid out for 2-bar cells
 
-async function loadFamily(family) {
-  state.family = family;
+// the ends, corners and panels for a model's family and length (its examples, its windows); results cleared
+async function loadLayout(family, bars) {
+  if (state.mixerEnds) for (const end of allEnds()) end.gone = true; // they ask the server nothing more
+  Object.assign(state, { family, bars, layout: `${family}:${bars}` });
   state.examples = (await api(`/api/examples?family=${family}`)).examples;
   if (family === "drums" && !state.voices) {
     const raw = await (await fetch(state.kit.url)).arrayBuffer();
@@ -466,12 +381,13 @@ async function loadFamily(family) {
     let at = 0;
     state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
   }
-  const names = state.examples.map((e) => e.name), preferred = PREFERRED[family] || [];
+  const names = state.examples.map((e) => e.name), preferred = PREFERRED[bars > 2 ? "long" : family] || [];
   const pick = (i) => (names.includes(preferred[i]) ? preferred[i] : names[i % Math.max(names.length, 1)]);
   for (const id of ["#mixer-ends", "#blender-ends"]) $(id).replaceChildren();
   state.mixerEnds = [makeEnd($("#mixer-ends"), "A", pick(0)), makeEnd($("#mixer-ends"), "B", pick(1))];
   state.corners = ["top left", "top right", "bottom left", "bottom right"].map((label, i) =>
     makeEnd($("#blender-ends"), label, pick(i)));
+  for (const p of SetPanels.all()) SetPanels.reset(p, pick(0));
   stopMixer(false);
   stopBlender();
   stopSampler();
@@ -484,7 +400,31 @@ async function loadFamily(family) {
   $("#grid-wrap").hidden = true;
   $("#play").disabled = true;
   $("#loop").disabled = true;
+  const long = bars > BLENDER_BARS; // the Blender refuses a long model, and says so
+  $("#blend").disabled = long;
+  $("#blender-note").hidden = !long;
+  $("#blender-note").textContent = long ? `The Blender blends ${BLENDER_BARS}-bar windows; ${$("#model").value} is a ` +
+    `${bars}-bar model: pick a ${BLENDER_BARS}-bar model in the Model menu (the Mixer takes ${bars} bars).` : "";
   for (const id of ["#download-midi", "#download-wav", "#download-grid", "#download-samples"]) $(id).hidden = true;
+}
+
+// the tabs show their panel; the space bar plays and pauses what the visible panel shows
+function wireTabsAndKeys() {
+  $("header nav").addEventListener("click", (e) => {
+    const tab = e.target.closest(".tab");
+    if (!tab) return;
+    document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+    document.querySelectorAll("main > .panel").forEach((panel) => { panel.hidden = panel.id !== tab.dataset.tab; });
+    if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
+    e.preventDefault();
+    if (!$("#mixer").hidden) toggleMixer();
+    else if (!$("#blender").hidden) toggleBlender();
+    else if (!$("#sampler").hidden && state.sampler.result) playSample(Math.max(state.sampler.playing, 0));
+    for (const p of SetPanels.all()) if (!$("#" + p.id).hidden && p.result) SetPanels.play(p, Math.max(p.playing, 0));
+  });
 }
 
 async function main() {
@@ -493,14 +433,20 @@ async function main() {
   state.kit = models.drum_kit;
   for (const m of models.models) {
     if (!m.verbs.includes("interpolate")) continue;
-    state.families[m.name] = m.family;
-    $("#model").add(new Option(`${m.name} (${m.family})`, m.name, false, m.default));
+    state.models[m.name] = m;
+    const length = m.bars && m.bars !== 2 ? `, ${m.bars} bars` : "";
+    $("#model").add(new Option(`${m.name} (${m.family}${length})`, m.name, false, m.default));
   }
-  await loadFamily(state.families[$("#model").value]);
+  SetPanels.mount();
+  const chosen = () => state.models[$("#model").value];
+  const offer = () => { for (const p of SetPanels.all()) SetPanels.offer(p, chosen().name, chosen().verbs); };
+  await loadLayout(chosen().family, chosen().bars);
+  offer();
   $("#model").addEventListener("change", () => {
-    const family = state.families[$("#model").value];
-    if (family !== state.family) loadFamily(family).catch((e) => showError("#mixer-error", e.message));
-    else for (const end of [...state.mixerEnds, ...state.corners]) end.refresh(); // the windows are the model's
+    const m = chosen();
+    offer();
+    if (`${m.family}:${m.bars}` !== state.layout) loadLayout(m.family, m.bars).catch((e) => showError("#mixer-error", e.message));
+    else for (const end of allEnds()) end.refresh(); // the windows are the model's
   });
 
   for (const id of ["steps", "temperature", "sample-n", "sample-temperature"]) {
@@ -545,18 +491,7 @@ async function main() {
     } catch (e) { showError("#sampler-error", e.message); }
   }));
 
-  document.querySelectorAll(".tab").forEach((tab) => tab.addEventListener("click", () => {
-    document.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
-    for (const id of ["mixer", "blender", "sampler"]) $("#" + id).hidden = id !== tab.dataset.tab;
-    if (tab.dataset.tab === "blender" && state.blender.result) placePuck();
-  }));
-  document.addEventListener("keydown", (e) => {
-    if (e.code !== "Space" || ["INPUT", "SELECT", "TEXTAREA", "BUTTON"].includes(e.target.tagName)) return;
-    e.preventDefault();
-    if (!$("#mixer").hidden) toggleMixer();
-    else if (!$("#blender").hidden) toggleBlender();
-    else if (state.sampler.result) playSample(Math.max(state.sampler.playing, 0));
-  });
+  wireTabsAndKeys();
   document.body.dataset.ready = "true";
 }
 
@@ -568,10 +503,24 @@ window.mvae = {
     blender: { playing: state.blender.playing, cell: state.blender.cell, n: state.blender.n },
     ends: state.mixerEnds.map((e) => ({ windows: e.windows.length, window: e.window.value })),
     sampler: { playing: state.sampler.playing, samples: document.querySelectorAll("#samples canvas.roll").length },
+    panels: Object.fromEntries(SetPanels.all().map((p) => [p.id, SetPanels.state(p)])),
+    blend: !$("#blend").disabled,
   }),
+  // the windows listed at each end of a panel ("mixer", "blender" or a set panel's id): option texts, the one picked
+  windows: (panel) => endsOf(panel).map((e) => ({ listed: [...e.window.options].map((o) => o.textContent),
+                                                 window: e.window.value, preview: !e.preview.hidden })),
+  // where the Mixer's rolls are folded and where the playhead is: rows per roll, the playing roll's row
+  rolls: () => state.mixer.result.items.map((it) => Rolls.rows(it).length),
+  playhead: () => {
+    const m = state.mixer, pos = mixerPosition(), i = m.result.items.findIndex((it) => pos >= it.start_s && pos < it.end_s);
+    const it = m.result.items[i];
+    return i < 0 ? null : { item: i, ...Rolls.playheadAt(it, (pos - it.start_s) / (it.end_s - it.start_s)) };
+  },
+  playMixerFrom: (seconds) => playMixer(seconds),
   // each sample's steps and meter, and the bar lines and beats its roll draws
   samples: () => state.sampler.result.items.map((it) => ({ steps: it.steps, meter: it.meter, ...gridLines(it) })),
-  steps: () => state.mixer.result.steps,
+  // the answer's event lists: the Mixer's, or a set panel's (by its id)
+  steps: (panel) => (panel ? SetPanels.all().find((p) => p.id === panel).result : state.mixer.result).steps,
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
   mixSamples: (stride = 1) => {
     const s = renderAudio(state.mixer.result.items);

@@ -1,7 +1,9 @@
 // Drawing a window of music on a canvas, for musicvae_lite's page (app.js): a melody as a piano roll, a
 // drum window as a grid of hits, each over its meter's bar lines and beats (the server's items give the
 // meter: `bar_steps`, and `meter` as "6/8"). Rolls.drawItem draws one item into a rectangle of a 2-D
-// context; Rolls.gridLines says where its lines fall (the browser test reads it).
+// context; Rolls.gridLines says where its lines fall (the browser test reads it). A long window (a 16-bar
+// melody: 256 steps in 4/4) is folded by bars, `BARS_PER_ROW` bars a row, so that its notes stay readable;
+// the playhead moves from row to row with the audio (Rolls.rows and Rolls.playheadAt say where).
 "use strict";
 
 const Rolls = (() => {
@@ -62,10 +64,44 @@ const Rolls = (() => {
       playhead);
   }
 
-  function drawItem(g, item, range, x, y, w, h, playhead = null, pitches = []) {
+  function drawFlat(g, item, range, x, y, w, h, playhead, pitches) {
     if (item.kind === "drums") drawDrums(g, item, pitches, x, y, w, h, playhead);
     else drawRoll(g, item, range, x, y, w, h, playhead);
   }
 
-  return { pitchRange, gridLines, drawItem };
+  const BARS_PER_ROW = 4, ROW_GAP = 4; // a row of a folded roll: 4 bars (8 s of 4/4 at 120 qpm), 4 px apart
+
+  // the rows a roll is folded into, as [first step, last step + 1]: one row up to BARS_PER_ROW bars
+  function rows(item) {
+    const per = (item.bar_steps || 16) * BARS_PER_ROW, out = [];
+    if (item.steps <= per) return [[0, item.steps]];
+    for (let s = 0; s < item.steps; s += per) out.push([s, Math.min(s + per, item.steps)]);
+    return out;
+  }
+
+  // where the playhead is at `fraction` (0..1) of an item: its row and the fraction of that row's width
+  function playheadAt(item, fraction) {
+    const folded = rows(item), width = folded[0][1] - folded[0][0];
+    const step = Math.min(Math.max(fraction, 0), 1) * item.steps;
+    const row = Math.min(Math.floor(step / width), folded.length - 1);
+    return { row, x: (step - folded[row][0]) / width };
+  }
+
+  // one item in (x, y, w, h): flat when it fits a row, else folded; each row as a window of its own steps
+  function drawItem(g, item, range, x, y, w, h, playhead = null, pitches = []) {
+    const folded = rows(item);
+    if (folded.length === 1) { drawFlat(g, item, range, x, y, w, h, playhead, pitches); return; }
+    const width = folded[0][1] - folded[0][0], rh = (h - ROW_GAP * (folded.length - 1)) / folded.length;
+    const at = playhead === null ? null : playheadAt(item, playhead);
+    g.clearRect(x, y, w, h);
+    folded.forEach(([a, b], r) => {
+      const notes = item.notes.filter(([, s, e = s + 1]) => s < b && e > a)
+        .map(([p, s, e = s + 1]) => [p, Math.max(s, a) - a, Math.min(e, b) - a]);
+      const part = { ...item, steps: b - a, notes };
+      const head = at && at.row === r ? at.x * width / (b - a) : null;
+      drawFlat(g, part, range, x, y + r * (rh + ROW_GAP), w * (b - a) / width, rh, head, pitches);
+    });
+  }
+
+  return { pitchRange, gridLines, drawItem, rows, playheadAt, BARS_PER_ROW };
 })();

@@ -1,0 +1,137 @@
+"""`mvae serve`'s API for the page's newer panels (issue 25 item 5), through FastAPI's test client on the
+bundled models: /api/vary is `mvae vary` through `families.run` (the input window picked, then the
+variations, the verb's line, each item's MIDI), its bad fields and files are one line each; melody_16bar is
+served, its longest interpolation fits the per-request limits and an upload's 16-bar windows are what the
+verbs take; the result store drops the oldest results past its bytes. (tests/test_serve.py holds the rest.)"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from midifiles import write_midi
+
+from musicvae_lite.core.bundled import examples
+from musicvae_lite.music.melody import generate as g
+from musicvae_lite.serve.app import create_app
+from musicvae_lite.serve.store import ResultStore
+
+with warnings.catch_warnings():  # starlette asks for httpx2 beside httpx; the client works the same
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+BASE = "http://127.0.0.1:8000"
+MORNING = examples()["morning"].read_bytes()
+
+
+@pytest.fixture(scope="module")
+def server():
+    app = create_app()
+    with TestClient(app, base_url=BASE) as client:
+        yield app, client
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return server[1]
+
+
+def ends(a: bytes, b: bytes, names: tuple[str, str]) -> dict:
+    return {"a": (names[0], a, "audio/midi"), "b": (names[1], b, "audio/midi")}
+
+
+def test_vary_answers_what_the_library_computes(server, tmp_path):
+    """/api/vary is `mvae vary` through `families.run`: the input window picked, then n variations (the
+    library's for that window, amount and seed), the verb's line, each item's own MIDI file."""
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+
+    app, client = server
+    data = {"n": "3", "amount": "0.4", "seed": "3", "window_a": "2"}
+    r = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data=data)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (tmp_path / "morning.mid").write_bytes(MORNING)
+    loaded = app.state.pool.get("default").loaded
+    model = loaded.model
+    assert body["steps"][0] == g.melody_from_file(model, tmp_path / "morning.mid", 2).tolist()
+    lib = families.run(loaded, "vary", Request((str(tmp_path / "morning.mid"),), tmp_path / "out", False,
+                                               {"n": 3, "amount": 0.4, "seed": 3, "window": 2}, frozenset({"mid"})))
+    assert body["steps"] == [it["events"] for it in lib.items] and body["lines"] == lib.lines
+    assert body["steps"][1] != body["steps"][2]  # variations, not copies of one another
+    assert [it["title"] for it in body["items"]] == ["input", "1", "2", "3"]
+    assert len(body["each"]) == 4 and all(client.get(url).content[:4] == b"MThd" for url in body["each"])
+    assert body["lines"][0].startswith("3 variations at amount 0.4: on average ")
+    other = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data={**data, "seed": "4"}).json()
+    assert other["steps"][0] == body["steps"][0] and other["steps"][1:] != body["steps"][1:]
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"amount": "1.5"}, "amount: Input should be less than or equal to 1"),
+    ({"n": "0"}, "n: Input should be greater than or equal to 1"),
+    ({"n": "17"}, "n: Input should be less than or equal to 16"),
+    ({"window_a": "40"}, "morning.mid: window 40 does not exist; it has windows 0..6: choose another window in the list"),
+])
+def test_vary_refuses_bad_fields_in_one_line(client, data, error):
+    r = client.post("/api/vary", files={"a": ("morning.mid", MORNING)}, data=data)
+    assert r.status_code == 422 and r.json() == {"error": error}
+
+
+def test_vary_of_a_bad_file_is_one_line(client):
+    r = client.post("/api/vary", files={"a": ("notes.mid", b"not midi")})
+    assert r.status_code == 422 and r.json() == {"error": "notes.mid: not a MIDI file (no MThd header)"}
+    r = client.post("/api/vary", data={"n": "2"})
+    assert r.status_code == 422 and r.json()["error"].startswith("a:")
+
+
+def test_a_16_bar_interpolation_fits_the_limits(server):
+    """The most steps a request may ask for (MAX_STEPS) between two 16-bar tunes with melody_16bar: each step
+    256 steps of 4/4, in turn in the stitched files, the WAV downloadable."""
+    from musicvae_lite.serve.settings import MAX_STEPS
+
+    app, client = server
+    tunes = {name: examples()[name].read_bytes() for name in ("harbour", "sunrise")}
+    r = client.post("/api/interpolate", files=ends(tunes["harbour"], tunes["sunrise"], ("harbour.mid", "sunrise.mid")),
+                    data={"n": str(MAX_STEPS), "model": "melody_16bar"})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(it["steps"], it["meter"], it["bar_steps"]) for it in items] == [(256, "4/4", 16)] * MAX_STEPS
+    assert [it["start_step"] for it in items] == [256 * i for i in range(MAX_STEPS)]
+    wav = client.get(r.json()["wav"])
+    assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
+    model = app.state.pool.get("melody_16bar").loaded.model
+    assert model.config.bars == 16 and r.json()["ms"] < 60_000
+
+
+def test_windows_of_a_long_upload_for_the_16_bar_model(client, tmp_path):
+    from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
+
+    path = write_midi(tmp_path / "long.mid", [[(60 + (i * 5) % 12, 4 * i, 4 * i + 3) for i in range(20 * 4)]])
+    body = client.post("/api/windows", files={"file": ("long.mid", path.read_bytes())},
+                       data={"model": "melody_16bar"}).json()
+    found = extract_file(path, ExtractConfig(bars=16))
+    assert body["bars"] == 16 and body["total"] == len(found.events) >= 2
+    assert [(w["bar"], w["steps"]) for w in body["windows"]] == [(b + 1, 256) for b in found.start_bar]
+    r = client.post("/api/vary", files={"a": ("long.mid", path.read_bytes())},
+                    data={"n": "2", "model": "melody_16bar", "window_a": "1"})
+    assert r.status_code == 200 and r.json()["steps"][0] == found.events[1].tolist()
+    short = client.post("/api/windows", files={"file": ("morning.mid", MORNING)}, data={"model": "melody_16bar"})
+    assert short.status_code == 422 and "no melody of at least 16 bars" in short.json()["error"]
+
+
+def test_the_store_drops_the_oldest_results_past_its_bytes(tmp_path):
+    store = ResultStore(tmp_path, keep=10, max_bytes=250)
+    results = []
+    for _ in range(4):
+        result = store.new()
+        (result.folder / "x.mid").write_bytes(b"x" * 100)
+        store.publish(result, [result.folder / "x.mid"])
+        results.append(result)
+    assert [store.file(r.id, "x.mid") is not None for r in results] == [False, False, True, True]
+    assert not results[0].folder.exists() and results[3].folder.exists()
+    running = store.new()  # a request still being written is never dropped for bytes
+    big = store.new()
+    (big.folder / "x.mid").write_bytes(b"x" * 1000)
+    store.publish(big, [big.folder / "x.mid"])
+    assert running.folder.exists() and store.file(big.id, "x.mid") is not None and len(store) == 2
+    store.close()
