@@ -523,3 +523,55 @@ def test_16_bar_melodies_in_chromium(live_server, tmp_path):
             browser.close()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert errors == [], errors
+
+
+def test_continue_panel_in_chromium(live_server, tmp_path):
+    """The Continue tab (issue 25): an example's window picked as the primer of the 2-bar default, n and seed
+    set; the rolls are the primer with each continuation after it, the answer the API's; with melody_16bar a
+    16-bar example is continued into 16 more bars, drawn folded; a bad seed is one line."""
+    sync_playwright = _playwright()
+    import httpx
+
+    from musicvae_lite.core.bundled import examples
+
+    foreign, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = _offline_page(browser, live_server, foreign, errors)
+            page.click(".tab[data-tab=continue]")
+            assert page.is_visible("#continue") and page.input_value("#continue-n") == "4"
+            page.wait_for_function("window.mvae.windows('continue')[0].listed.length === 7", timeout=30_000)
+            source = page.eval_on_selector("#continue-ends select.source", "s => s.value")
+            page.locator("#continue-ends select.window").select_option("3")
+            _set_range(page, "#continue-n", 2)
+            page.fill("#continue-seed", "9")
+            page.click("#continue-go")
+            page.wait_for_function("window.mvae.state().panels.continue.items === 2", timeout=30_000)
+            inked = _inked(page, "#continue-rolls canvas.roll")
+            assert len(inked) == 2 and min(inked) > 20, inked
+            assert page.locator("#continue-rolls figcaption").all_inner_texts() == [
+                "continuation 14/4MIDI", "continuation 24/4MIDI"]
+            name = source.split(":", 1)[1]
+            asked = httpx.post(live_server + "/api/continue", timeout=60,
+                               files={"a": (f"{name}.mid", examples()[name].read_bytes())},
+                               data={"n": "2", "seed": "9", "window_a": "3", "temperature": "0.5"}).json()
+            assert page.evaluate("window.mvae.steps('continue')") == asked["steps"]
+            assert [len(s) for s in asked["steps"]] == [64, 64]  # the 2-bar window, then 2 bars after it
+            assert page.inner_text("#continue-line") == asked["lines"][0] == \
+                "2 continuations of 2 bars after the 2-bar primer (4 bars, in 4/4)"
+            page.fill("#continue-seed", "-1")
+            page.click("#continue-go")
+            page.wait_for_selector("#continue-error:not([hidden])", timeout=30_000)
+            assert page.inner_text("#continue-error") == "seed: Input should be greater than or equal to 0"
+            page.fill("#continue-seed", "")
+            page.select_option("#model", "melody_16bar")  # a 16-bar example, 16 bars after it
+            page.wait_for_function("window.mvae.windows('continue')[0].listed.length > 0", timeout=30_000)
+            page.click("#continue-go")
+            page.wait_for_function("(window.mvae.steps('continue') || []).map((s) => s.length).join() === '512,512'",
+                                   timeout=60_000)
+            assert page.inner_text("#continue-line").startswith("2 continuations of 16 bars after the 16-bar primer")
+        finally:
+            browser.close()
+    assert foreign == [], f"the page asked for things off this machine: {foreign}"
+    assert [e for e in errors if "status of 422" not in e] == [], errors

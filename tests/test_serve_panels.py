@@ -135,3 +135,28 @@ def test_the_store_drops_the_oldest_results_past_its_bytes(tmp_path):
     store.publish(big, [big.folder / "x.mid"])
     assert running.folder.exists() and store.file(big.id, "x.mid") is not None and len(store) == 2
     store.close()
+
+
+def test_continue_answers_what_the_library_computes(server, tmp_path):
+    """/api/continue is `mvae continue` through `families.run`: with melody_16bar a 5-bar upload is the primer and
+    each item is the primer and the 11 bars after it; a field out of range is one line."""
+    from musicvae_lite import families
+    from musicvae_lite.core.family import Request
+
+    app, client = server
+    five = write_midi(tmp_path / "five.mid", [[(60 + (i % 5), 4 * i, 4 * i + 4) for i in range(20)]])
+    data = {"n": "2", "seed": "1", "model": "melody_16bar"}
+    r = client.post("/api/continue", files={"a": ("five.mid", five.read_bytes())}, data=data)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["lines"] == ["2 continuations of 11 bars after the 5-bar primer (16 bars: one piece, in 4/4)"]
+    loaded = app.state.pool.get("melody_16bar").loaded
+    primer = g.primer_from_file(loaded.model, five)
+    assert len(primer) == 80 and all(steps[:80] == primer.tolist() and len(steps) == 256 for steps in body["steps"])
+    lib = families.run(loaded, "continue", Request((str(five),), tmp_path / "out", False,
+                                                   {"n": 2, "seed": 1, "window": 0, "temperature": 0.5},
+                                                   frozenset({"mid"})))
+    assert body["steps"] == [it["events"] for it in lib.items]
+    assert body["steps"][0] != body["steps"][1]
+    bad = client.post("/api/continue", files={"a": ("five.mid", five.read_bytes())}, data={"bars": "0"})
+    assert bad.status_code == 422 and bad.json() == {"error": "bars: Input should be greater than or equal to 1"}

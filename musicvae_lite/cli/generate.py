@@ -159,7 +159,7 @@ def vary(
 
 
 def continue_(
-    file: Annotated[str, typer.Argument(help="A MIDI file whose melody is the primer: 1 to 16 bars (1 to 2 with a 2-bar model).")],
+    file: Annotated[str, typer.Argument(help="A MIDI file whose melody is the primer: 1 to 16 bars (1 to 2 with a 2-bar model), or a longer one with --window K (a passage of the model's length).")],
     bars: Annotated[Optional[int], typer.Option(help="Bars to write after the primer (default: the rest of the model's window, so that the primer and its continuation make one 16-bar piece).")] = None,
     n: Annotated[Optional[int], typer.Option("-n", help="How many continuations (default 4).")] = None,
     window: Window = None,

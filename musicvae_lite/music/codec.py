@@ -47,14 +47,21 @@ class Codec:
         its music is shorter than that, a one-line MvaeError when it has none the model can read at all."""
         raise MvaeError(f"{model.name} does not continue {self.kind} files")
 
-    def read_primer(self, model: Any, path: str | Path, window: int = 0) -> tuple[Any, Playback]:
-        """The passage a file holds, to be continued (`continue`): window `window` of the longest whole-bar
-        length the file gives (found by bisection), which must be at most the model's window; its Playback."""
+    def read_primer(self, model: Any, path: str | Path, window: int | None = None) -> tuple[Any, Playback]:
+        """The passage of a file to continue (`continue`) and its Playback: the file's music when it is at most
+        the model's window (window `window` of the longest whole-bar length it gives, found by bisection);
+        window `window` of the model's length when it is longer and a window is named (`mvae windows`), else a
+        one-line MvaeError."""
         most = model.config.bars
-        if self.windows_of(model, path, most + 1) is not None:
-            longer = ", or use --model melody_16bar for up to 16" if most < 16 and self.kind == "melody" else ""
+        longer = self.windows_of(model, path, most + 1)
+        if longer is not None and window is not None:
+            return self.read(model, path, window)
+        if longer is not None:
+            bigger = ", or use --model melody_16bar for up to 16" if most < 16 and self.kind == "melody" else ""
             raise MvaeError(f"{path}: it holds more than {most} bars of {self.kind}; {model.name} continues a primer "
-                            f"of 1 to {most} bars (cut the file{longer})")
+                            f"of 1 to {most} bars (pick a {most}-bar passage with --window K, see `mvae windows`, "
+                            f"or cut the file{bigger})")
+        window = window or 0
         low, high = 1, most
         found = self.windows_of(model, path, 1)
         if found is None:

@@ -178,8 +178,8 @@ class SequenceVerbs(Verbs):
         from musicvae_lite.music.continuation import continuation
         from musicvae_lite.music.output_set import set_items
 
-        (path, window), = request.file_windows((1,), self._files("one"))
-        primer, playback = self.codec.read_primer(model, path, window)
+        request.file_windows((1,), self._files("one"))
+        primer, playback = self.codec.read_primer(model, request.inputs[0], request.window_list(None)[0])
         if not model.reads_meter:
             playback = replace(playback, meter=model_meter(model))
         S = playback.meter.steps_per_bar

@@ -78,9 +78,10 @@ def melody_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, w
     return (events, playback.meter) if with_meter else events
 
 
-def primer_from_file(model: MelodyModel, path: str | Path, window: int = 0, *, with_meter: bool = False):
+def primer_from_file(model: MelodyModel, path: str | Path, window: int | None = None, *, with_meter: bool = False):
     """The melody a MIDI file holds, as the primer `continuation` takes: whole bars from its first note, at
-    most the model's window (a one-line error for a longer one); with `with_meter`, (the primer, its Meter)."""
+    most the model's window (a longer file: its window `window` of the model's length, or a one-line error when
+    none is named); with `with_meter`, (the primer, its Meter)."""
     from musicvae_lite.music.melody.codec import MELODY
 
     events, playback = MELODY.read_primer(model, path, window)

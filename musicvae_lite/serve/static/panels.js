@@ -15,3 +15,17 @@ SetPanels.define({
   ],
   caption: (it) => (it.title === "input" ? "input" : `variation ${it.title}`),
 });
+
+SetPanels.define({
+  id: "continue", tab: "Continue", verb: "continue", route: "/api/continue", button: "Continue",
+  hint: "The bars after a melody, in its meter and key: with melody_16bar the melody and its continuation make " +
+        "one 16-bar piece (a 2-bar model adds bars after a 2-bar window). Each roll is the melody, then what " +
+        "follows it. Click a roll to play it.",
+  fields: [
+    { name: "bars", label: "Bars after it", type: "number", min: 1, max: 16, placeholder: "to 16 in all" },
+    { name: "n", label: "How many", min: 1, max: 8, step: 1, value: 4 },
+    { name: "temperature", label: "Temperature", min: 0, max: 2, step: 0.1, value: 0.5 },
+    { name: "seed", label: "Seed", type: "number", min: 0, max: 2147483647, placeholder: "random" },
+  ],
+  caption: (it) => `continuation ${it.title}`,
+});
