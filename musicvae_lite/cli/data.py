@@ -47,16 +47,29 @@ def build(
 
 @app.command("corpus")
 def corpus(
-    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), mix (every melodic collection, each in its own subfolder; never oneills1850 or ryansMammoth), or a music21 corpus name.")],
+    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), mix (every melodic collection, each in its own subfolder; never oneills1850 or ryansMammoth), a music21 corpus name, or pop909 (with PATH: your copy of POP909's song folders).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the MIDI files into.")],
+    path: Annotated[Optional[Path], typer.Argument(help="pop909 only: the folder of POP909's song folders (001/, 002/, ...).")] = None,
     limit: Annotated[int | None, typer.Option(help="Export at most this many tunes.")] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite MIDI files already in the folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Export one of music21's bundled collections as MIDI files (needs `pip install music21`)."""
+    """Export one of music21's bundled collections as MIDI files (needs `pip install music21`), or import
+    POP909 from PATH: each song on its beat grid, its chord labels beside it, info.csv with the split."""
     with user_errors():
-        from musicvae_lite.music.corpus import export_corpus
+        from musicvae_lite.music.corpus import CorpusError, export_corpus
+
+        if name.strip().lower() == "pop909":
+            from musicvae_lite.music.pop909 import import_pop909
+
+            if path is None:
+                raise CorpusError("pop909 needs the folder of your POP909 copy: mvae data corpus pop909 PATH -o DIR")
+            for line in import_pop909(path, out, force=force, limit=limit, progress=not quiet).lines():
+                typer.echo(line)
+            return
+        if path is not None:
+            raise CorpusError(f"only pop909 takes a PATH; {name} comes with music21")
 
         report = export_corpus(name, out, limit=limit, workers=workers, force=force, progress=not quiet)
         typer.echo(f"{out}: {report.summary()}")
