@@ -29,6 +29,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
     keep_duplicates: Annotated[Optional[bool], typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, near-duplicate tunes on both sides, and training windows repeated across files.")] = None,
     max_windows_per_file: Annotated[Optional[int], typer.Option(help="Keep at most this many windows of each file, evenly spaced, so long pieces do not outweigh short tunes (default: all).")] = None,
+    track: Annotated[Optional[list[str]], typer.Option("--track", help="Melodies: read only the tracks of this name (case-insensitive; repeat for more), e.g. --track MELODY for POP909's sung line, --track MELODY --track BRIDGE for both.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Turn MIDI files into training windows (melodies: MusicVAE's 90-class events, 16 steps per bar)."""
@@ -40,7 +41,7 @@ def build(
         chosen = families.get(family)
         options = {"bars": bars, "compat": compat, "steps_per_bar": steps_per_bar, "workers": workers,
                    "eval_fraction": eval_fraction, "seed": seed, "keep_duplicates": keep_duplicates,
-                   "max_windows_per_file": max_windows_per_file}
+                   "max_windows_per_file": max_windows_per_file, "tracks": track or None}
         chosen.check("build_data", options)
         report(chosen.build_data(Request(tuple(sources), out, force, {**options, "progress": not quiet})))
 
