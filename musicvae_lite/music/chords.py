@@ -203,7 +203,7 @@ def write_chord_file(path: str | Path, spans, *, overwrite: bool = False) -> Pat
 
     lines = []
     for span in spans:
-        start, end, label = span.start, span.end, span.label if isinstance(span, ChordSpan) else span
+        start, end, label = (span.start, span.end, span.label) if isinstance(span, ChordSpan) else span
         parse_chord(label)  # a bad label fails before anything is written
         lines.append(f"{start:.6f}\t{end:.6f}\t{label}\n")
     data = "".join(lines).encode("utf-8")
