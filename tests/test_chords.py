@@ -160,3 +160,43 @@ def test_chords_on_steps_covers_spans_rounded_to_steps():
     assert (steps[:4] == NO_CHORD).all()
     assert (steps[4:8] == parse_chord("G")).all() and (steps[8:16] == parse_chord("Em")).all()
     assert (steps[16:] == parse_chord("C")).all()
+
+
+def _song_with_piano(path, progression=((48, 52, 55), (43, 47, 50), (45, 48, 52), (41, 45, 48))):
+    """A melody track and a piano track holding one triad a bar (default C, G, Am, F), at 120 qpm."""
+    from tests.midifiles import write_midi
+
+    melody = [(72 + (k % 3) * 2, 2 * k, 2 * k + 2) for k in range(8 * len(progression))]
+    piano = [(p, 16 * bar, 16 * bar + 16) for bar, chord in enumerate(progression) for p in chord]
+    return write_midi(path, [melody, piano])
+
+
+def test_heard_chords_follow_the_piano_and_write_a_chord_file(tmp_path):
+    from musicvae_lite.music.melody.hear_chords import hear_chords
+
+    heard = hear_chords(_song_with_piano(tmp_path / "song.mid"))
+    assert heard.lines() == ["bar 1: C", "bar 2: G", "bar 3: Am", "bar 4: F"]
+    spans = heard.spans()
+    assert [s.label for s in spans] == ["C:maj", "G:maj", "A:min", "F:maj"]
+    assert np.allclose([s.start for s in spans], [0, 2, 4, 6])  # 4/4 at 120 qpm: 2 s a bar
+    minor = hear_chords(_song_with_piano(tmp_path / "minor.mid", ((45, 48, 52), (40, 44, 47, 50))))
+    assert minor.lines() == ["bar 1: Am", "bar 2: E7"]
+
+
+def test_chords_cli_prints_bars_and_refuses_a_lone_melody(tmp_path):
+    from typer.testing import CliRunner
+
+    from musicvae_lite.cli import app
+    from tests.midifiles import write_midi
+
+    runner = CliRunner()
+    song = _song_with_piano(tmp_path / "song.mid")
+    got = runner.invoke(app, ["chords", str(song), "-o", str(tmp_path / "song.chords.txt")])
+    assert got.exit_code == 0, got.output
+    assert "bar 3: Am" in got.output and [s.label for s in read_chord_file(tmp_path / "song.chords.txt")][0] == "C:maj"
+    again = runner.invoke(app, ["chords", str(song), "-o", str(tmp_path / "song.chords.txt")])
+    assert again.exit_code != 0 and "already exists" in again.output
+    lone = write_midi(tmp_path / "lone.mid", [[(60, 0, 4), (62, 4, 8)]])
+    refused = runner.invoke(app, ["chords", str(lone)])
+    assert refused.exit_code != 0 and "nothing to hear chords from" in refused.output
+    assert "Traceback" not in refused.output and len(refused.output.strip().splitlines()) == 1

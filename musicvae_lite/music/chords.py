@@ -228,14 +228,28 @@ def chord_file_for(midi_path: str | Path) -> Path | None:
     return None
 
 
-def seconds_to_ticks(seconds: np.ndarray, tempos, ticks_per_quarter: int) -> np.ndarray:
-    """Ticks (float) of times in seconds under a tempo map of (tick, microseconds per quarter) changes
-    (120 qpm before the first one, as MIDI says)."""
+def _tempo_segments(tempos, ticks_per_quarter: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tick, seconds per tick, seconds) at each tempo change of a (tick, microseconds per quarter) map,
+    with MIDI's 120 qpm before the first one."""
     changes = [(0, 500_000)] + [(int(t), int(us)) for t, us in tempos if t > 0] \
         if not tempos or tempos[0][0] != 0 else [(int(t), int(us)) for t, us in tempos]
     ticks = np.array([t for t, _ in changes], float)
     sec_per_tick = np.array([us for _, us in changes], float) / 1e6 / ticks_per_quarter
-    at = np.concatenate([[0.0], np.cumsum(np.diff(ticks) * sec_per_tick[:-1])])  # seconds at each change
+    return ticks, sec_per_tick, np.concatenate([[0.0], np.cumsum(np.diff(ticks) * sec_per_tick[:-1])])
+
+
+def ticks_to_seconds(ticks: np.ndarray, tempos, ticks_per_quarter: int) -> np.ndarray:
+    """Seconds of (float) ticks under a tempo map (see `seconds_to_ticks`)."""
+    at_tick, sec_per_tick, at = _tempo_segments(tempos, ticks_per_quarter)
+    ticks = np.asarray(ticks, float)
+    k = np.clip(np.searchsorted(at_tick, ticks, side="right") - 1, 0, len(at) - 1)
+    return at[k] + (ticks - at_tick[k]) * sec_per_tick[k]
+
+
+def seconds_to_ticks(seconds: np.ndarray, tempos, ticks_per_quarter: int) -> np.ndarray:
+    """Ticks (float) of times in seconds under a tempo map of (tick, microseconds per quarter) changes
+    (120 qpm before the first one, as MIDI says)."""
+    ticks, sec_per_tick, at = _tempo_segments(tempos, ticks_per_quarter)
     seconds = np.asarray(seconds, float)
     k = np.searchsorted(at, seconds, side="right") - 1
     k = np.clip(k, 0, len(at) - 1)
