@@ -23,6 +23,9 @@ quantizing them as they are puts most onsets between two steps. `import_pop909(p
                             within ON_GRID_TOLERANCE of a 16th step), chords, shift_s; the split column is
                             what `mvae data build` follows (the Groove dataset's info.csv convention).
 
+Measured on the 819 songs at hand: the share of a song's MELODY onsets within ON_GRID_TOLERANCE of a 16th step
+is 0.003 for the median song on the files' own grid (mean 0.265) and 1.000 after the import (mean 0.955).
+
 Why files rather than windows: `mvae data build` already turns MIDI files into windows for every bar
 length, track rule and window size, and reads a chord file beside each MIDI file (so a user's own
 `song.mid` + `song.chords.txt` works the same way); the importer only has to make POP909 look like music
