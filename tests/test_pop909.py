@@ -227,3 +227,17 @@ def test_cli_imports_pop909_and_refuses_in_one_line(tmp_path):
     assert built.exit_code == 0, built.output
     with np.load(tmp_path / "d" / "train.npz") as data:
         assert "window_chords" in data.files
+
+
+def test_files_an_info_csv_calls_test_never_enter_a_melody_dataset(tmp_path):
+    src = tmp_path / "POP909"
+    four_four_song(src, "001")
+    four_four_song(src, "002", pitch=64, contour=7)
+    out = tmp_path / "out"
+    import_pop909(src, out, progress=False)
+    info = (out / INFO).read_text().splitlines()
+    (out / INFO).write_text("\n".join([info[0], info[1], info[2].replace(",train,", ",test,")]) + "\n")
+    summary = build_dataset([str(out)], tmp_path / "data", ExtractConfig(bars=2, track_names=("MELODY",)), workers=1)
+    assert summary.files_used == 1
+    with np.load(tmp_path / "data" / "train.npz") as data:
+        assert [Path(f).name for f in data["files"]] == ["001.mid"]
