@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from musicvae_lite.cli import data, generate, presets, serve, train, windows
+from musicvae_lite.cli import chords, data, generate, presets, serve, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -42,6 +42,7 @@ COMMANDS = {  # command name -> its function, in the order `mvae --help` lists t
     "reconstruct": generate.reconstruct, "vary": generate.vary, "continue": generate.continue_,
     "encode": generate.encode, "decode": generate.decode,
     "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
+    "chords": chords.chords,
 }
 app.add_typer(data.app, name="data")
 for _name, _command in COMMANDS.items():

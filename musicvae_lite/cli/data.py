@@ -29,6 +29,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Replace a dataset already in the output folder.")] = False,
     keep_duplicates: Annotated[Optional[bool], typer.Option("--keep-duplicates", help="Split by file alone: keep held-out windows that occur among the training windows up to transposition, near-duplicate tunes on both sides, and training windows repeated across files.")] = None,
     max_windows_per_file: Annotated[Optional[int], typer.Option(help="Keep at most this many windows of each file, evenly spaced, so long pieces do not outweigh short tunes (default: all).")] = None,
+    track: Annotated[Optional[list[str]], typer.Option("--track", help="Melodies: read only the tracks of this name (case-insensitive; repeat for more), e.g. --track MELODY for POP909's sung line, --track MELODY --track BRIDGE for both.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Turn MIDI files into training windows (melodies: MusicVAE's 90-class events, 16 steps per bar)."""
@@ -40,23 +41,36 @@ def build(
         chosen = families.get(family)
         options = {"bars": bars, "compat": compat, "steps_per_bar": steps_per_bar, "workers": workers,
                    "eval_fraction": eval_fraction, "seed": seed, "keep_duplicates": keep_duplicates,
-                   "max_windows_per_file": max_windows_per_file}
+                   "max_windows_per_file": max_windows_per_file, "tracks": track or None}
         chosen.check("build_data", options)
         report(chosen.build_data(Request(tuple(sources), out, force, {**options, "progress": not quiet})))
 
 
 @app.command("corpus")
 def corpus(
-    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), mix (every melodic collection, each in its own subfolder; never oneills1850 or ryansMammoth), or a music21 corpus name.")],
+    name: Annotated[str, typer.Argument(help="Collection: essen (~8,500 folk songs), bach (chorales), mix (every melodic collection, each in its own subfolder; never oneills1850 or ryansMammoth), a music21 corpus name, or pop909 (with PATH: your copy of POP909's song folders).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the MIDI files into.")],
+    path: Annotated[Optional[Path], typer.Argument(help="pop909 only: the folder of POP909's song folders (001/, 002/, ...).")] = None,
     limit: Annotated[int | None, typer.Option(help="Export at most this many tunes.")] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite MIDI files already in the folder.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Export one of music21's bundled collections as MIDI files (needs `pip install music21`)."""
+    """Export one of music21's bundled collections as MIDI files (needs `pip install music21`), or import
+    POP909 from PATH: each song on its beat grid, its chord labels beside it, info.csv with the split."""
     with user_errors():
-        from musicvae_lite.music.corpus import export_corpus
+        from musicvae_lite.music.corpus import CorpusError, export_corpus
+
+        if name.strip().lower() == "pop909":
+            from musicvae_lite.music.pop909 import import_pop909
+
+            if path is None:
+                raise CorpusError("pop909 needs the folder of your POP909 copy: mvae data corpus pop909 PATH -o DIR")
+            for line in import_pop909(path, out, force=force, limit=limit, progress=not quiet).lines():
+                typer.echo(line)
+            return
+        if path is not None:
+            raise CorpusError(f"only pop909 takes a PATH; {name} comes with music21")
 
         report = export_corpus(name, out, limit=limit, workers=workers, force=force, progress=not quiet)
         typer.echo(f"{out}: {report.summary()}")

@@ -1,10 +1,13 @@
 """Reading many MIDI files into a dataset, for every music family: sources (files, folders, glob
 patterns) -> a sorted file list, a parallel map over the files with a progress bar (each family's
 extraction function never lets one bad file stop the batch), and the split by file: a stable hash of
-the file's name and a seed, so adding files never moves one between splits."""
+the file's name and a seed, so adding files never moves one between splits, unless a source folder holds an
+`info.csv` with `midi_filename` and `split` columns (the Groove dataset's, the POP909 importer's): its files
+follow it (`official_split`)."""
 
 from __future__ import annotations
 
+import csv
 import glob
 import hashlib
 import os
@@ -19,6 +22,7 @@ import numpy as np
 from musicvae_lite.errors import MvaeError
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar", ".rmi")
+OFFICIAL = {"train": "train", "validation": "eval", "test": "test"}  # info.csv's split names -> ours
 
 
 class DatasetError(MvaeError):
@@ -159,3 +163,24 @@ def spread_indices(n: int, limit: int | None) -> np.ndarray:
     if limit is None or limit >= n:
         return np.arange(n)
     return np.unique(np.round(np.linspace(0, n - 1, max(limit, 0))).astype(np.int64))
+
+
+def official_split(sources: list[str]) -> dict[str, str]:
+    """File path -> our split name, from every `info.csv` with `midi_filename` and `split` columns found in
+    a source folder (or its parents up to the source); an unreadable or foreign csv is ignored."""
+    found: dict[str, str] = {}
+    for src in sources:
+        folder = Path(src)
+        if not folder.is_dir():
+            continue
+        for info in [folder / "info.csv", *sorted(folder.rglob("info.csv"))][:8]:
+            try:
+                with open(info, newline="", encoding="utf-8") as f:
+                    for row in csv.DictReader(f):
+                        split = OFFICIAL.get((row.get("split") or "").strip().lower())
+                        name = (row.get("midi_filename") or "").strip()
+                        if split and name:
+                            found[str((info.parent / name).resolve())] = split
+            except (OSError, UnicodeDecodeError, csv.Error):
+                continue
+    return found

@@ -18,7 +18,6 @@ validation -> eval, test -> test. Other files go by the hash of their name (sour
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from collections import Counter
@@ -32,7 +31,9 @@ from musicvae_lite.music.drums.encoding import NUM_DRUMS, hits_to_classes
 from musicvae_lite.music.drums.extract import DrumConfig, DrumWindows, extract_drum_file
 from musicvae_lite.music.errors import MusicDataError
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
-from musicvae_lite.music.sources import (
+from musicvae_lite.music.sources import (  # noqa: F401 - official_split re-exported
+    OFFICIAL,
+    official_split,
     count,
     DatasetError,
     build_folder,
@@ -43,7 +44,6 @@ from musicvae_lite.music.sources import (
 )
 
 SPLITS = ("train", "eval", "test")
-OFFICIAL = {"train": "train", "validation": "eval", "test": "test"}  # info.csv's names -> ours
 
 
 @dataclass
@@ -92,27 +92,6 @@ def _extract_one(path: str, cfg: DrumConfig) -> DrumResult:
 def _extract_chunk(args: tuple[list[str], DrumConfig]) -> list[DrumResult]:
     paths, cfg = args
     return [_extract_one(p, cfg) for p in paths]
-
-
-def official_split(sources: list[str]) -> dict[str, str]:
-    """File path -> our split name, from every `info.csv` with `midi_filename` and `split` columns found in
-    a source folder (or its parents up to the source); an unreadable or foreign csv is ignored."""
-    found: dict[str, str] = {}
-    for src in sources:
-        folder = Path(src)
-        if not folder.is_dir():
-            continue
-        for info in [folder / "info.csv", *sorted(folder.rglob("info.csv"))][:8]:
-            try:
-                with open(info, newline="", encoding="utf-8") as f:
-                    for row in csv.DictReader(f):
-                        split = OFFICIAL.get((row.get("split") or "").strip().lower())
-                        name = (row.get("midi_filename") or "").strip()
-                        if split and name:
-                            found[str((info.parent / name).resolve())] = split
-            except (OSError, UnicodeDecodeError, csv.Error):
-                continue
-    return found
 
 
 def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig = DrumConfig(), *,  # noqa: B008

@@ -9,11 +9,17 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
                           each window's context (music.playback.Playback's fields, the index of its
                           track in the file and its bar as read, "3/4"; absent from datasets built
                           before they were added: 4/4 then);
-                          bars, compat, steps_per_quarter; config (JSON of the ExtractConfig)
+                          bars, compat, steps_per_quarter; config (JSON of the ExtractConfig);
+                          window_chords (N, steps) uint8, only when a source has a chord file beside it
+                          (music/chords.py: `song.chords.txt`, or POP909's `chord_midi.txt`): the chord
+                          class of every step (0 N, 1..84 root x quality), 255 (chords.UNKNOWN) in the
+                          windows of files without one
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows kept, files skipped per kind, settings, seconds
 
-The split is by source file (no tune in both): a file goes to eval when a hash of its name and the
+The split is by source file (no tune in both): a file listed in an `info.csv` of a source folder (the
+POP909 importer writes one: sources.official_split) goes where it says (validation -> eval; test files
+are left out); any other file goes to eval when a hash of its name and the
 seed falls under `eval_fraction`, so adding files later never moves a tune between splits, except that
 near-duplicate tunes are then put on one side together, and held-out windows that occur among the
 training windows up to transposition are dropped, and a training window repeated across files is kept
@@ -44,6 +50,7 @@ from musicvae_lite.music.sources import (  # noqa: F401 - re-exported for caller
     default_workers,
     is_eval_file,
     map_files,
+    official_split,
     source_files,
     write_build_report,
 )
@@ -64,6 +71,7 @@ class FileResult:
     kind: str | None = None  # skip category, None when the file gave windows
     reason: str | None = None  # one-line reason
     context: dict | None = None  # per-window arrays: window_qpm, window_program, window_velocity, window_track
+    chords: np.ndarray | None = None  # (n, steps) uint8 chord classes, when the file has a chord file
 
 
 @dataclass
@@ -115,9 +123,31 @@ def read_skips(folder: str | Path) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows if len(r) >= 2]
 
 
+def window_chords(path: str, w, steps: int) -> np.ndarray | None:
+    """(n, steps) uint8: the chord class of every step of each window of `path`, from the chord file beside
+    it (chords.chord_file_for), aligned by the windows' start ticks; None when it has none."""
+    from musicvae_lite.music.chords import chord_file_for, chords_on_steps, read_chord_file
+    from musicvae_lite.music.midi_read import read_midi
+
+    chord_path = chord_file_for(path)
+    if chord_path is None:
+        return None
+    spans = read_chord_file(chord_path)
+    midi = read_midi(path)  # its tempo map turns the file's seconds into ticks
+    tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
+    first = np.round(np.asarray(w.start_tick) / tick_per_step).astype(np.int64)  # (n,) step of each window
+    per_step = chords_on_steps(spans, midi.tempos, midi.ticks_per_quarter, int(first.max(initial=0)) + steps)
+    return per_step[first[:, None] + np.arange(steps)]  # (n, steps)
+
+
 def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
+    from musicvae_lite.music.chords import ChordError
+
     try:
         w = extract_file(path, cfg)
+        chords = window_chords(path, w, cfg.steps)
+    except ChordError as e:
+        return FileResult(path, kind="bad-chord-file", reason=str(e))
     except MusicDataError as e:
         return FileResult(path, kind=e.kind, reason=e.reason)
     except Exception as e:  # a batch job never dies on one file; the reason is kept
@@ -125,7 +155,7 @@ def _extract_one(path: str, cfg: ExtractConfig) -> FileResult:
     context = dict(window_qpm=w.tempo.astype(np.float32), window_program=w.program.astype(np.uint8),
                    window_velocity=w.velocity.astype(np.uint8), window_track=w.track.astype(np.int16),
                    window_meter=w.meter.astype("<U5"))
-    return FileResult(path, w.events, w.start_bar, w.qpm, context=context)
+    return FileResult(path, w.events, w.start_bar, w.qpm, context=context, chords=chords)
 
 
 def _extract_chunk(args: tuple[list[str], ExtractConfig]) -> list[FileResult]:
@@ -137,6 +167,38 @@ def extract_many(paths: list[str], cfg: ExtractConfig = ExtractConfig(), workers
                  progress: bool = False) -> list[FileResult]:
     """Extract every file, in parallel processes; results are aligned with `paths`."""
     return map_files(_extract_chunk, paths, cfg, workers=workers, progress=progress)
+
+
+def _split_rule(sources: list[str], eval_fraction: float, seed: int):
+    """(path -> held out?, path -> a test file?): an `info.csv` of a source folder where it lists the file,
+    else the hash of the file's name (module docstring)."""
+    official = official_split(sources)
+
+    def goes_to_eval(path: str) -> bool:
+        side = official.get(str(Path(path).resolve()))
+        return is_eval_file(path, eval_fraction, seed) if side is None else side == "eval"
+
+    return goes_to_eval, lambda path: official.get(str(Path(path).resolve())) == "test"
+
+
+def _window_arrays(used: list[FileResult], idx: list[int], keep: list[np.ndarray], steps: int) -> dict:
+    """The kept windows of files `idx` of `used` as the arrays of a split's .npz: events, file_index,
+    start_bar, the CONTEXT_ARRAYS, and window_chords when any file of `used` has chords."""
+    def joined(get, empty):
+        return np.concatenate([get(used[i])[keep[i]] for i in idx]) if idx else empty
+
+    out = dict(events=joined(lambda r: r.events, np.zeros((0, steps), np.uint8)),
+               file_index=np.concatenate([np.full(int(keep[i].sum()), i, np.int32) for i in idx]) if idx
+               else np.zeros(0, np.int32),
+               start_bar=joined(lambda r: r.start_bar, np.zeros(0, np.int32)))
+    for name, dtype in CONTEXT_ARRAYS.items():
+        out[name] = joined(lambda r, n=name: r.context[n], np.zeros(0, dtype))
+    if any(r.chords is not None for r in used):
+        from musicvae_lite.music.chords import UNKNOWN
+
+        out["window_chords"] = joined(lambda r: r.chords if r.chords is not None else
+                                      np.full(r.events.shape, UNKNOWN, np.uint8), np.zeros((0, steps), np.uint8))
+    return out
 
 
 def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = ExtractConfig(), *,
@@ -155,7 +217,8 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     t0 = time.perf_counter()
     files, problems = source_files(sources)
     results = extract_many(files, cfg, workers=workers, progress=progress)
-    used = [r for r in results if r.events is not None]
+    goes_to_eval, is_test = _split_rule(sources, eval_fraction, seed)
+    used = [r for r in results if r.events is not None and not is_test(r.path)]  # test files: never in a dataset
     skipped = problems + [r for r in results if r.events is None]
     if not used:
         if len(skipped) == 1:
@@ -163,7 +226,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         kinds = Counter(r.kind for r in skipped)
         raise DatasetError(f"none of {len(files)} files gave a melody window ("
                            + ", ".join(f"{k} {v}" for k, v in kinds.most_common()) + ")")
-    in_eval = [is_eval_file(r.path, eval_fraction, seed) for r in used]
+    in_eval = [goes_to_eval(r.path) for r in used]
     if eval_fraction > 0 and len(used) > 1 and not any(in_eval):
         in_eval[0] = True  # a tiny dataset still gets an eval file
     keep = [np.ones(len(r.events), bool) for r in used]
@@ -172,7 +235,7 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
         from musicvae_lite.music.melody.split import clean_split
 
         in_eval, keep, split_report = clean_split([r.path for r in used], [r.events for r in used], in_eval,
-                                                  lambda path: is_eval_file(path, eval_fraction, seed))
+                                                  goes_to_eval)
     capped = 0
     if max_windows_per_file is not None:
         for mask in keep:
@@ -190,15 +253,9 @@ def build_dataset(sources: list[str], out_dir: str | Path, cfg: ExtractConfig = 
     meters = {}
     for split, want in (("train", False), ("eval", True)):
         idx = [i for i, e in enumerate(in_eval) if e == want]
-        events = (np.concatenate([used[i].events[keep[i]] for i in idx]) if idx
-                  else np.zeros((0, cfg.steps), np.uint8))
-        file_index = np.concatenate([np.full(int(keep[i].sum()), i, np.int32) for i in idx]) if idx \
-            else np.zeros(0, np.int32)
-        start_bar = np.concatenate([used[i].start_bar[keep[i]] for i in idx]) if idx else np.zeros(0, np.int32)
-        context = {name: np.concatenate([used[i].context[name][keep[i]] for i in idx]) if idx
-                   else np.zeros(0, dtype) for name, dtype in CONTEXT_ARRAYS.items()}
-        arrays = dict(events=events, file_index=file_index, start_bar=start_bar, files=all_files, file_qpm=file_qpm,
-                      **context,
+        context = _window_arrays(used, idx, keep, cfg.steps)
+        events, file_index = context["events"], context["file_index"]
+        arrays = dict(files=all_files, file_qpm=file_qpm, **context,
                       bars=np.int32(cfg.bars), compat=np.bool_(cfg.compat),
                       steps_per_quarter=np.int32(STEPS_PER_QUARTER), steps_per_bar=np.int32(cfg.steps_per_bar),
                       config=np.array(json.dumps(cfg.to_dict())))

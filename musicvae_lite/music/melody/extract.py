@@ -98,6 +98,8 @@ class ExtractConfig:
     max_program: int | None = None  # 0-31 in compat mode, MELODIC_PROGRAMS in the default mode
     gap_bars: int = 1  # this much silence ends a melody
     max_bars: int | None = None  # melodies are cut after this many bars; None: 100 compat, 1000 default
+    track_names: tuple[str, ...] | None = None  # read only tracks of these names (case-insensitive, e.g.
+    # ("MELODY",) for POP909's sung line); None: every melodic track
 
     def __post_init__(self):
         if self.compat and self.steps_per_bar != STEPS_PER_BAR:
@@ -142,6 +144,7 @@ class Windows(WindowContext):
     velocity: np.ndarray | None = None  # (n,) int: mean note-on velocity of each window's notes
     names: tuple[str, ...] = ()  # each track's own name in the file ("" where none), indexed like `tracks`
     meter: np.ndarray | None = None  # (n,) str: each window's bar as read ("3/4", "6/8"; meter.bar_as_read)
+    start_tick: np.ndarray | None = None  # (n,) int: the file tick where each window starts (chords align by it)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -153,6 +156,15 @@ def _melodic_tracks(midi: MidiData, all_tracks: list[Track], cfg: ExtractConfig)
     `all_tracks`; say why when none."""
     if not any(len(t.start) for t in all_tracks):
         raise NoMelodyError(midi.path, "no notes", kind="no-notes")
+    if cfg.track_names is not None:
+        wanted = {n.strip().lower() for n in cfg.track_names}
+        named = [t if " ".join(t.name.split()).lower() in wanted else Track(t.program, t.is_drum, t.start[:0],
+                 t.end[:0], t.pitch[:0], t.name) for t in all_tracks]  # emptied, so indices stay those of the file
+        if not any(len(t.start) for t in named):
+            raise NoMelodyError(midi.path, f"no track named {' or '.join(cfg.track_names)} with notes (its tracks: "
+                                f"{', '.join(' '.join(t.name.split()) or '(unnamed)' for t in all_tracks)})",
+                                kind="no-named-track")
+        all_tracks = named
     pitched = [t for t in all_tracks if not t.is_drum and len(t.start)]
     if not pitched:
         raise NoMelodyError(midi.path, "it only has drums", kind="only-drums")
@@ -313,7 +325,7 @@ def _with_context(midi: MidiData, tracks: list[Track], origin: list[int], wins, 
     span = steps * midi.ticks_per_quarter / STEPS_PER_QUARTER
     return Windows(wins, bar_of_tick(midi, ticks).astype(np.int32), midi.first_qpm, track.astype(np.int32),
                    describe_tracks(midi), programs[track], qpm_at(midi, ticks), _mean_velocity(tracks, origin, ticks, track, span),
-                   tuple(" ".join(t.name.split()) for t in midi.tracks), meter)
+                   tuple(" ".join(t.name.split()) for t in midi.tracks), meter, np.asarray(ticks, np.int64))
 
 
 def _mean_velocity(tracks: list[Track], origin: list[int], ticks, track, span: float) -> np.ndarray:

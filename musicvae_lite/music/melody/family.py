@@ -37,7 +37,7 @@ class MelodyFamily(SequenceFamily):
         **SEQUENCE_OPTIONS,
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
         "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "keep_duplicates",
-                       "max_windows_per_file", "progress"),
+                       "max_windows_per_file", "tracks", "progress"),
         "windows": ("bars", "compat", "steps_per_bar"),
     }
     EVAL_OPTIONS = ("batch_size", "limit", "unseen_by")
@@ -77,7 +77,9 @@ class MelodyFamily(SequenceFamily):
         if bars < 1:
             raise DatasetError(f"--bars must be at least 1, got {bars}")
         bar = request.get("steps_per_bar", 16)  # 0: every bar length, one dataset each
-        cfg = ExtractConfig(bars=bars, compat=request.get("compat", False), steps_per_bar=bar or 16)
+        tracks = request.get("tracks")  # names of the tracks to read (POP909: MELODY, BRIDGE); None: every one
+        cfg = ExtractConfig(bars=bars, compat=request.get("compat", False), steps_per_bar=bar or 16,
+                            track_names=tuple(tracks) if tracks else None)
         options = dict(eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                        workers=request.get("workers"), force=request.force, progress=request.get("progress", False),
                        clean=not request.get("keep_duplicates", False),
