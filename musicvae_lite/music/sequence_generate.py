@@ -102,6 +102,28 @@ class TrainedSequenceModel:
         """What the encoder reads for a batch of windows (B, T) int64 (default: the classes themselves)."""
         return batch
 
+    # -- the model's latent space: the VAE's own, unless a model maps it (a personalized melody model's
+    # small VAE over these codes, melody/personal_model.py) --------------------------------------------
+
+    def latent_from_vae(self, mu: torch.Tensor) -> torch.Tensor:
+        """The model's codes (n, z_size) of the VAE's posterior means (n, Z) (default: themselves)."""
+        return mu
+
+    def vae_from_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """The VAE codes (n, Z) the VAE's decoder reads for the model's codes (n, z_size) (default: themselves)."""
+        return z
+
+    def drawn_codes(self, n: int, seed: int | None, meter=None) -> np.ndarray:
+        """n codes (n, z_size) float32 from the model's prior: N(0, I), its fitted code prior, or the fitted
+        prior of `meter` where it has one."""
+        from musicvae_lite.core.latent import draw_codes
+
+        scale = getattr(self.config, "code_prior_scale", 1.0)
+        fitted = tuple(getattr(self.config, "meter_priors", ()))
+        label = meter.label if meter is not None else ("4/4" if self.reads_meter else None)
+        index = fitted.index(label) if label in fitted else None
+        return np.asarray(draw_codes(self.vae, prior_codes(self.z_size, n, seed), scale, index), np.float32)
+
 
 def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Callable[[dict], Any],
                             build: Callable[[Any], VAE]) -> M:
@@ -116,9 +138,10 @@ def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Ca
 
 @torch.no_grad()
 def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None,
-                 controls: Callable[[int], torch.Tensor | None] | None = None) -> np.ndarray:
+                 controls: Callable[[int], torch.Tensor | None] | None = None,
+                 to_vae: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
     """Windows (n, steps) int64 from codes (Z,) or (n, Z); `controls(n)` gives the per-step controls of a
-    decoder that reads them."""
+    decoder that reads them; `to_vae` maps codes of z_size numbers to the ones the VAE's decoder reads."""
     z = torch.as_tensor(np.asarray(codes, np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -128,6 +151,7 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    z = to_vae(z) if to_vae is not None else z
     extra = controls(len(z)) if controls is not None else None
     if extra is not None:
         return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra).numpy()
@@ -185,7 +209,7 @@ def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
     controls = model.controls(meter, batch.shape[1], len(batch))
     x = model.encoder_input(batch)
     posterior = model.vae.encoder(x) if controls is None else model.vae.encoder(x, controls)
-    return posterior.mu.numpy().astype(np.float32)
+    return model.latent_from_vae(posterior.mu).numpy().astype(np.float32)
 
 
 def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
@@ -210,7 +234,7 @@ def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed
     meter = as_meter(meter)
     steps = model.steps_for(meter)
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
-                       controls=lambda n: model.controls(meter, steps, n))
+                       controls=lambda n: model.controls(meter, steps, n), to_vae=model.vae_from_latent)
     return out.astype(model.events_dtype)
 
 
@@ -260,15 +284,8 @@ def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5,
 
 
 def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=None) -> np.ndarray:
-    """n codes (n, Z) float32 from the model's prior: N(0, I), its fitted code prior, or the fitted prior of
-    `meter` where it has one."""
-    from musicvae_lite.core.latent import draw_codes
-
-    scale = getattr(model.config, "code_prior_scale", 1.0)
-    fitted = tuple(getattr(model.config, "meter_priors", ()))
-    label = meter.label if meter is not None else ("4/4" if model.reads_meter else None)
-    index = fitted.index(label) if label in fitted else None
-    return np.asarray(draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, index), np.float32)
+    """n codes (n, Z) float32 from the model's prior (`TrainedSequenceModel.drawn_codes`)."""
+    return model.drawn_codes(n, seed, meter)
 
 
 def vary(model: TrainedSequenceModel, events, n: int = 8, *, amount: float = 0.3, temperature: float = 0.0,
