@@ -13,6 +13,7 @@ by side in one run:
 
   python benchmarks/bench_personalize.py --data /work/scratch/data/meters --per-collection 2
   python benchmarks/bench_personalize.py --data DATA --betas 0.1 0.5 1 --epochs 300   # a sweep
+  python benchmarks/bench_personalize.py --data DATA --offset 1 --few 2 4 8 16        # how many windows it needs
 
 Targets: personalized samples >= 30% closer than the default's (relative <= 0.70); <= 5% exact copies;
 `mvae personalize` on one file <= 60 s. Never tune on O'Neill's (the out-of-sample check).
@@ -114,6 +115,33 @@ def one_file(f: str, base, args, beta: float, epochs: int, tmp: Path) -> dict:
     return row
 
 
+def few_windows(f: str, base, counts: list[int], args) -> list[str]:
+    """Copies and relative distance of a small VAE trained on `counts` windows of a file (spread evenly over
+    its windows of its main meter): how many it needs before its samples stop copying them."""
+    import torch
+
+    from musicvae_lite.music.melody.midime import MidiMeConfig, build_midime, train_midime
+    from musicvae_lite.music.melody.personal_model import PersonalizedModel
+    from musicvae_lite.music.sequence_generate import encode_in_meters
+
+    events, meters = MELODY.read_all_meters(base, f)
+    meter = Counter(m.label for m in meters).most_common(1)[0][0]
+    keep = [i for i, m in enumerate(meters) if m.label == meter]
+    prior = sample(base, args.n, temperature=args.temperature, seed=args.seed, meter=meter)
+    lines = []
+    for k in [c for c in counts if c <= len(keep)]:
+        chosen = [keep[i] for i in np.linspace(0, len(keep) - 1, k).astype(int)]
+        cfg = MidiMeConfig(code_size=base.z_size)
+        small = build_midime(cfg)
+        train_midime(small, torch.from_numpy(encode_in_meters(base, events[chosen], [meters[i] for i in chosen])), cfg)
+        mine = PersonalizedModel(base.vae, base.config, 0, "few", small, cfg, meter, {}, {})
+        gen = sample(mine, args.n, temperature=args.temperature, seed=args.seed, meter=meter)
+        rel = np.nanmean([distance(gen, events[keep], n) / distance(prior, events[keep], n) for n in FEATURES])
+        lines.append(f"{Path(f).name[:30]:<30} {len(keep):>4} windows, trained on {k:>3}: copies "
+                     f"{copies(gen, events[chosen]):5.0%}, relative distance {rel:.2f}")
+    return lines
+
+
 def cli_seconds(f: str, model: str, tmp: Path) -> float:
     """Wall time of `python -m musicvae_lite personalize f -o ...` (start-up included)."""
     t0 = time.perf_counter()
@@ -134,12 +162,18 @@ def main() -> None:
     ap.add_argument("--betas", type=float, nargs="+", default=[None])
     ap.add_argument("--epochs", type=int, nargs="+", default=[None])
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--few", type=int, nargs="*", help="instead: train on this many windows of each file "
+                    "(e.g. 2 4 8 16): copies against how many windows it learned from")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
     base = load_model(args.model)
     files = args.files or choose(held_out_files(args.data), base, args.per_collection, args.offset, 2 * MIN_WINDOWS)
+    if args.few:
+        for f in files:
+            print("\n".join(few_windows(f, base, args.few, args)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         print(f"`mvae personalize {Path(files[0]).name}` end to end: {cli_seconds(files[0], args.model, tmp):.1f} s")
@@ -156,11 +190,13 @@ def main() -> None:
                     print(f"{Path(r['file']).parent.name[:8] + '/' + Path(r['file']).name[:25]:<34} {r['windows']:>4} "
                           f"{r['meter']:>5} {feats} {r['relative']:8.2f} {r['floor']:6.2f} {r['copies']:6.1%} "
                           f"{r['prior_copies']:6.1%} {r['seconds']:5.1f}")
-                rel = np.array([r["relative"] for r in rows])
-                print(f"{'mean':<34} {'':>4} {'':>5} {'':>83} {rel.mean():8.2f} "
-                      f"{np.mean([r['floor'] for r in rows]):6.2f} {np.mean([r['copies'] for r in rows]):6.1%} "
-                      f"{np.mean([r['prior_copies'] for r in rows]):6.1%}   files >= 30% closer: "
-                      f"{int((rel <= 0.7).sum())}/{len(rows)}, worst copies {max(r['copies'] for r in rows):.0%}")
+                rel, floor = np.array([r["relative"] for r in rows]), np.array([r["floor"] for r in rows])
+                print(f"{'mean':<34} {'':>4} {'':>5} {'':>83} {rel.mean():8.2f} {floor.mean():6.2f} "
+                      f"{np.mean([r['copies'] for r in rows]):6.1%} {np.mean([r['prior_copies'] for r in rows]):6.1%}")
+                print(f"files >= 30% closer: {int((rel <= 0.7).sum())}/{len(rows)} (floor <= 0.70: "
+                      f"{int((floor <= 0.7).sum())}); of the way from the default's prior to the floor: "
+                      f"{(1 - rel.mean()) / (1 - floor.mean()):.0%} (of the means); worst copies "
+                      f"{max(r['copies'] for r in rows):.0%}")
 
 
 if __name__ == "__main__":
