@@ -131,7 +131,8 @@ def few_windows(f: str, base, counts: list[int], args) -> list[str]:
     lines = []
     for k in [c for c in counts if c <= len(keep)]:
         chosen = [keep[i] for i in np.linspace(0, len(keep) - 1, k).astype(int)]
-        cfg = MidiMeConfig(code_size=base.z_size)
+        beta = args.betas[0] if args.betas[0] is not None else MidiMeConfig(base.z_size).beta
+        cfg = MidiMeConfig(code_size=base.z_size, beta=beta)
         small = build_midime(cfg)
         train_midime(small, torch.from_numpy(encode_in_meters(base, events[chosen], [meters[i] for i in chosen])), cfg)
         mine = PersonalizedModel(base.vae, base.config, 0, "few", small, cfg, meter, {}, {})
@@ -169,7 +170,7 @@ def main() -> None:
 
     torch.set_num_threads(1)
     base = load_model(args.model)
-    files = args.files or choose(held_out_files(args.data), base, args.per_collection, args.offset, 2 * MIN_WINDOWS)
+    files = args.files or choose(held_out_files(args.data), base, args.per_collection, args.offset, MIN_WINDOWS)
     if args.few:
         for f in files:
             print("\n".join(few_windows(f, base, args.few, args)))

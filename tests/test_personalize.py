@@ -34,7 +34,7 @@ def _base(path, step: int = 0):
     return save_checkpoint(path, config=config, model=model.vae.state_dict(), step=step)
 
 
-def _tune(path, bars: int = 12, seed: int = 1):
+def _tune(path, bars: int = 20, seed: int = 1):
     """A MIDI file of `bars` bars of 4/4 (random-walk windows in turn)."""
     return write_melody_midi(path, random_windows(bars // 2, seed=seed).reshape(-1))
 
@@ -64,9 +64,9 @@ def test_the_small_vae_learns_the_codes():
 def test_personalize_saves_a_model_whose_samples_decode(made, tmp_path):
     made, base, tune = made
     assert made.path == tmp_path / "mine.pt" and made.card == tmp_path / "mine.md"
-    assert made.windows == 11 and made.meters == {"4/4": 11}  # 12 bars: windows of 2 bars, a bar apart
+    assert made.windows == 19 and made.meters == {"4/4": 19}  # 20 bars: windows of 2 bars, a bar apart
     card = made.card.read_text()
-    assert "tune.mid" in card and "11 windows" in card and str(base.resolve()) in card
+    assert "tune.mid" in card and "19 windows" in card and str(base.resolve()) in card
     model = load(made.path).model
     assert isinstance(model, PersonalizedModel) and model.z_size == 4 and model.meter == "4/4"
     tunes = sample(model, 5, seed=0)
@@ -79,7 +79,7 @@ def test_loading_round_trips_the_small_vae_and_what_it_was_made_from(made):
     state = load_checkpoint(made.path)
     info = state.config["task"]["model"]["personalized"]
     assert info["base"]["path"] == str(base.resolve()) and len(info["base"]["sha256"]) == 64
-    assert info["made_from"]["files"] == {"tune.mid": 11} and state.step == 40
+    assert info["made_from"]["files"] == {"tune.mid": 19} and state.step == 40
     model, again = load(made.path).model, load(made.path).model
     windows = random_windows(3, seed=9)
     codes = encode(model, windows)
@@ -118,7 +118,7 @@ def test_the_cli_makes_it_and_every_generation_verb_takes_it(tmp_path):
     result = runner.invoke(app, ["personalize", str(tune), "-o", str(tmp_path / "mine"), "--model", str(base),
                                  "--epochs", "20"])
     assert result.exit_code == 0, result.output
-    assert "made yours from 11 windows (11 in 4/4) of 1 file" in result.output and mine.exists()
+    assert "made yours from 19 windows (19 in 4/4) of 1 file" in result.output and mine.exists()
     for args in (["sample", "--model", str(mine), "-n", "3"],
                  ["interpolate", str(tune), str(other), "--model", str(mine), "-n", "4"],
                  ["vary", str(tune), "--model", str(mine), "-n", "3"],
@@ -145,7 +145,7 @@ def test_too_few_windows_and_bad_files(tmp_path):
     assert len(result.output.strip().splitlines()) == 1 and not list(tmp_path.glob("m.*"))
     made = personalize([junk, empty, tmp_path / "nowhere.mid", _tune(tmp_path / "tune.mid")], tmp_path / "m",
                        model=base, epochs=2)  # skip the bad files, keep going
-    assert made.windows == 11 and [f.split("/")[-1] for f, _ in made.skipped] == ["junk.mid", "empty.mid",
+    assert made.windows == 19 and [f.split("/")[-1] for f, _ in made.skipped] == ["junk.mid", "empty.mid",
                                                                                    "nowhere.mid"]
     assert any("skipped" in line and "junk.mid" in line for line in made.lines())
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError, OverwriteError
 
-MIN_WINDOWS = 8  # fewer windows than this and the small VAE copies them (benchmarks/bench_personalize.py)
+MIN_WINDOWS = 16  # with 8, up to 37% of its samples copied them; with 16, 0-6% (bench_personalize.py --few)
 MIDI_SUFFIXES = (".mid", ".midi", ".MID", ".MIDI")
 
 
