@@ -75,11 +75,11 @@ def test_personalize_saves_a_model_whose_samples_decode(made, tmp_path):
 
 
 def test_loading_round_trips_the_small_vae_and_what_it_was_made_from(made):
-    made, base, _ = made
+    made, base, tune = made
     state = load_checkpoint(made.path)
     info = state.config["task"]["model"]["personalized"]
     assert info["base"]["path"] == str(base.resolve()) and len(info["base"]["sha256"]) == 64
-    assert info["made_from"]["files"] == {"tune.mid": 19} and state.step == 40
+    assert info["made_from"]["files"] == {str(tune): 19} and state.step == 40
     model, again = load(made.path).model, load(made.path).model
     windows = random_windows(3, seed=9)
     codes = encode(model, windows)

@@ -134,32 +134,33 @@ def personalize(files, out: str | Path, *, model: str | Path = "default", epochs
     terms = train_midime(small, torch.from_numpy(codes), cfg, progress=progress)
     made = Personalized(path, card, ref.get("bundled") or str(model), total, dict(meters), counts, skipped,
                         time.perf_counter() - start, terms)
-    _save(made, small, cfg, ref)
+    _save(made, small, cfg, ref, base.reads_meter)
     return made
 
 
-def _save(made: Personalized, small, cfg, ref: dict) -> None:
+def _save(made: Personalized, small, cfg, ref: dict, every_meter: bool) -> None:
     """The checkpoint (config, weights, what it was made from) and then its card, each written atomically."""
     from musicvae_lite.core.checkpoint import save_checkpoint
     from musicvae_lite.files import atomic_write
     from musicvae_lite.music.melody.names import FAMILY
     from musicvae_lite.music.melody.personal_model import KEY
 
-    made_from = {"files": {Path(f).name: n for f, n in made.files.items()}, "windows": made.windows,
-                 "meters": made.meters, "skipped": [Path(f).name for f, _ in made.skipped]}
+    made_from = {"files": dict(made.files), "windows": made.windows,  # the paths as given: names may repeat
+                 "meters": made.meters, "skipped": [f for f, _ in made.skipped]}
     meter = max(made.meters.items(), key=lambda x: x[1])[0]
     config = {"task": {"family": FAMILY, "model": {KEY: {"midime": cfg.to_dict(), "base": ref, "meter": meter,
                                                          "made_from": made_from}}}}
     save_checkpoint(made.path, config=config, model=small.state_dict(), step=cfg.epochs, metrics=made.terms)
-    text = card_text(made, cfg, meter)
+    text = card_text(made, cfg, meter, every_meter)
     atomic_write(made.card, lambda f: f.write(text.encode()))
 
 
-def card_text(made: Personalized, cfg, meter: str) -> str:
-    """The Markdown card beside a personalized model."""
+def card_text(made: Personalized, cfg, meter: str, every_meter: bool) -> str:
+    """The Markdown card beside a personalized model (`every_meter`: its base reads the meter)."""
     files = "\n".join(f"- `{Path(f).name}`: {n} window{'s' if n != 1 else ''}" for f, n in made.files.items())
     skipped = "".join(f"\n- skipped `{Path(f).name}`: {why}" for f, why in made.skipped)
     meters = ", ".join(f"{m}: {n}" for m, n in sorted(made.meters.items(), key=lambda x: -x[1]))
+    hint = f" unless asked (`mvae sample --model {made.path.name} --meter 6/8`)" if every_meter else ""
     return f"""# {made.path.stem}: a personalized melody model
 
 Made with `mvae personalize` (magenta.js's MidiMe): a small VAE over the codes of **{made.base}**, trained on
@@ -169,7 +170,7 @@ model; `interpolate` and `vary` move through its {cfg.latent}-dimensional latent
 ## Made from
 {files}{skipped}
 
-Windows by meter: {meters}. It writes {meter} unless asked (`mvae sample --model {made.path.name} --meter 6/8`).
+Windows by meter: {meters}. It writes {meter}{hint}.
 
 ## How
 - base model: {made.base} (codes of {cfg.code_size} numbers); it must stay as it was (its SHA-256 is recorded)
