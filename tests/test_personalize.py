@@ -104,10 +104,8 @@ def test_interpolate_and_vary_go_through_its_latent(made):
     a, b = random_windows(2, seed=4)
     steps = interpolate(model, a, b, 5)
     assert steps.shape == (5, 32)
-    za, zb = encode(model, np.stack([a, b]))
-    middle = decode(model, (za + zb) / 2)  # lerp and slerp agree on the mid-point's direction only: check ends
+    za, zb = encode(model, np.stack([a, b]))  # (4,) each: the small latent's
     assert np.array_equal(steps[0], decode(model, za)[0]) and np.array_equal(steps[-1], decode(model, zb)[0])
-    assert middle.shape == (1, 32)
     assert np.array_equal(vary(model, a, 3, amount=1.0, seed=2), sample(model, 3, temperature=0.0, seed=2))
 
 

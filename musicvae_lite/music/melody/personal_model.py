@@ -56,10 +56,6 @@ class PersonalizedModel(MelodyModel):
         """n codes from the small VAE's prior N(0, I) (the same in every meter)."""
         return prior_codes(self.z_size, n, seed)
 
-    @property
-    def base_name(self) -> str:
-        return self.base.get("bundled") or self.base["path"]
-
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
