@@ -40,7 +40,8 @@ COMMANDS = {  # command name -> its function, in the order `mvae --help` lists t
     "windows": windows.windows, "train": train.train, "eval": train.evaluate, "plot": train.plot,
     "presets": presets.presets, "interpolate": generate.interpolate, "sample": generate.sample,
     "reconstruct": generate.reconstruct, "vary": generate.vary, "encode": generate.encode, "decode": generate.decode,
-    "personalize": personalize.personalize, "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
+    "personalize": personalize.personalize, "groove": generate.groove, "drumify": generate.drumify,
+    "models": generate.models, "serve": serve.serve,
 }
 app.add_typer(data.app, name="data")
 for _name, _command in COMMANDS.items():
