@@ -31,6 +31,7 @@ _API = {
     "carried_attribute": "musicvae_lite.music.melody.generate",
     "apply_attribute_vector": "musicvae_lite.music.melody.generate",
     "write_melody_set": "musicvae_lite.music.melody.outputs",
+    "personalize": "musicvae_lite.music.melody.personalize",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from musicvae_lite.cli import chords, data, generate, presets, serve, train, windows
+from musicvae_lite.cli import chords, data, generate, personalize, presets, serve, train, windows
 
 app = typer.Typer(
     name="mvae",
@@ -40,7 +40,7 @@ COMMANDS = {  # command name -> its function, in the order `mvae --help` lists t
     "windows": windows.windows, "train": train.train, "eval": train.evaluate, "plot": train.plot,
     "presets": presets.presets, "interpolate": generate.interpolate, "sample": generate.sample,
     "reconstruct": generate.reconstruct, "vary": generate.vary, "continue": generate.continue_,
-    "encode": generate.encode, "decode": generate.decode,
+    "encode": generate.encode, "decode": generate.decode, "personalize": personalize.personalize,
     "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
     "chords": chords.chords,
 }

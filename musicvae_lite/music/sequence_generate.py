@@ -102,6 +102,26 @@ class TrainedSequenceModel:
         """What the encoder reads for a batch of windows (B, T) int64 (default: the classes themselves)."""
         return batch
 
+    # -- the model's latent space: the VAE's own, unless a model maps it (a personalized melody model's
+    # small VAE over these codes, melody/personal_model.py) --------------------------------------------
+
+    def latent_from_vae(self, mu: torch.Tensor) -> torch.Tensor:
+        """The model's codes (n, z_size) of the VAE's posterior means (n, Z) (default: themselves)."""
+        return mu
+
+    def vae_from_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """The VAE codes (n, Z) the VAE's decoder reads for the model's codes (n, z_size) (default: themselves)."""
+        return z
+
+    def drawn_codes(self, n: int, seed: int | None, meter=None) -> np.ndarray:
+        """n codes (n, z_size) float32 from the model's prior: N(0, I), its fitted code prior, or the fitted
+        prior of `meter` where it has one."""
+        from musicvae_lite.core.latent import draw_codes
+
+        scale = getattr(self.config, "code_prior_scale", 1.0)
+        return np.asarray(draw_codes(self.vae, prior_codes(self.z_size, n, seed), scale, meter_prior_index(self, meter)),
+                          np.float32)
+
 
 def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Callable[[dict], Any],
                             build: Callable[[Any], VAE]) -> M:
@@ -116,9 +136,10 @@ def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Ca
 
 @torch.no_grad()
 def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None,
-                 controls: Callable[[int], torch.Tensor | None] | None = None) -> np.ndarray:
+                 controls: Callable[[int], torch.Tensor | None] | None = None,
+                 to_vae: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
     """Windows (n, steps) int64 from codes (Z,) or (n, Z); `controls(n)` gives the per-step controls of a
-    decoder that reads them."""
+    decoder that reads them; `to_vae` maps codes of z_size numbers to the ones the VAE's decoder reads."""
     z = torch.as_tensor(np.asarray(codes, np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -128,6 +149,7 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     if temperature < 0:
         raise MvaeError(f"temperature must be 0 (greedy) or more, got {temperature}")
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    z = to_vae(z) if to_vae is not None else z
     extra = controls(len(z)) if controls is not None else None
     if extra is not None:
         return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra).numpy()
@@ -179,7 +201,7 @@ def as_meter(meter):
 def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
     """Posterior means (n, Z) float32 of windows (steps,) or (n, steps), in `meter` (a music.meter.Meter;
     None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it."""
-    return posterior(model, events, meter=meter).mu.numpy().astype(np.float32)
+    return model.latent_from_vae(posterior(model, events, meter=meter).mu).numpy().astype(np.float32)
 
 
 @torch.no_grad()
@@ -214,7 +236,7 @@ def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed
     meter = as_meter(meter)
     steps = model.steps_for(meter)
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
-                       controls=lambda n: model.controls(meter, steps, n))
+                       controls=lambda n: model.controls(meter, steps, n), to_vae=model.vae_from_latent)
     return out.astype(model.events_dtype)
 
 
@@ -264,13 +286,8 @@ def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5,
 
 
 def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=None) -> np.ndarray:
-    """n codes (n, Z) float32 from the model's prior: N(0, I), its fitted code prior, or the fitted prior of
-    `meter` where it has one."""
-    from musicvae_lite.core.latent import draw_codes
-
-    scale = getattr(model.config, "code_prior_scale", 1.0)
-    return np.asarray(draw_codes(model.vae, prior_codes(model.z_size, n, seed), scale, meter_prior_index(model, meter)),
-                      np.float32)
+    """n codes (n, Z) float32 from the model's prior (`TrainedSequenceModel.drawn_codes`)."""
+    return model.drawn_codes(n, seed, meter)
 
 
 def meter_prior_index(model: TrainedSequenceModel, meter) -> int | None:

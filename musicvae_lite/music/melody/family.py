@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from musicvae_lite.core.config import Preset
-from musicvae_lite.core.family import Evaluation, Output, Request
+from musicvae_lite.core.family import Evaluation, Output, Request, Verbs
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.codec import MELODY
 from musicvae_lite.music.melody.names import BUNDLED, FAMILY
@@ -54,6 +54,10 @@ class MelodyFamily(SequenceFamily):
 
     def model_config_from_dict(self, d: dict):
         from musicvae_lite.music.melody.model import model_config_from_dict
+
+        if "personalized" in d:  # personal_model.KEY: a small VAE over another model's codes, not a preset's
+            raise MvaeError("a personalized model (from `mvae personalize`) cannot be trained further; "
+                            "train its base model (its card names it)")
 
         return model_config_from_dict(d)
 
@@ -141,9 +145,21 @@ class MelodyFamily(SequenceFamily):
     # -- trained models ---------------------------------------------------------------------------
 
     def load(self, checkpoint, name: str):
+        if "personalized" in checkpoint.config["task"]["model"]:  # personal_model.KEY (`mvae personalize`)
+            from musicvae_lite.music.melody.personal_model import personalized_from_checkpoint
+
+            return personalized_from_checkpoint(checkpoint, name)
         from musicvae_lite.music.melody.generate import model_from_checkpoint
 
         return model_from_checkpoint(checkpoint, name)
+
+    def verbs_for(self, model: Any) -> Verbs:
+        """A personalized model's own verbs (personal_verbs.py), else this family's."""
+        if getattr(model, "personalized", False):
+            from musicvae_lite.music.melody.personal_verbs import PersonalVerbs
+
+            return PersonalVerbs()
+        return self
 
     def evaluate(self, model, data: Path, *, device: str, progress: bool, options: Mapping[str, Any]) -> Evaluation:
         from musicvae_lite.core.device import pick_device
