@@ -568,8 +568,8 @@ def test_continue_panel_in_chromium(live_server, tmp_path):
             page.select_option("#model", "melody_16bar")  # a 16-bar example, 16 bars after it
             page.wait_for_function("window.mvae.windows('continue')[0].listed.length > 0", timeout=30_000)
             page.click("#continue-go")
-            page.wait_for_function("(window.mvae.steps('continue') || []).map((s) => s.length).join() === '512,512'",
-                                   timeout=60_000)
+            page.wait_for_function("""() => { try { return window.mvae.steps('continue').map((s) => s.length).join()
+                                                 === '512,512'; } catch (e) { return false; } }""", timeout=60_000)
             assert page.inner_text("#continue-line").startswith("2 continuations of 16 bars after the 16-bar primer")
         finally:
             browser.close()
