@@ -575,3 +575,40 @@ def test_continue_panel_in_chromium(live_server, tmp_path):
             browser.close()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert [e for e in errors if "status of 422" not in e] == [], errors
+
+
+def test_make_it_mine_panel_in_chromium(live_server, tmp_path):
+    """The Make it mine tab (issue 25): the harbour example made the default's own; the panel shows samples of
+    the new model and the line naming it, the model joins the Model menu, and a Mixer blend with it runs; a file
+    with too few windows is one line."""
+    sync_playwright = _playwright()
+    foreign, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = _offline_page(browser, live_server, foreign, errors)
+            page.click(".tab[data-tab=mine]")
+            assert page.is_visible("#mine") and page.inner_text("#mine-ends legend") == "your melody"
+            page.wait_for_function("window.mvae.windows('mine')[0].listed.length > 0", timeout=30_000)
+            page.locator("#mine-ends select.source").select_option("example:morning")
+            page.click("#mine-go")
+            page.wait_for_selector("#mine-error:not([hidden])", timeout=60_000)
+            assert page.inner_text("#mine-error").startswith("morning.mid: 7 2-bar windows to learn from")
+            page.locator("#mine-ends select.source").select_option("example:harbour")
+            _set_range(page, "#mine-n", 3)
+            page.fill("#mine-seed", "2")
+            page.click("#mine-go")
+            page.wait_for_function("window.mvae.state().panels.mine.items === 3", timeout=60_000)
+            line = page.inner_text("#mine-line")
+            assert line.startswith("mine-1: default made yours from 11 windows"), line
+            inked = _inked(page, "#mine-rolls canvas.roll")
+            assert len(inked) == 3 and min(inked) > 20, inked
+            assert "mine-1 (melody)" in page.locator("#model option").all_inner_texts()
+            page.select_option("#model", "mine-1")
+            page.click(".tab[data-tab=mixer]")
+            page.click("#interpolate")
+            page.wait_for_function("window.mvae.state().mixer.rolls === 7", timeout=30_000)
+        finally:
+            browser.close()
+    assert foreign == [], f"the page asked for things off this machine: {foreign}"
+    assert [e for e in errors if "status of 422" not in e] == [], errors

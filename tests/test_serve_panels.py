@@ -160,3 +160,31 @@ def test_continue_answers_what_the_library_computes(server, tmp_path):
     assert body["steps"][0] != body["steps"][1]
     bad = client.post("/api/continue", files={"a": ("five.mid", five.read_bytes())}, data={"bars": "0"})
     assert bad.status_code == 422 and bad.json() == {"error": "bars: Input should be greater than or equal to 1"}
+
+
+def test_personalize_makes_a_model_the_other_verbs_take(server):
+    """/api/personalize (Make it mine): a model made from one upload joins the pool under mine-N, the answer
+    holds samples of it and what /api/models says of it; it then blends and varies; too few windows and a drum
+    base are one line each, and no model is added for them."""
+    app, client = server
+    harbour = examples()["harbour"].read_bytes()
+    r = client.post("/api/personalize", files={"a": ("harbour.mid", harbour)}, data={"n": "3", "seed": "0"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    name = body["made"]["name"]
+    assert name.startswith("mine-") and body["made"]["family"] == "melody" and body["made"]["bars"] == 2
+    assert {"sample", "interpolate", "vary"} <= set(body["made"]["verbs"]) and "continue" not in body["made"]["verbs"]
+    assert body["lines"][0].startswith(f"{name}: default made yours from 11 windows (11 in 4/4) of 1 file in ")
+    assert body["model"] == name and len(body["steps"]) == 3
+    assert name in [m["name"] for m in client.get("/api/models").json()["models"]]
+    again = client.post("/api/sample", data={"n": "3", "seed": "0", "model": name}).json()
+    assert again["steps"] == body["steps"]  # the samples are the new model's own
+    blend = client.post("/api/interpolate", files=ends(MORNING, harbour, ("m.mid", "h.mid")),
+                        data={"n": "3", "model": name})
+    assert blend.status_code == 200 and len(blend.json()["steps"]) == 3
+    few = client.post("/api/personalize", files={"a": ("morning.mid", MORNING)})
+    assert few.status_code == 422 and few.json()["error"].startswith(
+        "morning.mid: 7 2-bar windows to learn from; personalizing needs at least 10")
+    drums = client.post("/api/personalize", files={"a": ("harbour.mid", harbour)}, data={"model": "drums"})
+    assert drums.status_code == 422 and len(drums.json()["error"].splitlines()) == 1
+    assert sum(m["name"].startswith("mine-") for m in client.get("/api/models").json()["models"]) == 1

@@ -61,6 +61,19 @@ class ModelPool:
     def names(self) -> list[str]:
         return list(self._served)
 
+    def add(self, name: str, spec: str | Path) -> dict:
+        """Offer a model made while the server runs (a personalized one, by /api/personalize) under `name`,
+        loaded now; what /api/models says of it."""
+        with self._load_lock:
+            if name in self._served:
+                raise MvaeError(f"this server already offers a model called {name!r}")
+            self._served[name] = Served(name, str(spec))
+        return self.describe_one(name)
+
+    def made(self, prefix: str) -> int:
+        """How many models whose names start with `prefix` this server offers."""
+        return sum(1 for name in self._served if name.startswith(prefix))
+
     def default(self) -> str:
         return "default" if "default" in self._served else next(iter(self._served))
 
@@ -108,11 +121,11 @@ class ModelPool:
         """What /api/models says of each model: its family, its length in bars (the page lays out its rolls,
         and its Blender refuses a long model, by it) and the page's verbs it offers. Reading the length loads
         the model (a tenth of a second; each model once)."""
-        out = []
-        for s in self._served.values():
-            loaded = self.get(s.name).loaded
-            verbs = loaded.family.verbs_for(loaded.model)  # a GrooVAE's own
-            out.append({"name": s.name, "default": s.name == self.default(), "family": loaded.family.name,
-                        "bars": getattr(loaded.model.config, "bars", None),
-                        "verbs": [v for v in PAGE_VERBS if verbs.supports(v)]})
-        return out
+        return [self.describe_one(name) for name in list(self._served)]
+
+    def describe_one(self, name: str) -> dict:
+        loaded = self.get(name).loaded
+        verbs = loaded.family.verbs_for(loaded.model)  # a GrooVAE's own
+        return {"name": name, "default": name == self.default(), "family": loaded.family.name,
+                "bars": getattr(loaded.model.config, "bars", None),
+                "verbs": [v for v in PAGE_VERBS if verbs.supports(v)]}

@@ -427,16 +427,19 @@ function wireTabsAndKeys() {
   });
 }
 
+// a model in the Model menu (one the server offers, or one Make it mine made: selected when `select`)
+function addModel(m, select = false) {
+  state.models[m.name] = m;
+  const length = m.bars && m.bars !== 2 ? `, ${m.bars} bars` : "";
+  $("#model").add(new Option(`${m.name} (${m.family}${length})`, m.name, false, m.default || select));
+  if (select) $("#model").dispatchEvent(new Event("change"));
+}
+
 async function main() {
   const models = await api("/api/models");
   state.synth = models.synth;
   state.kit = models.drum_kit;
-  for (const m of models.models) {
-    if (!m.verbs.includes("interpolate")) continue;
-    state.models[m.name] = m;
-    const length = m.bars && m.bars !== 2 ? `, ${m.bars} bars` : "";
-    $("#model").add(new Option(`${m.name} (${m.family}${length})`, m.name, false, m.default));
-  }
+  for (const m of models.models) if (m.verbs.includes("interpolate")) addModel(m);
   SetPanels.mount();
   const chosen = () => state.models[$("#model").value];
   const offer = () => { for (const p of SetPanels.all()) SetPanels.offer(p, chosen().name, chosen().verbs); };

@@ -29,3 +29,18 @@ SetPanels.define({
   ],
   caption: (it) => `continuation ${it.title}`,
 });
+
+SetPanels.define({
+  id: "mine", tab: "Make it mine", verb: "sample", route: "/api/personalize", button: "Make it mine",
+  hint: "A model of your own in seconds (MidiMe): a small VAE learns the codes of every window of one file " +
+        "(16 at least) in the chosen model's space; these are samples of it. It joins the Model menu as mine-1, " +
+        "mine-2, ...: blend, sample and vary with it (it lasts until the server stops).",
+  label: "your melody",
+  fields: [
+    { name: "n", label: "Samples", min: 1, max: 16, step: 1, value: 8 },
+    { name: "temperature", label: "Temperature", min: 0, max: 2, step: 0.1, value: 0.5 },
+    { name: "seed", label: "Seed", type: "number", min: 0, max: 2147483647, placeholder: "random" },
+  ],
+  caption: (it) => `sample ${it.title || ""}`.trim(),
+  shown: (answer) => addModel(answer.made, false),
+});
