@@ -414,7 +414,8 @@ def test_create_app_is_a_short_composition():
     app = create_app(preload=False)
     assert set(app.openapi()["paths"]) == {
         "/api/health", "/api/models", "/api/kits/drums", "/api/examples", "/api/examples/{family}/{name}.mid",
-        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/vary", "/api/files/{result_id}/{name}"}
+        "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/vary", "/api/continue",
+        "/api/personalize", "/api/files/{result_id}/{name}"}
     app.state.store.close()
 
 
