@@ -14,7 +14,7 @@ import numpy as np
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
 
-GROOVE_MODEL = "groove"  # the bundled humanize model
+GROOVE_MODEL, GROOVE_STEM = "groove", "groove_2bar_humanize"  # the bundled humanize model (drums/family.py)
 
 
 def humanize_hits(model: Any, hits: Sequence[np.ndarray], *, feel=None, temperature: float = 0.0,
@@ -41,14 +41,21 @@ def humanize_hits(model: Any, hits: Sequence[np.ndarray], *, feel=None, temperat
     return out
 
 
+def groove_model() -> Any:
+    """The bundled humanize GrooVAE (`groove`), loaded from its checkpoint."""
+    from musicvae_lite.core.bundled import bundled_file
+    from musicvae_lite.core.checkpoint import load_checkpoint
+    from musicvae_lite.music.drums.groove.generate import model_from_checkpoint
+
+    return model_from_checkpoint(load_checkpoint(bundled_file(GROOVE_STEM)), GROOVE_MODEL)
+
+
 def humanized_windows(windows: Sequence[Any], request: Any, steps_per_bar: int) -> tuple[list, list[str]]:
     """The drum VAE's windows (512-class steps) played by the bundled `groove` model (with `--feel`, that
     performance's feel), as GrooVAE performances the groove codec writes, and a line that says so."""
     from pathlib import Path
 
-    from musicvae_lite.families import load
-
-    model = load(GROOVE_MODEL, family="drums").model
+    model = groove_model()
     if steps_per_bar != model.steps // model.config.bars:
         raise MvaeError(f"--humanize plays bars of {model.steps // model.config.bars} steps (4/4); this drum model "
                         f"writes bars of {steps_per_bar}")
