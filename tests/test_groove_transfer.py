@@ -138,3 +138,25 @@ def test_humanize_given_to_a_melody_model_is_one_line(tmp_path):
     line = r.output.strip()
     assert "\n" not in line and "--humanize" in line and "--model drums" in line, line
     assert not (tmp_path / "m").exists()
+
+
+def test_the_python_api_transfers_a_feel_by_either_method(tmp_path):
+    from musicvae_lite.music.drums.groove.generate import humanize
+    from musicvae_lite.music.drums.groove.transfer import read_feel, transfer
+    from musicvae_lite.music.drums.humanize import groove_model
+
+    model = groove_model()
+    feel = read_feel(model, write_midi(tmp_path / "feel.mid", [beat(4, late_snare=0.25, snare_velocity=40)]))
+    hits = np.zeros((2, 32, NUM_DRUMS), bool)
+    hits[:, [4, 12, 20, 28], 1] = True
+    hits[:, ::4, 0] = True
+    perf = (hits, np.zeros(hits.shape, np.float32), np.zeros(hits.shape, np.float32))
+    tpl = transfer(model, perf, feel)
+    assert (tpl[0] == hits).all() and np.allclose(tpl[1][:, :, 1][hits[:, :, 1]], 40 / 127, atol=1e-3)
+    plain = humanize(model, perf)
+    res = transfer(model, perf, feel, method="residual")
+    assert (res[0] == hits).all()
+    # the residual moves the humanized snare towards the feel's late, soft one
+    snare = hits[..., 1]
+    assert (res[2][..., 1][snare] - plain[2][..., 1][snare]).mean() > 0.05
+    assert (res[1][..., 1][snare] - plain[1][..., 1][snare]).mean() < -0.05
