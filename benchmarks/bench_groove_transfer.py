@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -105,7 +106,7 @@ class Prepared:
         self.codes = np.concatenate([encode(model, tuple(a[s:s + 256] for a in perf))
                                      for s in range(0, len(split), 256)])
         sums = {"n": [], "template": [], "residual": []}
-        for i in range(len(split)):
+        for i in tqdm(range(len(split)), desc="position sums", leave=False):
             n, v = position_sums(hits[i], split.velocity[i])
             sums["n"].append(n)
             sums["template"].append((v, position_sums(hits[i], split.offset[i])[1]))
@@ -134,7 +135,7 @@ def methods(model, train, prep: Prepared, pairs_, shrink: dict) -> dict[str, lis
     t_vel = np.where(train.hits, train.velocity, 0).sum(axis=0) / n
     t_off = np.where(train.hits, train.offset, 0).sum(axis=0) / n
     rows: dict[str, list] = defaultdict(list)
-    for i, feel in pairs_:
+    for i, feel in tqdm(pairs_, desc="pairs", leave=False):
         rows["quantized, training mean velocity"].append((np.full((T, 9), mean_vel), np.zeros((T, 9))))
         rows["training groove template"].append((t_vel, t_off))
         rows["humanize, no feel (`groove`)"].append((prep.played[1][i], prep.played[2][i]))
@@ -173,7 +174,7 @@ def tune(model, held) -> tuple[dict[str, float], str]:
           f"{base[1]:.2f} velocity")
     scores = {}
     for method in ("template", "residual"):
-        for k in SHRINKS:
+        for k in tqdm(SHRINKS, desc=method, leave=False):
             t, v = score(held, ms, ps, [prep.transfer(i, feel, method, k) for i, feel in ps])
             scores[method, k] = t / base[0] + v / base[1]
             print(f"  {method:<9} shrink {k:>4g}: {t:6.2f} ms  {v:6.2f} velocity")
