@@ -20,7 +20,8 @@ Window = Annotated[Optional[list[int]], typer.Option(
     "file in their order (--window 2 --window 5).")]
 GrooveModel = model_option("the bundled `groove` model")
 Humanize = Annotated[bool, typer.Option(
-    "--humanize", help="Drum VAE: play the result with a drummer's timing and velocities (the bundled `groove` model).")]
+    "--humanize", help="Drum VAE: play the result with a drummer's timing and velocities (the bundled `groove` "
+    "model).")]
 Feel = Annotated[Optional[str], typer.Option(
     help="A drum performance (MIDI) whose timing and dynamics to play with (implies --humanize for the drum VAE).")]
 DrumifyModel = model_option("the bundled `drumify` model")
@@ -59,8 +60,7 @@ def interpolate(
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
              temperature=temperature, seed=seed, window=window, soundfont=soundfont, qpm=qpm, program=program,
-             data=data,
-             humanize=humanize or None, feel=feel)
+             data=data, humanize=humanize or None, feel=feel)
 
 
 GrooveTemperature = Annotated[Optional[float], typer.Option(
@@ -126,8 +126,8 @@ def sample(
         if run is not None and model is not None:
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter,
-             humanize=humanize or None, feel=feel)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter, humanize=humanize or None,
+             feel=feel)
 
 
 def reconstruct(
@@ -149,8 +149,7 @@ def reconstruct(
     side. Denoising and super-resolution runs show the corrupted input, the restoration and the original."""
     with user_errors():
         _run("reconstruct", items, model, out, force, window=window, temperature=temperature, seed=seed,
-             soundfont=soundfont, qpm=qpm, program=program, data=data,
-             humanize=humanize or None, feel=feel)
+             soundfont=soundfont, qpm=qpm, program=program, data=data, humanize=humanize or None, feel=feel)
 
 
 def vary(
@@ -172,8 +171,7 @@ def vary(
     """Variations of a melody near its code: the input and n variations, as MIDI, WAV and one piano roll."""
     with user_errors():
         _run("vary", [file], model, out, force, n=n, amount=amount, window=window, temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm, program=program,
-             humanize=humanize or None, feel=feel)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program, humanize=humanize or None, feel=feel)
 
 
 def continue_(
@@ -231,8 +229,7 @@ def decode(
     """Melodies from latent codes."""
     with user_errors():
         _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm,
-             program=program, meter=meter,
-             humanize=humanize or None, feel=feel)
+             program=program, meter=meter, humanize=humanize or None, feel=feel)
 
 
 def models() -> None:
