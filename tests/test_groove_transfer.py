@@ -160,3 +160,16 @@ def test_the_python_api_transfers_a_feel_by_either_method(tmp_path):
     snare = hits[..., 1]
     assert (res[2][..., 1][snare] - plain[2][..., 1][snare]).mean() > 0.05
     assert (res[1][..., 1][snare] - plain[1][..., 1][snare]).mean() < -0.05
+
+
+@pytest.mark.parametrize("verb", ["grid", "reconstruct", "vary", "continue"])
+def test_every_drum_verb_humanizes(tmp_path, verb):
+    files = [write_midi(tmp_path / f"{i}.mid", [beat(2, hat_velocity=60 + 10 * i)]) for i in range(4)]
+    args = {"grid": ("interpolate", *files, "-n", "2"), "reconstruct": ("reconstruct", files[0]),
+            "vary": ("vary", files[0], "-n", "2"), "continue": ("continue", files[0], "--bars", "1", "-n", "1")}[verb]
+    r = run(*args, "--model", "drums", "--humanize", "--seed", "0", "-o", tmp_path / "out")
+    assert r.exit_code == 0, r.output
+    assert "humanized by the bundled `groove` model" in r.output
+    for written in (tmp_path / "out").glob("*.mid"):
+        notes = drum_notes(written)
+        assert notes and len({v for _, _, v in notes}) > 2, written.name  # played, not one velocity

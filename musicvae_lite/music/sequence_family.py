@@ -206,7 +206,7 @@ class SequenceVerbs(Verbs):
         unpictured = (request.formats or frozenset({"mid", "wav", "png"})) - {"png"}  # drawn in the set above
         alone = self._write("continuation", got, replace(request, formats=unpictured), titles=titles,
                             playback=playback).paths if unpictured else []
-        return Output(with_primer.paths + alone, lines,
+        return Output(with_primer.paths + alone, with_primer.lines,  # the writer's (with --humanize, it says so)
                       set_items(self.codec, whole, titles=titles, playback=playback.with_overrides(
                           qpm=request.get("qpm"), program=request.get("program"))))
 
