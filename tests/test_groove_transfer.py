@@ -173,3 +173,13 @@ def test_every_drum_verb_humanizes(tmp_path, verb):
     for written in (tmp_path / "out").glob("*.mid"):
         notes = drum_notes(written)
         assert notes and len({v for _, _, v in notes}) > 2, written.name  # played, not one velocity
+
+
+def test_a_bad_feel_for_the_drum_vae_is_one_line_and_writes_nothing(tmp_path):
+    melody = write_midi(tmp_path / "melody.mid", [scale(bars=4)])
+    for bad in (melody, tmp_path / "missing.mid"):
+        r = run("sample", "--model", "drums", "-n", "1", "--feel", bad, "-o", tmp_path / "s")
+        assert r.exit_code != 0
+        line = r.output.strip()
+        assert "\n" not in line and line.startswith("error: --feel") and "as the feel" in line, line
+        assert not (tmp_path / "s").exists()
