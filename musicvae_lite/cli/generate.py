@@ -19,6 +19,11 @@ Window = Annotated[Optional[list[int]], typer.Option(
     help="Which window of each file (see `mvae windows FILE`; default 0): once for all the files, or once per "
     "file in their order (--window 2 --window 5).")]
 GrooveModel = model_option("the bundled `groove` model")
+Humanize = Annotated[bool, typer.Option(
+    "--humanize", help="Drum VAE: play the result with a drummer's timing and velocities (the bundled `groove` "
+    "model).")]
+Feel = Annotated[Optional[str], typer.Option(
+    help="A drum performance (MIDI) whose timing and dynamics to play with (implies --humanize for the drum VAE).")]
 DrumifyModel = model_option("the bundled `drumify` model")
 
 
@@ -47,13 +52,15 @@ def interpolate(
     qpm: Qpm = None,
     program: Program = None,
     data: ImageData = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes)."""
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
              temperature=temperature, seed=seed, window=window, soundfont=soundfont, qpm=qpm, program=program,
-             data=data)
+             data=data, humanize=humanize or None, feel=feel)
 
 
 GrooveTemperature = Annotated[Optional[float], typer.Option(
@@ -65,6 +72,7 @@ def groove(
                                                "played whole; a model may come first.")],
     out: Out = Path("out/groove"),
     model: GrooveModel = None,
+    feel: Feel = None,
     temperature: GrooveTemperature = None,
     seed: Seed = None,
     soundfont: SoundFont = None,
@@ -72,10 +80,11 @@ def groove(
     force: Force = False,
 ) -> None:
     """Humanize beats (GrooVAE): the same hits with a drummer's timing and dynamics, as MIDI, WAV and a
-    drum-grid picture (default model: the bundled `groove`)."""
+    drum-grid picture (default model: the bundled `groove`); with --feel, the timing and dynamics of that
+    performance (groove transfer)."""
     with user_errors():
-        _run("convert", files, model, out, force, default="groove", as_view="humanize", temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm)
+        _run("convert", files, model, out, force, default="groove", as_view="humanize", feel=feel,
+             temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm)
 
 
 def drumify(
@@ -108,6 +117,8 @@ def sample(
     qpm: Qpm = None,
     program: Program = None,
     meter: MeterOption = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
@@ -115,7 +126,8 @@ def sample(
         if run is not None and model is not None:
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter, humanize=humanize or None,
+             feel=feel)
 
 
 def reconstruct(
@@ -129,13 +141,15 @@ def reconstruct(
     qpm: Qpm = None,
     program: Program = None,
     data: ImageData = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """Encode a melody (or images) and decode it again: the input and what the model makes of it, side by
     side. Denoising and super-resolution runs show the corrupted input, the restoration and the original."""
     with user_errors():
         _run("reconstruct", items, model, out, force, window=window, temperature=temperature, seed=seed,
-             soundfont=soundfont, qpm=qpm, program=program, data=data)
+             soundfont=soundfont, qpm=qpm, program=program, data=data, humanize=humanize or None, feel=feel)
 
 
 def vary(
@@ -150,12 +164,14 @@ def vary(
     soundfont: SoundFont = None,
     qpm: Qpm = None,
     program: Program = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """Variations of a melody near its code: the input and n variations, as MIDI, WAV and one piano roll."""
     with user_errors():
         _run("vary", [file], model, out, force, n=n, amount=amount, window=window, temperature=temperature,
-             seed=seed, soundfont=soundfont, qpm=qpm, program=program)
+             seed=seed, soundfont=soundfont, qpm=qpm, program=program, humanize=humanize or None, feel=feel)
 
 
 def continue_(
@@ -170,13 +186,16 @@ def continue_(
     soundfont: SoundFont = None,
     qpm: Qpm = None,
     program: Program = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """Continue a melody: the bars after the primer, in its meter and key (continued.mid: primer and
     continuation; continuation.mid: the new bars alone), as MIDI, WAV and piano rolls."""
     with user_errors():
         _run("continue", [file], model, out, force, default="melody_16bar", bars=bars, n=n, window=window,
-             temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm, program=program)
+             temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm, program=program,
+             humanize=humanize or None, feel=feel)
 
 
 def encode(
@@ -203,12 +222,14 @@ def decode(
     qpm: Qpm = None,
     program: Program = None,
     meter: MeterOption = None,
+    humanize: Humanize = False,
+    feel: Feel = None,
     force: Force = False,
 ) -> None:
     """Melodies from latent codes."""
     with user_errors():
         _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm,
-             program=program, meter=meter)
+             program=program, meter=meter, humanize=humanize or None, feel=feel)
 
 
 def models() -> None:

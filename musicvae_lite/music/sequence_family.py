@@ -93,18 +93,27 @@ class SequenceVerbs(Verbs):
             raise MvaeError(f"{model.name} writes {own.label} only, not {asked.label}{self.meter_hint}")
         return asked or own  # a model of one bar length writes the meter asked of that length (6/8 for 3/4)
 
+    def check(self, verb: str, options) -> None:
+        """As Verbs.check, with one line for --humanize / --feel given to a model whose verb does not take them."""
+        if any(options.get(k) and k not in self.OPTIONS.get(verb, ()) for k in ("humanize", "feel")):
+            raise MvaeError(f"--humanize and --feel play a drum beat like a drummer: they are for the drum VAE's "
+                            f"{verb} (--model drums); `mvae groove` humanizes a beat file")
+        super().check(verb, options)
+
     def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, *,
                titles: list[str] | None = None, grid: tuple[int, int] | None = None,
-               playback: Playback = Playback(), **kw) -> Output:
+               playback: Playback = Playback(), codec: Any = None, **kw) -> Output:
         """Write the set through the shared writer (the kinds of file `request.formats` asks for) and
         return it as the page's items too; `--qpm` / `--program`, where a verb takes them, override the
-        playback read from the inputs."""
+        playback read from the inputs. `codec`: another than the family's for these windows (the drum
+        VAE's humanized windows are GrooVAE performances)."""
         from musicvae_lite.music.output_set import set_items, write_set
 
+        codec = codec or self.codec
         playback = playback.with_overrides(qpm=request.get("qpm"), program=request.get("program"))
-        paths = write_set(self.codec, request.out, stem, windows, playback=playback, titles=titles, grid=grid,
+        paths = write_set(codec, request.out, stem, windows, playback=playback, titles=titles, grid=grid,
                           soundfont=request.get("soundfont"), overwrite=request.force, formats=request.formats, **kw)
-        return Output(paths, lines or [], set_items(self.codec, windows, titles=titles, playback=playback))
+        return Output(paths, lines or [], set_items(codec, windows, titles=titles, playback=playback))
 
     def _decoding(self, request: Request, temperature: float = 0.0, meter: Any = None) -> dict:
         """The decoding keywords of the generation API (with the windows' meter for a model that reads it)."""
@@ -197,7 +206,7 @@ class SequenceVerbs(Verbs):
         unpictured = (request.formats or frozenset({"mid", "wav", "png"})) - {"png"}  # drawn in the set above
         alone = self._write("continuation", got, replace(request, formats=unpictured), titles=titles,
                             playback=playback).paths if unpictured else []
-        return Output(with_primer.paths + alone, lines,
+        return Output(with_primer.paths + alone, with_primer.lines,  # the writer's (with --humanize, it says so)
                       set_items(self.codec, whole, titles=titles, playback=playback.with_overrides(
                           qpm=request.get("qpm"), program=request.get("program"))))
 

@@ -20,9 +20,14 @@ from musicvae_lite.music.drums.codec import DRUMS
 from musicvae_lite.music.drums.groove.presets import PRESETS as GROOVE_PRESETS
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
 from musicvae_lite.music.drums.presets import PRESETS
+from musicvae_lite.music.playback import Playback
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
 from musicvae_lite.music.drums.names import FAMILY, METER_REASON
+
+
+HUMANIZE = ("humanize", "feel")  # the bundled groove model plays what a verb writes (drums/humanize.py)
+HUMANIZED = ("sample", "interpolate", "grid", "reconstruct", "vary", "continue", "decode")
 
 
 class DrumFamily(SequenceFamily):
@@ -38,6 +43,7 @@ class DrumFamily(SequenceFamily):
     build_command = "mvae data build --family drums"
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         **SEQUENCE_OPTIONS,
+        **{verb: (*SEQUENCE_OPTIONS[verb], *HUMANIZE) for verb in HUMANIZED},
         "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "progress"),
         "windows": ("bars", "compat"),
     }
@@ -119,7 +125,16 @@ class DrumFamily(SequenceFamily):
                           "drums": used, "qpm": None if found.qpm is None else float(found.qpm)})
         return Output([], lines, items)
 
-    # -- trained models ---------------------------------------------------------------------------
+    def _write(self, stem: str, windows: list, request: Request, lines: list[str] | None = None, **kw) -> Output:
+        """With --humanize (or --feel) the windows are played by the bundled `groove` model and written as
+        its performances (velocities and timing); else as the shared writer writes them."""
+        if not (request.get("humanize") or request.get("feel")):
+            return super()._write(stem, windows, request, lines, **kw)
+        from musicvae_lite.music.drums.groove.codec import GROOVE
+        from musicvae_lite.music.drums.humanize import humanized_windows
+
+        played, said = humanized_windows(windows, request, kw.get("playback", Playback()).meter.steps_per_bar)
+        return super()._write(stem, played, request, [*(lines or []), *said], codec=GROOVE, **kw)
 
     # -- trained models ---------------------------------------------------------------------------
 

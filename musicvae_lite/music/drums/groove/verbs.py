@@ -31,7 +31,7 @@ class GrooveVerbs(SequenceVerbs):
     codec = GROOVE
     generation = "musicvae_lite.music.drums.groove.generate"
     OPTIONS = {**{k: v for k, v in SEQUENCE_OPTIONS.items() if k != "grid"},
-               "convert": ("as_view", "temperature", "seed", "soundfont", "qpm")}
+               "convert": ("as_view", "feel", "temperature", "seed", "soundfont", "qpm")}
     EVAL_OPTIONS = ("batch_size", "limit")
 
     def __init__(self, model: Any):
@@ -99,11 +99,12 @@ class GrooveVerbs(SequenceVerbs):
                             f"(--model {command})")
         if not request.inputs:
             raise MvaeError("give at least one MIDI file")
+        feel = self._feel(model, request)
         out = Output()
         failed = []
         for path in request.inputs:
             try:
-                done = self._convert_one(model, path, request)
+                done = self._convert_one(model, path, request, feel)
             except MvaeError as e:
                 if len(request.inputs) == 1:
                     raise
@@ -117,18 +118,36 @@ class GrooveVerbs(SequenceVerbs):
             raise MvaeError(f"none of the {len(failed)} files could be converted")
         return out
 
-    def _convert_one(self, model, path: str, request: Request) -> Output:
+    @staticmethod
+    def _feel(model, request: Request):
+        """--feel: the performance whose timing and dynamics `mvae groove` plays the beats with, summed up
+        (transfer.py), read before any beat so that a bad feel file writes nothing; None without one."""
+        if not request.get("feel"):
+            return None
+        if model.view != "humanize":
+            raise MvaeError(f"--feel is for `mvae groove` (a humanize model); {model.name} is a {model.view} model")
+        from musicvae_lite.music.drums.groove.transfer import feel_of, read_feel
+
+        return feel_of(model, read_feel(model, request.get("feel")))
+
+    def _convert_one(self, model, path: str, request: Request, feel=None) -> Output:
         from musicvae_lite.music.drums.groove.generate import join
+        from musicvae_lite.music.drums.groove.transfer import apply_feel
         from musicvae_lite.music.tempo import describe
 
         g = self._gen()
         given, playback = self.codec.read_whole(model, path)
         made = g.convert(model, given, **self._decoding(request))
         stem = Path(path).stem + f"_{model.view}"
+        if feel is not None:
+            made = apply_feel(feel, given[0], made if feel.method == "residual" else None)
+            stem = Path(path).stem + "_feel_" + Path(request.get("feel")).stem
         shown = PICTURE_BARS * playback.meter.steps_per_bar
         what = "rhythm (every onset one tap)" if model.view == "drumify" else "input"
         pictured = ([tuple(a[:shown] for a in join(given)), tuple(a[:shown] for a in join(made))], [what, stem])
         bars = given[0].shape[0] * model.config.bars
         line = f"{path}: {bars} bars at {describe(playback.tempo_map, playback.qpm)}"
+        if feel is not None:
+            line += f", played with the feel of {request.get('feel')} ({feel.hits} hits)"
         return self._write(stem, [join(made)], request, [line],
                            titles=[stem], playback=playback, each=False, pictured=pictured)
