@@ -3,5 +3,5 @@ can all import them without importing each other: the `task.family` its checkpoi
 models it ships in bundled/. Imports nothing."""
 
 FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
-BUNDLED = {"default": "mel_2bar_meters", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
+BUNDLED = {"default": "mel_2bar_pop", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
            "melody_16bar": "mel_16bar_meters"}
