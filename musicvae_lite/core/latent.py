@@ -251,13 +251,21 @@ def draw_codes(module, noise, scale: float = 1.0, index: int | None = None):
     import torch
 
     noise = torch.as_tensor(noise)
-    if index is not None and hasattr(module, "meter_prior_mean"):
-        mean, tril = module.meter_prior_mean[index].float(), module.meter_prior_tril[index].float()
-    elif hasattr(module, "code_prior_mean"):
-        mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
-    else:
+    prior = fitted_prior(module, index)
+    if prior is None:
         return noise
+    mean, tril = prior
     return mean + scale * noise.float() @ tril.T
+
+
+def fitted_prior(module, index: int | None = None):
+    """(mean (Z,), lower Cholesky factor (Z, Z)) of the code prior fitted to `module` (the meter's at `index`
+    when it has per-meter priors), float32; None when it has none."""
+    if index is not None and hasattr(module, "meter_prior_mean"):
+        return module.meter_prior_mean[index].float(), module.meter_prior_tril[index].float()
+    if hasattr(module, "code_prior_mean"):
+        return module.code_prior_mean.float(), module.code_prior_tril.float()
+    return None
 
 
 
@@ -266,10 +274,8 @@ def prior_noise(module, codes, scale: float = 1.0, index: int | None = None):
     import torch
 
     codes = torch.as_tensor(codes).float()
-    if index is not None and hasattr(module, "meter_prior_mean"):
-        mean, tril = module.meter_prior_mean[index].float(), module.meter_prior_tril[index].float()
-    elif hasattr(module, "code_prior_mean"):
-        mean, tril = module.code_prior_mean.float(), module.code_prior_tril.float()
-    else:
+    prior = fitted_prior(module, index)
+    if prior is None:
         return codes
+    mean, tril = prior
     return torch.linalg.solve_triangular(tril, ((codes - mean) / scale).T, upper=False).T
