@@ -23,7 +23,7 @@ from musicvae_lite.music.drums.presets import PRESETS
 from musicvae_lite.music.playback import Playback
 from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
 
-from musicvae_lite.music.drums.names import FAMILY, METER_REASON
+from musicvae_lite.music.drums.names import BUNDLED, FAMILY, METER_REASON
 
 
 HUMANIZE = ("humanize", "feel")  # the bundled groove model plays what a verb writes (drums/humanize.py)
@@ -33,8 +33,7 @@ HUMANIZED = ("sample", "interpolate", "grid", "reconstruct", "vary", "continue",
 class DrumFamily(SequenceFamily):
     name = FAMILY
     description = "MusicVAE drum models: MIDI drums in, General MIDI drums, WAV and drum grids out"
-    bundled: ClassVar[dict[str, str]] = {  # name -> checkpoint stem in bundled/
-        "drums": "drums_2bar_groove", "groove": "groove_2bar_humanize", "drumify": "groove_2bar_drumify"}
+    bundled: ClassVar[dict[str, str]] = BUNDLED  # name -> checkpoint stem in bundled/
     web = True  # `mvae serve` draws drum grids and plays the drum kit (serve/static/synth.js)
     not_on_web = frozenset({"groove", "drumify"})  # the page's Blender and Mixer use the drum VAE
     codec = DRUMS

@@ -13,8 +13,9 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
+from musicvae_lite.music.drums.names import BUNDLED
 
-GROOVE_MODEL, GROOVE_STEM = "groove", "groove_2bar_humanize"  # the bundled humanize model (drums/family.py)
+GROOVE_MODEL = "groove"  # the bundled humanize GrooVAE (drums/names.py BUNDLED)
 
 
 def humanize_hits(model: Any, hits: Sequence[np.ndarray], *, feel=None, temperature: float = 0.0,
@@ -47,7 +48,7 @@ def groove_model() -> Any:
     from musicvae_lite.core.checkpoint import load_checkpoint
     from musicvae_lite.music.drums.groove.generate import model_from_checkpoint
 
-    return model_from_checkpoint(load_checkpoint(bundled_file(GROOVE_STEM)), GROOVE_MODEL)
+    return model_from_checkpoint(load_checkpoint(bundled_file(BUNDLED[GROOVE_MODEL])), GROOVE_MODEL)
 
 
 def humanized_windows(windows: Sequence[Any], request: Any, steps_per_bar: int) -> tuple[list, list[str]]:

@@ -15,8 +15,9 @@ from musicvae_lite.music.codec import Codec
 from musicvae_lite.music.playback import Playback
 
 
-def _extract(model: Any, path: str | Path, bars: int | None = None):
-    """The windows of `bars` bars (default: the model's) of a file, as the model reads it."""
+def _extract(model: Any, path: str | Path, bars: int | None = None, *, quiet: bool = False):
+    """The windows of `bars` bars (default: the model's) of a file, as the model reads it (a one-line error
+    when there are none; with `quiet`, a file whose melody is only too short raises NoMelodyError instead)."""
     from musicvae_lite.music.errors import NoMelodyError
     from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
@@ -25,6 +26,8 @@ def _extract(model: Any, path: str | Path, bars: int | None = None):
         own = getattr(model.config, "meter_controls", False)  # a model that reads the meter: the tune's own
         return extract_file(path, ExtractConfig(bars=bars, steps_per_bar=0 if own else model.config.grid.steps_per_bar))
     except NoMelodyError as e:  # say what the model needed, once: "no 2-bar melody in x.mid: it only has drums"
+        if quiet and e.kind == "too-short":
+            raise
         hint = "; for drums use a drum model (a drums run, or a bundled one from `mvae models`)" \
             if e.kind == "only-drums" else ""
         raise MvaeError(f"no {_bars(bars)} melody in {e.path}: {e.reason}{hint}") from None
@@ -50,16 +53,11 @@ class MelodyCodec(Codec):
 
     def windows_of(self, model: Any, path: str | Path, bars: int):
         from musicvae_lite.music.errors import NoMelodyError
-        from musicvae_lite.music.melody.extract import ExtractConfig, extract_file
 
-        own = getattr(model.config, "meter_controls", False)
         try:
-            found = extract_file(path, ExtractConfig(bars=bars, steps_per_bar=0 if own else model.config.grid.steps_per_bar))
-        except NoMelodyError as e:
-            if e.kind == "too-short":
-                return None
-            _extract(model, path, bars)  # the one line for a file without any melody
-            raise
+            found = _extract(model, path, bars, quiet=True)
+        except NoMelodyError:
+            return None  # shorter than `bars`
         return found.events, found.playback
 
     def read_all_meters(self, model: Any, path: str | Path) -> tuple[np.ndarray, list]:

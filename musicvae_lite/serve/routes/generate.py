@@ -118,6 +118,7 @@ async def vary(pool: Pool, store: Store, a: Annotated[UploadFile, File(descripti
     options = {"n": n, "amount": amount, "temperature": temperature, "seed": seed}
     return await generate(pool, store, "vary", model, [("a", a, window_a)], options, frozenset({"mid", "wav"}))
 
+
 @router.post("/api/continue", summary="n continuations of one melody: the bars after it, in its meter and key")
 async def continue_(pool: Pool, store: Store,
                     a: Annotated[UploadFile, File(description="MIDI file: its melody (or its window window_a) is the primer")],
@@ -127,7 +128,6 @@ async def continue_(pool: Pool, store: Store,
                     temperature: Temperature = 0.5, model: Model = None, seed: Seed = None, window_a: Window = 0):
     options = {"bars": bars, "n": n, "temperature": temperature, "seed": seed}
     return await generate(pool, store, "continue", model, [("a", a, window_a)], options, frozenset({"mid", "wav"}))
-
 
 
 @router.post("/api/grid", summary="The n x n bilinear grid between four corner melodies (row by row)")
