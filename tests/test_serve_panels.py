@@ -6,38 +6,14 @@ verbs take; the result store drops the oldest results past its bytes. (tests/tes
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 from midifiles import write_midi
 
 from musicvae_lite.core.bundled import examples
 from musicvae_lite.music.melody import generate as g
-from musicvae_lite.serve.app import create_app
 from musicvae_lite.serve.store import ResultStore
 
-with warnings.catch_warnings():  # starlette asks for httpx2 beside httpx; the client works the same
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-BASE = "http://127.0.0.1:8000"
-MORNING = examples()["morning"].read_bytes()
-
-
-@pytest.fixture(scope="module")
-def server():
-    app = create_app()
-    with TestClient(app, base_url=BASE) as client:
-        yield app, client
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    return server[1]
-
-
-def ends(a: bytes, b: bytes, names: tuple[str, str]) -> dict:
-    return {"a": (names[0], a, "audio/midi"), "b": (names[1], b, "audio/midi")}
+from tests.test_serve import MORNING, client, ends, server  # noqa: F401  (fixtures and helpers shared)
 
 
 def test_vary_answers_what_the_library_computes(server, tmp_path):
