@@ -61,23 +61,37 @@ class TrainedSequenceModel:
         """Events per window in `meter` (None: the model's own)."""
         return self.steps if meter is None else self.config.bars * meter.steps_per_bar
 
-    def controls(self, meter, steps: int, n: int) -> torch.Tensor | None:
-        """The per-step controls (n, steps, K) a model that reads the meter takes for windows of `steps` events
-        in `meter` (None: the meter such a window's bar length is written in), None for any other model, which
-        takes only windows in its own meter (a one-line error otherwise)."""
+    @property
+    def reads_chords(self) -> bool:
+        """Whether the model reads each step's chord beside it (melody models trained with `chord_controls`)."""
+        return bool(getattr(self.config, "chord_controls", False))
+
+    def controls(self, meter, steps: int, n: int, chords=None) -> torch.Tensor | None:
+        """The per-step controls (n, steps, K) of windows of `steps` events in `meter` (None: the meter such a
+        window's bar length is written in): the meter's place of each step for a model that reads the meter, then
+        for a model that reads chords each step's chord, from `chords` (steps,) or (n, steps) chord classes
+        (music/chords.py; None: not given). None for a model that reads neither, which takes only windows in its
+        own meter and no chords (a one-line error otherwise)."""
         from musicvae_lite.music.meter import meter_for, metric_controls, model_meter
 
         bars = getattr(self.config, "bars", None)
+        if chords is not None and not self.reads_chords:
+            raise MvaeError(f"{self.name} does not read chords: give chords to a model trained with them "
+                            "(--model chords)")
+        parts = []
         if not self.reads_meter:
             own = model_meter(self) if hasattr(self.config, "grid") else None
             if meter is not None and own is not None and meter.steps_per_bar != own.steps_per_bar:
                 raise MvaeError(f"{self.name} reads {own.label} only, not {meter.label}")
-            return None
-        if meter is None:
-            meter = meter_for(steps // bars)
-        if bars * meter.steps_per_bar != steps:
-            raise MvaeError(f"{steps} steps are not {bars} bars of {meter.label}")
-        return torch.from_numpy(metric_controls(meter, steps)).expand(n, -1, -1)
+        else:
+            if meter is None:
+                meter = meter_for(steps // bars)
+            if bars * meter.steps_per_bar != steps:
+                raise MvaeError(f"{steps} steps are not {bars} bars of {meter.label}")
+            parts.append(torch.from_numpy(metric_controls(meter, steps)).expand(n, -1, -1))
+        if self.reads_chords:
+            parts.append(chord_controls_of(chords, steps, n))
+        return torch.cat(parts, dim=-1) if parts else None
 
     @property
     def z_size(self) -> int:
@@ -132,6 +146,19 @@ def trained_from_checkpoint(cls: type[M], state, name: str, config_from_dict: Ca
     vae.load_state_dict(state.model)
     vae.eval()
     return cls(vae, cfg, state.step, name)
+
+
+def chord_controls_of(chords, steps: int, n: int) -> torch.Tensor:
+    """The chord features (n, steps, CHORD_SIZE) of chord classes (steps,) or (n, steps) (None: not given, all
+    zeros); a one-line error when their length is not the windows'."""
+    from musicvae_lite.music.chord_controls import chord_features, unknown_chords
+
+    arr = unknown_chords(n, steps) if chords is None else np.asarray(chords)
+    arr = np.broadcast_to(arr, (n, arr.shape[-1])) if arr.ndim == 1 else arr
+    if arr.ndim != 2 or arr.shape != (n, steps):
+        raise MvaeError(f"chords must be ({steps},) or ({n}, {steps}) chord classes for these windows, got shape "
+                        f"{np.asarray(chords).shape}")
+    return torch.from_numpy(chord_features(arr))
 
 
 @torch.no_grad()
@@ -198,18 +225,19 @@ def as_meter(meter):
         raise MvaeError(str(e)) from None
 
 
-def encode(model: TrainedSequenceModel, events, *, meter=None) -> np.ndarray:
+def encode(model: TrainedSequenceModel, events, *, meter=None, chords=None) -> np.ndarray:
     """Posterior means (n, Z) float32 of windows (steps,) or (n, steps), in `meter` (a music.meter.Meter;
-    None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it."""
-    return model.latent_from_vae(posterior(model, events, meter=meter).mu).numpy().astype(np.float32)
+    None: the meter their length is written in, e.g. 24 steps as 3/4) for a model that reads it, over `chords`
+    (steps,) or (n, steps) chord classes for a model that reads chords (None: not given)."""
+    return model.latent_from_vae(posterior(model, events, meter=meter, chords=chords).mu).numpy().astype(np.float32)
 
 
 @torch.no_grad()
-def posterior(model: TrainedSequenceModel, events, *, meter=None):
+def posterior(model: TrainedSequenceModel, events, *, meter=None, chords=None):
     """The encoder's posterior (core/vae.py `Posterior`: mu, logvar (n, Z)) of windows, as `encode` reads them."""
     meter = as_meter(meter)
     batch = model.batch(events)
-    controls = model.controls(meter, batch.shape[1], len(batch))
+    controls = model.controls(meter, batch.shape[1], len(batch), chords)
     x = model.encoder_input(batch)
     return model.vae.encoder(x) if controls is None else model.vae.encoder(x, controls)
 
@@ -230,21 +258,24 @@ def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
 
 
 def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None,
-           meter=None) -> np.ndarray:
+           meter=None, chords=None) -> np.ndarray:
     """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the
-    model's own) for a model that reads it."""
+    model's own) for a model that reads it; over `chords` (steps,) or (n, steps) chord classes for a model that
+    reads chords (None: the model chooses the harmony)."""
     meter = as_meter(meter)
     steps = model.steps_for(meter)
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
-                       controls=lambda n: model.controls(meter, steps, n), to_vae=model.vae_from_latent)
+                       controls=lambda n: model.controls(meter, steps, n, chords), to_vae=model.vae_from_latent)
     return out.astype(model.events_dtype)
 
 
 def reconstruct(model: TrainedSequenceModel, events, *, temperature: float = 0.0,
-                seed: int | None = None, meter=None) -> np.ndarray:
-    """Decode the codes of windows: what the model makes of them."""
+                seed: int | None = None, meter=None, chords=None) -> np.ndarray:
+    """Decode the codes of windows: what the model makes of them (a model that reads chords reads `chords` on
+    both sides)."""
     meter = as_meter(meter) or window_meter(model, events)
-    return decode(model, encode(model, events, meter=meter), temperature=temperature, seed=seed, meter=meter)
+    return decode(model, encode(model, events, meter=meter, chords=chords), temperature=temperature, seed=seed,
+                  meter=meter, chords=chords)
 
 
 def window_meter(model: TrainedSequenceModel, events):
@@ -258,12 +289,14 @@ def window_meter(model: TrainedSequenceModel, events):
 
 
 def interpolate(model: TrainedSequenceModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
-                seed: int | None = None, meter=None) -> np.ndarray:
+                seed: int | None = None, meter=None, chords=None) -> np.ndarray:
     """n windows (n, steps) from a to b through latent space, both ends included (the ends are the
-    reconstructions of a and b when decoding greedily); a and b in one meter."""
+    reconstructions of a and b when decoding greedily); a and b in one meter. A model that reads chords decodes
+    every window over `chords` (steps,) (the melody morphs, the harmony stays); the ends are read without."""
     meter = as_meter(meter) or window_meter(model, a)
     return interpolate_between(lambda x: encode(model, x, meter=meter),
-                               lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter),
+                               lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter,
+                                                chords=chords),
                                a, b, n, method)
 
 
@@ -277,12 +310,13 @@ def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float
 
 
 def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None,
-           meter=None) -> np.ndarray:
+           meter=None, chords=None) -> np.ndarray:
     """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one (the meter's own,
-    when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4)."""
+    when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4); over `chords`
+    (steps,) or (n, steps) for a model that reads chords."""
     meter = as_meter(meter)
     return decode(model, drawn_codes(model, n, seed, meter), temperature=temperature,
-                  seed=None if seed is None else seed + 1, meter=meter)
+                  seed=None if seed is None else seed + 1, meter=meter, chords=chords)
 
 
 def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=None) -> np.ndarray:

@@ -54,12 +54,18 @@ class MelodyModelConfig:
     # one model for windows of every meter, two bars of the tune's own (3/4: 24 steps; 6/8: 24; 12/8: 48)
     meter_balance: float = 1.0  # a batch's bar length is drawn in proportion to (its windows)**this: 1 as the data
     # has them, 0.5 gives a rare meter (9/8) more batches than its share
+    chord_controls: bool = False  # encoder and decoder read each step's chord (music/chord_controls.py): a
+    # conditional VAE, decoded over a given progression; zeros where no chord is given
+    chord_dropout: float = 0.0  # the share of training windows whose chords are hidden (all zeros), so that one
+    # model serves with chords and without
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
 
     def __post_init__(self):
         if self.bars < 1 or self.z_size < 1:
             raise ValueError(f"bars and z_size must be positive, got {self.bars} and {self.z_size}")
         check_segments(self.bars, self.encoder, self.decoder)
+        if not 0.0 <= self.chord_dropout <= 1.0:
+            raise ValueError(f"chord_dropout is a share of windows in [0, 1], got {self.chord_dropout}")
         if self.train_on_codes:
             self._check_code_levels()
 
@@ -76,6 +82,15 @@ class MelodyModelConfig:
     def steps(self) -> int:
         """Events in a window (the toolkit's 16-step bar until everything asks the grid)."""
         return self.grid.steps_per_bar * self.bars
+
+    @property
+    def control_size(self) -> int:
+        """Features read beside each step's event: the meter's (meter.CONTROL_SIZE), then the chord's
+        (chord_controls.CHORD_SIZE), each when the model reads it."""
+        from musicvae_lite.music.chord_controls import CHORD_SIZE
+        from musicvae_lite.music.meter import CONTROL_SIZE
+
+        return CONTROL_SIZE * self.meter_controls + CHORD_SIZE * self.chord_controls
 
     @property
     def hierarchical(self) -> bool:
@@ -147,7 +162,7 @@ def _sizes(level) -> tuple[int, ...]:
 
 _HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "attribute_names",
             "free_bits", "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout",
-            "meter_controls", "meter_balance")
+            "meter_controls", "meter_balance", "chord_controls", "chord_dropout")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
@@ -156,5 +171,5 @@ FLAT_DEFAULTS: dict = {
     "code_prior": False, "code_prior_scale": 1.0, "meter_priors": (), "attribute_names": (), "free_bits": 0.0,
     "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
-    "meter_controls": False, "meter_balance": 1.0, "steps_per_quarter": 4, "steps_per_bar": 16,
+    "meter_controls": False, "meter_balance": 1.0, "chord_controls": False, "chord_dropout": 0.0, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

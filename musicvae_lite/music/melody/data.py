@@ -31,6 +31,8 @@ class MelodyData:
     eval_files: np.ndarray | None = None  # (N_eval,) str: the source file of each held-out window, where known
     train_meter: np.ndarray | None = None  # (N_train,) str: each window's meter ("3/4"), where known
     eval_meter: np.ndarray | None = None  # (N_eval,) str
+    train_chords: np.ndarray | None = None  # (N_train, steps) uint8 chord classes (music/chords.py), where given
+    eval_chords: np.ndarray | None = None  # (N_eval, steps) uint8
 
     @property
     def steps(self) -> int:
@@ -61,6 +63,18 @@ def _meters(path: Path, n: int) -> np.ndarray:
     except (OSError, ValueError, KeyError):
         bar = 16
     return np.full(n, meter_for(bar).label)
+
+
+def _chords(path: Path, n: int) -> np.ndarray | None:
+    """Each window's chord per step: the dataset's `window_chords` (N, steps) uint8 (`mvae data build` of files
+    with chord files beside them), None when it has none."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "window_chords" in data.files and len(data["window_chords"]) == n:
+                return data["window_chords"].astype(np.uint8)
+    except (OSError, ValueError, KeyError):
+        pass
+    return None
 
 
 def _collections(path: Path) -> np.ndarray | None:
@@ -108,8 +122,9 @@ def unseen_by(data: MelodyData, other: str | Path) -> tuple[MelodyData, int]:
     keep = ~np.isin(data.eval_files, np.unique(seen))
     collections = data.eval_collections[keep] if data.eval_collections is not None else None
     meters = data.eval_meter[keep] if data.eval_meter is not None else None
+    chords = data.eval_chords[keep] if data.eval_chords is not None else None
     return (MelodyData(data.train, data.eval[keep], data.source, collections, data.eval_files[keep],
-                       data.train_meter, meters), int((~keep).sum()))
+                       data.train_meter, meters, data.train_chords, chords), int((~keep).sum()))
 
 
 def load_melody_data(source: str | Path, bars: int, steps_per_bar: int | None = 16) -> MelodyData:
@@ -124,10 +139,11 @@ def load_melody_data(source: str | Path, bars: int, steps_per_bar: int | None = 
         evals = _load_split(src / "eval.npz") if (src / "eval.npz").exists() else empty
         data = MelodyData(train, evals, str(src), _collections(src / "eval.npz") if len(evals) else None,
                           window_files(src / "eval.npz") if len(evals) else None,
-                          _meters(src / "train.npz", len(train)), _meters(src / "eval.npz", len(evals)))
+                          _meters(src / "train.npz", len(train)), _meters(src / "eval.npz", len(evals)),
+                          _chords(src / "train.npz", len(train)), _chords(src / "eval.npz", len(evals)))
     elif src.suffix == ".npz" and src.is_file():
         evals = _load_split(src)
-        data = MelodyData(empty, evals, str(src), eval_meter=_meters(src, len(evals)))
+        data = MelodyData(empty, evals, str(src), eval_meter=_meters(src, len(evals)), eval_chords=_chords(src, len(evals)))
     elif src.exists():
         data = _read_midi_files(src, bars, steps_per_bar)
     else:
@@ -173,7 +189,14 @@ def _eval_only(results, src: Path) -> MelodyData:
     """Extraction results of one window length as held-out windows, each with its meter."""
     events = np.concatenate([r.events for r in results])
     meters = np.concatenate([r.context["window_meter"] for r in results]).astype(str)
-    return MelodyData(np.zeros((0, events.shape[1]), np.uint8), events, str(src), eval_meter=meters)
+    chords = None
+    if any(getattr(r, "chords", None) is not None for r in results):  # files with chord files beside them
+        from musicvae_lite.music.chord_controls import unknown_chords
+
+        chords = np.concatenate([r.chords if r.chords is not None else unknown_chords(*r.events.shape)
+                                 for r in results])
+    return MelodyData(np.zeros((0, events.shape[1]), np.uint8), events, str(src), eval_meter=meters,
+                      eval_chords=chords)
 
 
 def load_melody_groups(source: str | Path, bars: int) -> list[MelodyData]:
@@ -201,15 +224,30 @@ def _merge(groups: list[MelodyData], source: str) -> MelodyData:
         parts = [getattr(g, name) for g in groups]
         return None if any(p is None for p in parts) else np.concatenate(parts)
 
+    def chords(name, windows):  # a group without chords gives UNKNOWN steps beside one with them
+        parts = [getattr(g, name) for g in groups]
+        if all(p is None for p in parts):
+            return None
+        from musicvae_lite.music.chord_controls import unknown_chords
+
+        return np.concatenate([p if p is not None else unknown_chords(*getattr(g, windows).shape)
+                               for p, g in zip(parts, groups)])
+
     return MelodyData(cat("train"), cat("eval"), source, cat("eval_collections"), cat("eval_files"),
-                      cat("train_meter"), cat("eval_meter"))
+                      cat("train_meter"), cat("eval_meter"), chords("train_chords", "train"),
+                      chords("eval_chords", "eval"))
 
 
 def transpose(events: Tensor, max_shift: int, generator: torch.Generator) -> Tensor:
     """Shift each window's pitches by a random number of semitones in [-max_shift, max_shift] that keeps
     every note in range. events: (B, T) int64 classes."""
+    return transpose_with_shift(events, max_shift, generator)[0]
+
+
+def transpose_with_shift(events: Tensor, max_shift: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
+    """`transpose`, and each window's shift (B,) int64 (for the chords beside them to follow)."""
     if max_shift <= 0:
-        return events
+        return events, torch.zeros(len(events), dtype=torch.long)
     is_note = events >= NUM_SPECIAL  # (B, T)
     big = NUM_CLASSES
     low = torch.where(is_note, events, torch.full_like(events, big)).amin(dim=1)  # (B,) lowest note class
@@ -220,5 +258,5 @@ def transpose(events: Tensor, max_shift: int, generator: torch.Generator) -> Ten
     up = torch.where(high == -1, torch.zeros_like(up), up)
     u = torch.rand(len(events), generator=generator)
     shift = down + torch.floor(u * (up - down + 1).to(u.dtype)).long()  # (B,)
-    return torch.where(is_note, events + shift[:, None], events)
+    return torch.where(is_note, events + shift[:, None], events), shift
 

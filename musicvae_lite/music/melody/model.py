@@ -13,7 +13,6 @@ from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.melody.config import MelodyModelConfig
 from musicvae_lite.music.melody.encoding import NUM_CLASSES
-from musicvae_lite.music.meter import CONTROL_SIZE
 from musicvae_lite.music.networks.config import (
     DenseLevelsConfig,
     HierarchicalDecoderConfig,
@@ -43,20 +42,20 @@ def _encoder(cfg: MelodyModelConfig):
     enc = cfg.encoder
     if not isinstance(enc, HierarchicalEncoderConfig):
         return BidirectionalLstmEncoder(NUM_CLASSES, enc.sizes, cfg.z_size, dropout=cfg.dropout,
-                                        control_size=CONTROL_SIZE if cfg.meter_controls else 0)
+                                        control_size=cfg.control_size)
     dense = isinstance(enc.upper, DenseLevelsConfig)
     return HierarchicalEncoder(NUM_CLASSES, enc.segment.sizes, enc.segment_z or cfg.z_size,
                                enc.upper.hidden if dense else enc.upper.sizes, cfg.z_size,
                                num_segments=cfg.bars // enc.segment_bars,
                                segment_steps=enc.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
-                               dense=dense, control_size=CONTROL_SIZE if cfg.meter_controls else 0)
+                               dense=dense, control_size=cfg.control_size)
 
 
 def _decoder(cfg: MelodyModelConfig):
     dec = cfg.decoder
     if not isinstance(dec, HierarchicalDecoderConfig):
         return CategoricalLstmDecoder(NUM_CLASSES, dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout,
-                                      control_size=CONTROL_SIZE if cfg.meter_controls else 0)
+                                      control_size=cfg.control_size)
     code_size, conductor, dense = 0, dec.conductor, False
     if dec.codes:
         code_size, conductor = dec.conductor.code_size, dec.conductor.levels
@@ -65,7 +64,7 @@ def _decoder(cfg: MelodyModelConfig):
                                cfg.z_size, num_bars=cfg.bars // dec.segment_bars,
                                steps_per_bar=dec.segment_bars * cfg.grid.steps_per_bar, dropout=cfg.dropout,
                                code_size=code_size, independent_bars=dec.codes, dense_conductor=dense,
-                               control_size=CONTROL_SIZE if cfg.meter_controls else 0)
+                               control_size=cfg.control_size)
 
 
 def model_config_to_dict(cfg: MelodyModelConfig) -> dict:

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.networks.code_training import code_loss
-from musicvae_lite.music.melody.data import MelodyData, transpose
+from musicvae_lite.music.melody.data import MelodyData, transpose_with_shift
 from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
 from musicvae_lite.music.melody.names import FAMILY
 from musicvae_lite.music.melody.presets import MelodyModelConfig
@@ -32,8 +32,8 @@ class MelodyTask(SequenceTask):
         self.data = groups[0]
         self.preset = preset
         self.source = groups[0].source
-        self._groups = [MeterGroup.of(g.train, g.train_meter, model.meter_controls) for g in groups]
-        self._eval_groups = [MeterGroup.of(g.eval, g.eval_meter, model.meter_controls) for g in groups]
+        self._groups = [MeterGroup.of(g.train, g.train_meter, model, g.train_chords) for g in groups]
+        self._eval_groups = [MeterGroup.of(g.eval, g.eval_meter, model, g.eval_chords) for g in groups]
         self._train = self._groups[0].events  # (N, T) int64: the first (largest) group, as SequenceTask has it
         self._eval = self._eval_groups[0].events
 
@@ -58,11 +58,14 @@ class MelodyTask(SequenceTask):
                         break
                     first -= len(group.events)
             indices = torch.randint(len(group.events), (len(indices),), generator=generator)
-        events = transpose(group.events[indices], self.model_cfg.transpose, generator)  # (B, T)
+        events, shift = transpose_with_shift(group.events[indices], self.model_cfg.transpose, generator)  # (B, T)
         noise = self.noise(len(indices), generator)  # (B, Z)
         batch = {"events": events.to(device, non_blocking=True), "noise": noise.to(device, non_blocking=True)}
-        if group.table is not None:
-            batch["controls"] = group.controls_of(indices).to(device, non_blocking=True)
+        if self.model_cfg.control_size:
+            hide = None
+            if self.model_cfg.chord_controls:  # drawn even at dropout 0, so that a run's batches do not depend on it
+                hide = torch.rand(len(indices), generator=generator) < self.model_cfg.chord_dropout  # (B,)
+            batch["controls"] = group.controls_of(indices, shift, hide).to(device, non_blocking=True)
         return batch
 
     def eval_batches(self, batch_size: int, limit: int, device: torch.device):
@@ -76,7 +79,7 @@ class MelodyTask(SequenceTask):
             for i in range(0, len(keep), batch_size):
                 chunk = keep[i:i + batch_size]
                 batch = {"events": group.events[chunk].to(device)}
-                if group.table is not None:
+                if self.model_cfg.control_size:
                     batch["controls"] = group.controls_of(chunk).to(device)
                 yield batch, len(chunk)
 
@@ -99,25 +102,47 @@ class MelodyTask(SequenceTask):
 
 
 class MeterGroup:
-    """Windows of one length with, for a model that reads the meter, each one's meter as an index into a
-    table of per-step controls (music/meter.py `metric_controls`)."""
+    """Windows of one length with what a model reads beside their steps: for a model that reads the meter, each
+    window's meter as an index into a table of per-step controls (music/meter.py `metric_controls`); for one
+    that reads chords, each window's chord per step (music/chord_controls.py; UNKNOWN where not given)."""
 
-    def __init__(self, events: Tensor, meter_index: Tensor | None, table: Tensor | None):
+    def __init__(self, events: Tensor, meter_index: Tensor | None, table: Tensor | None,
+                 chords: Tensor | None = None):
         self.events = events  # (N, T) int64
         self.meter_index = meter_index  # (N,) int64 into table
         self.table = table  # (M, T, K) float32; None for a model that reads no meter
+        self.chords = chords  # (N, T) int64 chord classes; None for a model that reads no chords
 
     @classmethod
-    def of(cls, events: np.ndarray, meters: np.ndarray | None, controls: bool) -> MeterGroup:
+    def of(cls, events: np.ndarray, meters: np.ndarray | None, model: MelodyModelConfig,
+           chords: np.ndarray | None = None) -> MeterGroup:
         tensor = torch.from_numpy(events.astype(np.int64))
-        if not controls:
-            return cls(tensor, None, None)
-        from musicvae_lite.music.meter import DEFAULT_METER, controls_table
+        index = table = chord_tensor = None
+        if model.meter_controls:
+            from musicvae_lite.music.meter import DEFAULT_METER, controls_table
 
-        labels = meters if meters is not None else np.full(len(events), DEFAULT_METER.label)
-        table, index = controls_table(labels, events.shape[1])
-        return cls(tensor, torch.from_numpy(index), torch.from_numpy(table))
+            labels = meters if meters is not None else np.full(len(events), DEFAULT_METER.label)
+            table_np, index_np = controls_table(labels, events.shape[1])
+            index, table = torch.from_numpy(index_np), torch.from_numpy(table_np)
+        if model.chord_controls:
+            from musicvae_lite.music.chord_controls import unknown_chords
 
-    def controls_of(self, indices: Tensor) -> Tensor:
-        """(B, T, K) controls of the windows at `indices`."""
-        return self.table[self.meter_index[indices]]
+            given = chords if chords is not None else unknown_chords(*events.shape)
+            chord_tensor = torch.from_numpy(given.astype(np.int64))
+        return cls(tensor, index, table, chord_tensor)
+
+    def controls_of(self, indices: Tensor, shift: Tensor | None = None, hide: Tensor | None = None) -> Tensor:
+        """(B, T, K) controls of the windows at `indices`: the meter's, then the chords' moved by `shift` (B,)
+        semitones (the melody's transposition), all zeros for the windows `hide` (B,) bool marks."""
+        parts = [] if self.table is None else [self.table[self.meter_index[indices]]]
+        if self.chords is not None:
+            from musicvae_lite.music.chord_controls import chord_features_t, transpose_classes_t
+
+            chords = self.chords[indices]  # (B, T)
+            if shift is not None:
+                chords = transpose_classes_t(chords, shift)
+            features = chord_features_t(chords)  # (B, T, CHORD_SIZE)
+            if hide is not None:
+                features = features * (~hide).to(features.dtype)[:, None, None]
+            parts.append(features)
+        return torch.cat(parts, dim=-1)

@@ -1,0 +1,147 @@
+"""A melody model that reads the chords (issue 23, item 3): each step's chord as features beside its event,
+chords that follow the melody's training transposition, chord dropout, a model grown from one that read
+none, and the generation API's `chords=`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from melodies import random_windows
+from musicvae_lite.core.config import override
+from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.chord_controls import (
+    CHORD_SIZE,
+    chord_features,
+    chord_features_t,
+    transpose_classes,
+    transpose_classes_t,
+    unknown_chords,
+)
+from musicvae_lite.music.chords import NO_CHORD, UNKNOWN, chord_name, parse_chord, parse_progression
+from musicvae_lite.music.meter import CONTROL_SIZE
+
+
+def test_a_chord_reads_as_its_tones_its_root_and_no_chord_apart_from_not_given():
+    c, am, g7 = (parse_chord(n) for n in ("C", "Am", "G7"))
+    f = chord_features(np.array([c, am, g7, NO_CHORD, UNKNOWN]))
+    assert f.shape == (5, CHORD_SIZE)
+    assert np.flatnonzero(f[0, :12]).tolist() == [0, 4, 7] and np.flatnonzero(f[0, 12:24]).tolist() == [0]
+    assert np.flatnonzero(f[1, :12]).tolist() == [0, 4, 9] and np.flatnonzero(f[1, 12:24]).tolist() == [9]
+    assert np.flatnonzero(f[2, :12]).tolist() == [2, 5, 7, 11]
+    assert f[3].tolist() == [0.0] * 24 + [1.0]  # N: said to be no chord
+    assert not f[4].any()  # not given: nothing at all
+
+
+def test_chords_move_with_the_melody_and_wrap_around_the_octave():
+    chords = np.array([[parse_chord("C"), parse_chord("Bbm"), NO_CHORD, UNKNOWN]])
+    up = transpose_classes(chords, 3)
+    assert [chord_name(int(c)) for c in up[0]] == ["Eb", "C#m", "N", "?"]
+    down = transpose_classes(chords, -5)
+    assert [chord_name(int(c)) for c in down[0]] == ["G", "Fm", "N", "?"]
+    t = transpose_classes_t(torch.from_numpy(np.repeat(chords, 2, 0).astype(np.int64)), torch.tensor([3, -5]))
+    assert t.tolist() == [up[0].tolist(), down[0].tolist()]
+    assert torch.equal(chord_features_t(t), torch.from_numpy(chord_features(t.numpy())))
+
+
+def _tiny(**changes):
+    from musicvae_lite.music.melody.generate import MelodyModel
+    from musicvae_lite.music.melody.model import build_melody_vae
+    from musicvae_lite.music.melody.presets import PRESETS
+
+    torch.manual_seed(0)
+    cfg = override(PRESETS["mel_2bar_tiny"], ["meter_controls=true"]).model
+    cfg = dataclasses.replace(cfg, **changes)
+    return MelodyModel(build_melody_vae(cfg).eval(), cfg, 0, "tiny")
+
+
+def _pop_and_folk(n=40):
+    """Windows with chords (every step the chord whose root is the window's first note) and windows without."""
+    from musicvae_lite.music.melody.data import MelodyData
+    from musicvae_lite.music.melody.encoding import NUM_SPECIAL
+
+    events = random_windows(n, seed=3)
+    chords = np.zeros(events.shape, np.uint8)
+    for i, w in enumerate(events):
+        notes = w[w >= NUM_SPECIAL]
+        root = (int(notes[0]) - NUM_SPECIAL + 21) % 12 if len(notes) else 0
+        chords[i] = 1 + 7 * root  # the major chord on that root
+    pop = MelodyData(events, events[:8], "pop", train_meter=np.full(n, "4/4"), eval_meter=np.full(8, "4/4"),
+                     train_chords=chords, eval_chords=chords[:8])
+    folk = MelodyData(random_windows(n, seed=4), random_windows(8, seed=5), "folk",
+                      train_meter=np.full(n, "4/4"), eval_meter=np.full(8, "4/4"))
+    return pop, folk
+
+
+def test_a_training_batch_carries_the_chords_transposed_with_the_melody():
+    from musicvae_lite.music.melody.data import _merge
+    from musicvae_lite.music.melody.encoding import NUM_SPECIAL
+    from musicvae_lite.music.melody.task import MelodyTask
+
+    pop, folk = _pop_and_folk()
+    both = _merge([pop, folk], "mix")
+    assert (both.train_chords[len(pop.train):] == UNKNOWN).all()  # the folk windows: chords not given
+    cfg = _tiny(chord_controls=True, transpose=5).config
+    task = MelodyTask(cfg, both)
+    batch = task.train_batch(torch.arange(len(pop.train)), torch.Generator().manual_seed(0), torch.device("cpu"))
+    controls = batch["controls"]
+    assert controls.shape == (len(pop.train), 32, CONTROL_SIZE + CHORD_SIZE)
+    moved = 0
+    for w, c, original in zip(batch["events"].numpy(), controls.numpy(), pop.train):
+        first = int(w[w >= NUM_SPECIAL][0])
+        root = np.flatnonzero(c[0, CONTROL_SIZE + 12:CONTROL_SIZE + 24])
+        assert root.tolist() == [(first - NUM_SPECIAL + 21) % 12]  # still the first note's pitch class
+        moved += int(not np.array_equal(w, original))
+    assert moved > 0  # the batch was transposed, and the chords followed
+    folk_batch = task.train_batch(torch.arange(len(pop.train), 2 * len(pop.train)), torch.Generator(),
+                                  torch.device("cpu"))
+    assert not folk_batch["controls"][..., CONTROL_SIZE:].any()
+
+
+def test_chord_dropout_hides_the_chords_of_that_share_of_windows():
+    from musicvae_lite.music.melody.task import MelodyTask
+
+    pop, _ = _pop_and_folk()
+    for dropout, hidden in ((0.0, 0), (1.0, len(pop.train))):
+        task = MelodyTask(_tiny(chord_controls=True, chord_dropout=dropout).config, pop)
+        batch = task.train_batch(torch.arange(len(pop.train)), torch.Generator().manual_seed(0), torch.device("cpu"))
+        chords = batch["controls"][..., CONTROL_SIZE:]
+        assert int((~chords.flatten(1).any(dim=1)).sum()) == hidden
+    with pytest.raises(ValueError, match="chord_dropout"):
+        _tiny(chord_controls=True, chord_dropout=1.5)
+
+
+def test_a_model_grown_to_read_chords_starts_as_the_one_it_grew_from():
+    from musicvae_lite.core.trainer import grown_inputs
+    from musicvae_lite.music.melody import generate as g
+
+    old, new = _tiny(), _tiny(chord_controls=True)
+    new.vae.load_state_dict(grown_inputs(new.vae.state_dict(), old.vae.state_dict()))
+    x = random_windows(3, seed=1)
+    chords = parse_progression("C G")
+    assert np.allclose(g.encode(old, x), g.encode(new, x, chords=chords), atol=1e-6)
+    z = g.encode(old, x)
+    assert np.array_equal(g.decode(old, z), g.decode(new, z, chords=chords))
+
+
+def test_the_generation_api_decodes_over_the_chords_given():
+    from musicvae_lite.music.melody import generate as g
+
+    model = _tiny(chord_controls=True)
+    with torch.no_grad():
+        for p in model.vae.decoder.parameters():  # the chord inputs weigh heavily, so that they show
+            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
+                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    z = model.drawn_codes(4, seed=0)
+    over_c, over_f = (g.decode(model, z, chords=parse_progression(p)) for p in ("C C", "F#m F#m"))
+    assert over_c.shape == over_f.shape == (4, 32) and not np.array_equal(over_c, over_f)
+    per_window = np.stack([parse_progression("C G")] * 4)
+    assert g.sample(model, 4, seed=1, chords=per_window).shape == (4, 32)
+    assert np.array_equal(g.decode(model, z), g.decode(model, z, chords=unknown_chords(4, 32)))
+    with pytest.raises(MvaeError, match=r"chords must be \(32,\)"):
+        g.decode(model, z, chords=parse_progression("C"))
+    with pytest.raises(MvaeError, match="does not read chords"):
+        g.sample(_tiny(), 2, chords=parse_progression("C G"))
