@@ -145,3 +145,20 @@ def test_the_generation_api_decodes_over_the_chords_given():
         g.decode(model, z, chords=parse_progression("C"))
     with pytest.raises(MvaeError, match="does not read chords"):
         g.sample(_tiny(), 2, chords=parse_progression("C G"))
+
+
+def test_evaluation_reads_the_windows_chords_when_the_model_does():
+    from musicvae_lite.music.melody.evaluate import evaluate_melodies
+
+    model = _tiny(chord_controls=True)
+    with torch.no_grad():
+        for p in model.vae.decoder.parameters():
+            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
+                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    pop, _ = _pop_and_folk()
+    meters = np.full(len(pop.eval), "4/4")
+    over, without = (evaluate_melodies(model.vae, pop.eval, meters=meters, reads_chords=True, chords=c)
+                     for c in (pop.eval_chords, None))
+    assert over.recon_nats != without.recon_nats  # the chords were read
+    with pytest.raises(ValueError, match="controls a step"):  # a chord model cannot be scored as if it read none
+        evaluate_melodies(model.vae, pop.eval, meters=meters)

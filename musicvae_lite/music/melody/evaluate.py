@@ -48,16 +48,23 @@ class MelodyEval(SequenceEval):
 
 
 def evaluate_melodies(model: VAE, events: np.ndarray, *, batch_size: int = 256, device: str | torch.device = "cpu",
-                      progress: bool = False, seed: int = 0, meters: np.ndarray | None = None) -> MelodyEval:
+                      progress: bool = False, seed: int = 0, meters: np.ndarray | None = None,
+                      reads_chords: bool = False, chords: np.ndarray | None = None) -> MelodyEval:
     """Evaluate `model` on windows (N, steps) uint8; `seed` seeds the temperature-1 sampling (a generator
     on `device`: the same seed gives the same figure on the same kind of device); `meters` (N,) labels
-    ("6/8") give a model that reads the meter each window's."""
-    controls = None
+    ("6/8") give a model that reads the meter each window's; a model that `reads_chords` reads `chords`
+    (N, steps) chord classes beside the steps (None: not given)."""
+    parts = []
     if meters is not None:
         from musicvae_lite.music.meter import controls_table
 
         table, index = controls_table(meters, events.shape[1])
-        controls = table[index]  # (N, steps, K)
+        parts.append(table[index])  # (N, steps, K)
+    if reads_chords:
+        from musicvae_lite.music.chord_controls import chord_features, unknown_chords
+
+        parts.append(chord_features(chords if chords is not None else unknown_chords(*events.shape)))
+    controls = np.concatenate(parts, axis=-1) if parts else None
     found = evaluate_sequences(model, events, num_classes=NUM_CLASSES, batch_size=batch_size, device=device,
                                progress=progress, seed=seed, controls=controls)
     return MelodyEval(**vars(found))
@@ -133,8 +140,10 @@ def evaluation_report(model, data, *, device, progress: bool, options) -> tuple[
         chosen = spread_indices(len(g.eval), share)  # evenly through the collections
         meters = None if g.eval_meter is None else g.eval_meter[chosen]  # subsets per meter for any model
         windows = g.eval[chosen]
+        chords = g.eval_chords[chosen] if model.reads_chords and g.eval_chords is not None else None
         result = evaluate_melodies(model.vae, windows, batch_size=options.get("batch_size") or 256, device=device,
-                                   progress=progress, meters=meters if model.config.meter_controls else None)
+                                   progress=progress, meters=meters if model.config.meter_controls else None,
+                                   reads_chords=model.reads_chords, chords=chords)
         collections = None if g.eval_collections is None else np.asarray(g.eval_collections)[chosen]
         subsets = accuracy_by(result, windows, collections, meters)
         for name, figures in subsets.items():  # each meter's code-free baselines, fit on its bar length's windows
@@ -146,7 +155,9 @@ def evaluation_report(model, data, *, device, progress: bool, options) -> tuple[
             if left_out is not None else "")
     if len(parts) == 1:
         _, windows, result, subsets, baselines = parts[0]
-        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}{note}", *_figure_lines(result)]
+        over = " over their chords" if model.reads_chords and groups[0].eval_chords is not None else ""
+        lines = [f"{model.name} (step {model.step}) on {result.windows} windows of {data}{note}{over}",
+                 *_figure_lines(result)]
         if baselines:
             lines.append(f"  baselines without a code (teacher-forced, fit on the training windows): most common "
                          f"event {baselines['most_common_event']:.4f}, bigram {baselines['bigram']:.4f}")
