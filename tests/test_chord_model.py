@@ -162,3 +162,49 @@ def test_evaluation_reads_the_windows_chords_when_the_model_does():
     assert over.recon_nats != without.recon_nats  # the chords were read
     with pytest.raises(ValueError, match="controls a step"):  # a chord model cannot be scored as if it read none
         evaluate_melodies(model.vae, pop.eval, meters=meters)
+
+
+def test_the_chord_weight_blends_decoding_with_and_without_the_chords():
+    from musicvae_lite.music.melody import generate as g
+
+    model = _tiny(chord_controls=True)
+    with torch.no_grad():
+        for p in model.vae.decoder.parameters():
+            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
+                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    z, chords = model.drawn_codes(6, seed=0), parse_progression("F#m D")
+    plain, over = g.decode(model, z), g.decode(model, z, chords=chords)
+    assert np.array_equal(g.decode(model, z, chords=chords, chord_weight=0.0), plain)  # u + 0 (c - u) = u
+    assert np.array_equal(g.decode(model, z, chords=chords, chord_weight=1.0), over)
+    strong = g.decode(model, z, chords=chords, chord_weight=4.0)
+    assert strong.shape == (6, 32) and not np.array_equal(strong, over)
+    sampled = g.sample(model, 6, seed=2, temperature=1.0, chords=chords, chord_weight=2.0)
+    assert np.array_equal(sampled, g.sample(model, 6, seed=2, temperature=1.0, chords=chords, chord_weight=2.0))
+    with pytest.raises(MvaeError, match="chord weight"):
+        g.decode(model, z, chords=chords, chord_weight=-1)
+
+
+def test_key_from_chords_reads_the_encoder_side_in_another_key_where_chords_are_given():
+    from musicvae_lite.music.melody.data import _merge
+    from musicvae_lite.music.melody.encoding import NUM_SPECIAL
+    from musicvae_lite.music.melody.task import MelodyTask
+
+    pop, folk = _pop_and_folk()
+    both = _merge([pop, folk], "mix")
+    task = MelodyTask(_tiny(chord_controls=True, key_from_chords=True, transpose=5).config, both)
+    n = len(pop.train)
+    batch = task.train_batch(torch.arange(2 * n), torch.Generator().manual_seed(0), torch.device("cpu"))
+    events, inputs = batch["events"].numpy(), batch["inputs"].numpy()
+    assert np.array_equal(inputs[n:], events[n:])  # no chords given: the encoder reads what the decoder writes
+    apart = 0
+    for w, x, c in zip(events[:n], inputs[:n], batch["encoder_controls"].numpy()[:n]):
+        notes = w >= NUM_SPECIAL
+        assert np.array_equal(notes, x >= NUM_SPECIAL) and len(set((x[notes] - w[notes]).tolist())) == 1
+        root = np.flatnonzero(c[0, CONTROL_SIZE + 12:CONTROL_SIZE + 24])
+        assert root.tolist() == [(int(x[notes][0]) - NUM_SPECIAL + 21) % 12]  # its chords moved with it
+        apart += int(not np.array_equal(w, x))
+    assert apart > n // 2
+    terms = task.loss(task.build_model(), batch, 1, train=True)
+    assert torch.isfinite(terms["loss"])
+    with pytest.raises(ValueError, match="key_from_chords needs chord_controls"):
+        _tiny(key_from_chords=True)

@@ -108,11 +108,13 @@ class VAE(nn.Module):
         return self.encoder(x) if controls is None else self.encoder(x, controls)
 
     def forward(self, x: Tensor, target: Tensor, *, step: int = 0, sampling_prob: float = 0.0,
-                sample_z: bool = True, noise: Tensor | None = None, controls: Tensor | None = None) -> dict[str, Tensor]:
+                sample_z: bool = True, noise: Tensor | None = None, controls: Tensor | None = None,
+                encoder_controls: Tensor | None = None) -> dict[str, Tensor]:
         """The negative ELBO with free bits and beta: mean over the batch of recon + beta * max(KL - fb, 0).
         z is drawn from the posterior (with `noise` as eps when given), or is its mean when not `sample_z`.
-        `controls` (B, T, K): what a model that reads them (a melody model's meter) gets beside each step."""
-        posterior = self.encode(x, controls)
+        `controls` (B, T, K): what a model that reads them (a melody model's meter) gets beside each step; the
+        encoder reads `encoder_controls` instead when given (its input x differs from the target)."""
+        posterior = self.encode(x, controls if encoder_controls is None else encoder_controls)
         z = posterior.sample(noise) if sample_z else posterior.mu
         if controls is None:
             outputs = self.decoder(z, target, sampling_prob=sampling_prob)

@@ -10,6 +10,8 @@ functions under the Python API's names."""
 
 from __future__ import annotations
 
+import inspect
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -164,9 +166,12 @@ def chord_controls_of(chords, steps: int, n: int) -> torch.Tensor:
 @torch.no_grad()
 def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None,
                  controls: Callable[[int], torch.Tensor | None] | None = None,
-                 to_vae: Callable[[torch.Tensor], torch.Tensor] | None = None) -> np.ndarray:
+                 to_vae: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 guide: tuple[Callable[[int], torch.Tensor], float] | None = None) -> np.ndarray:
     """Windows (n, steps) int64 from codes (Z,) or (n, Z); `controls(n)` gives the per-step controls of a
-    decoder that reads them; `to_vae` maps codes of z_size numbers to the ones the VAE's decoder reads."""
+    decoder that reads them; `to_vae` maps codes of z_size numbers to the ones the VAE's decoder reads;
+    `guide` (the controls without the condition, by n; weight) decodes with classifier-free guidance
+    (networks/lstm_decoder.py)."""
     z = torch.as_tensor(np.asarray(codes, np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -178,6 +183,11 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     z = to_vae(z) if to_vae is not None else z
     extra = controls(len(z)) if controls is not None else None
+    if guide is not None and guide[1] != 1.0:
+        if "guide" not in inspect.signature(vae.decoder.generate).parameters:
+            raise MvaeError("this model's decoder cannot weigh its chords (a flat 2-bar chord model can)")
+        return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra,
+                                    guide=(guide[0](len(z)), guide[1])).numpy()
     if extra is not None:
         return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra).numpy()
     return vae.decoder.generate(z, temperature=temperature, generator=gen).numpy()
@@ -258,14 +268,19 @@ def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
 
 
 def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None,
-           meter=None, chords=None) -> np.ndarray:
+           meter=None, chords=None, chord_weight: float = 1.0) -> np.ndarray:
     """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the
     model's own) for a model that reads it; over `chords` (steps,) or (n, steps) chord classes for a model that
-    reads chords (None: the model chooses the harmony)."""
+    reads chords (None: the model chooses the harmony), followed `chord_weight` times as strongly as the model
+    alone would (classifier-free guidance; 1: the model as it is)."""
     meter = as_meter(meter)
     steps = model.steps_for(meter)
+    if chord_weight < 0:
+        raise MvaeError(f"the chord weight must be 0 or more, got {chord_weight}")
+    guide = (lambda n: model.controls(meter, steps, n), chord_weight) if chords is not None else None
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
-                       controls=lambda n: model.controls(meter, steps, n, chords), to_vae=model.vae_from_latent)
+                       controls=lambda n: model.controls(meter, steps, n, chords), to_vae=model.vae_from_latent,
+                       guide=guide)
     return out.astype(model.events_dtype)
 
 
@@ -289,14 +304,14 @@ def window_meter(model: TrainedSequenceModel, events):
 
 
 def interpolate(model: TrainedSequenceModel, a, b, n: int = 7, *, method: str = "slerp", temperature: float = 0.0,
-                seed: int | None = None, meter=None, chords=None) -> np.ndarray:
+                seed: int | None = None, meter=None, chords=None, chord_weight: float = 1.0) -> np.ndarray:
     """n windows (n, steps) from a to b through latent space, both ends included (the ends are the
     reconstructions of a and b when decoding greedily); a and b in one meter. A model that reads chords decodes
     every window over `chords` (steps,) (the melody morphs, the harmony stays); the ends are read without."""
     meter = as_meter(meter) or window_meter(model, a)
     return interpolate_between(lambda x: encode(model, x, meter=meter),
                                lambda z: decode(model, z, temperature=temperature, seed=seed, meter=meter,
-                                                chords=chords),
+                                                chords=chords, chord_weight=chord_weight),
                                a, b, n, method)
 
 
@@ -310,13 +325,13 @@ def grid(model: TrainedSequenceModel, corners, n: int = 5, *, temperature: float
 
 
 def sample(model: TrainedSequenceModel, n: int = 8, *, temperature: float = 0.5, seed: int | None = None,
-           meter=None, chords=None) -> np.ndarray:
+           meter=None, chords=None, chord_weight: float = 1.0) -> np.ndarray:
     """n new windows from z ~ N(0, I), or from the model's fitted code prior when it has one (the meter's own,
     when the model has one for `meter`); in `meter` for a model that reads it (None: 4/4); over `chords`
     (steps,) or (n, steps) for a model that reads chords."""
     meter = as_meter(meter)
     return decode(model, drawn_codes(model, n, seed, meter), temperature=temperature,
-                  seed=None if seed is None else seed + 1, meter=meter, chords=chords)
+                  seed=None if seed is None else seed + 1, meter=meter, chords=chords, chord_weight=chord_weight)
 
 
 def drawn_codes(model: TrainedSequenceModel, n: int, seed: int | None, meter=None) -> np.ndarray:

@@ -58,12 +58,16 @@ class MelodyModelConfig:
     # conditional VAE, decoded over a given progression; zeros where no chord is given
     chord_dropout: float = 0.0  # the share of training windows whose chords are hidden (all zeros), so that one
     # model serves with chords and without
+    key_from_chords: bool = False  # where a training window's chords are given, the encoder reads it (and its
+    # chords) transposed apart from what the decoder writes, so that the decoder takes the key from the chords
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
 
     def __post_init__(self):
         if self.bars < 1 or self.z_size < 1:
             raise ValueError(f"bars and z_size must be positive, got {self.bars} and {self.z_size}")
         check_segments(self.bars, self.encoder, self.decoder)
+        if self.key_from_chords and not self.chord_controls:
+            raise ValueError("key_from_chords needs chord_controls")
         if not 0.0 <= self.chord_dropout <= 1.0:
             raise ValueError(f"chord_dropout is a share of windows in [0, 1], got {self.chord_dropout}")
         if self.train_on_codes:
@@ -162,7 +166,8 @@ def _sizes(level) -> tuple[int, ...]:
 
 _HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "attribute_names",
             "free_bits", "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout",
-            "meter_controls", "meter_balance", "chord_controls", "chord_dropout")
+            "meter_controls", "meter_balance", "chord_controls", "chord_dropout",
+            "key_from_chords")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
@@ -171,5 +176,6 @@ FLAT_DEFAULTS: dict = {
     "code_prior": False, "code_prior_scale": 1.0, "meter_priors": (), "attribute_names": (), "free_bits": 0.0,
     "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
-    "meter_controls": False, "meter_balance": 1.0, "chord_controls": False, "chord_dropout": 0.0, "steps_per_quarter": 4, "steps_per_bar": 16,
+    "meter_controls": False, "meter_balance": 1.0, "chord_controls": False, "chord_dropout": 0.0,
+    "key_from_chords": False, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

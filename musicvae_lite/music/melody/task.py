@@ -66,7 +66,24 @@ class MelodyTask(SequenceTask):
             if self.model_cfg.chord_controls:  # drawn even at dropout 0, so that a run's batches do not depend on it
                 hide = torch.rand(len(indices), generator=generator) < self.model_cfg.chord_dropout  # (B,)
             batch["controls"] = group.controls_of(indices, shift, hide).to(device, non_blocking=True)
+            if self.model_cfg.key_from_chords:
+                batch.update(self._read_apart(group, indices, events, shift, hide, generator, device))
         return batch
+
+    def _read_apart(self, group: MeterGroup, indices: Tensor, events: Tensor, shift: Tensor, hide: Tensor,
+                    generator: torch.Generator, device: torch.device) -> dict[str, Tensor]:
+        """`key_from_chords`: what the encoder reads instead of the decoder's target, where the window's chords are
+        given (not UNKNOWN, not hidden): the window and its chords under a second transposition, drawn apart
+        from the first, so that the code's key says nothing of the target's and the decoder learns the key
+        from the chords; the window as the decoder writes it where they are not given."""
+        from musicvae_lite.music.chords import UNKNOWN
+
+        other, other_shift = transpose_with_shift(group.events[indices], self.model_cfg.transpose, generator)
+        given = (group.chords[indices] != UNKNOWN).any(dim=1) & ~hide  # (B,)
+        inputs = torch.where(given[:, None], other, events)
+        enc_shift = torch.where(given, other_shift, shift)
+        return {"inputs": inputs.to(device, non_blocking=True),
+                "encoder_controls": group.controls_of(indices, enc_shift, hide).to(device, non_blocking=True)}
 
     def eval_batches(self, batch_size: int, limit: int, device: torch.device):
         """Held-out windows spread evenly through each group, the groups sharing `limit` by size."""
@@ -94,8 +111,9 @@ class MelodyTask(SequenceTask):
             terms = code_loss(model, x, step=step, sample_z=train, noise=batch.get("noise"),
                               controls=batch.get("controls"))
         else:
-            terms = model(x, x, step=step, sampling_prob=p, sample_z=train, noise=batch.get("noise"),
-                          controls=batch.get("controls"))
+            terms = model(batch.get("inputs", x), x, step=step, sampling_prob=p, sample_z=train,
+                          noise=batch.get("noise"), controls=batch.get("controls"),
+                          encoder_controls=batch.get("encoder_controls"))
         if train:
             terms["sampling_prob"] = torch.tensor(p)
         return terms

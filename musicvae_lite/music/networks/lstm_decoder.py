@@ -202,11 +202,16 @@ class CategoricalLstmDecoder(Decoder):
 
     def decode_autoregressive(self, z: Tensor, state: LstmState, first_prev: Tensor, steps: int, *,
                               temperature: float, generator: torch.Generator | None,
-                              controls: Tensor | None = None) -> Tensor:
+                              controls: Tensor | None = None, guidance: float = 1.0) -> Tensor:
         """Decode `steps` tokens one at a time from `state`, each fed back as the next input.
 
         z: (B, Z) appended to every input; first_prev: (B,) the token before the first step (START for
         none); controls: (B, steps, K) for a decoder that reads them. Returns (B, steps) int64.
+        With `guidance` w != 1 the batch is two halves of one set of B/2 sequences, the first read with a
+        condition in its controls and the second without (`complete` builds them): each token is drawn from
+        u + w * (c - u), c and u the halves' logits, and fed back to both (classifier-free guidance, Ho &
+        Salimans 2022, for a model trained with the condition dropped; w > 1 follows the condition more).
+        Returns the first half's tokens then, (B/2, steps).
         """
         check_controls(controls, len(z), steps, self.control_size)
         prev = first_prev  # (B,)
@@ -214,26 +219,49 @@ class CategoricalLstmDecoder(Decoder):
         for t in range(steps):
             step_controls = None if controls is None else controls[:, t:t + 1]
             out, state = self.rnn(self._inputs(prev.unsqueeze(1), z, step_controls), state)
-            prev = sample_tokens(self.output(out[:, 0]), temperature, generator)  # (B,)
-            tokens.append(prev)
-        return torch.stack(tokens, dim=1)  # (B, steps)
+            logits = self.output(out[:, 0])  # (B, C)
+            if guidance != 1.0:
+                cond, plain = logits.chunk(2)
+                token = sample_tokens(plain + guidance * (cond - plain), temperature, generator)  # (B/2,)
+                prev = token.repeat(2)
+            else:
+                token = prev = sample_tokens(logits, temperature, generator)  # (B,)
+            tokens.append(token)
+        return torch.stack(tokens, dim=1)  # (B or B/2, steps)
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
-                 generator: torch.Generator | None = None, controls: Tensor | None = None) -> Tensor:
+                 generator: torch.Generator | None = None, controls: Tensor | None = None,
+                 guide: tuple[Tensor, float] | None = None) -> Tensor:
         """z (B, Z) -> events (B, steps) int64 in 0..C-1, sampled step by step at `temperature`
-        (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given."""
+        (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given; `guide` as
+        `complete` takes it."""
         steps = (self.max_steps if controls is None else controls.shape[1]) if steps is None else steps
         return self.complete(z, z.new_zeros(len(z), 0, dtype=torch.long), steps, temperature=temperature,
-                             generator=generator, controls=controls)
+                             generator=generator, controls=controls, guide=guide)
 
     @torch.no_grad()
     def complete(self, z: Tensor, prefix: Tensor, steps: int, *, first_prev: Tensor | None = None,
                  temperature: float = 1.0, generator: torch.Generator | None = None,
-                 controls: Tensor | None = None) -> Tensor:
+                 controls: Tensor | None = None, guide: tuple[Tensor, float] | None = None) -> Tensor:
         """The `steps` events (B, steps) that start with `prefix` (B, P): the prefix fed as it is (teacher
         forcing), the rest sampled after it step by step (a continuation, as magenta's `primer` inputs).
-        first_prev: (B,) the event before the prefix (START when None); controls: (B, steps, K) when read."""
+        first_prev: (B,) the event before the prefix (START when None); controls: (B, steps, K) when read;
+        guide: (the controls without the condition (B, steps, K), weight w) to decode with classifier-free
+        guidance (`decode_autoregressive`)."""
+        if guide is not None and guide[1] != 1.0:
+            plain, weight = guide
+            twice = lambda t: None if t is None else torch.cat([t, t])  # noqa: E731
+            out = self._complete(twice(z), twice(prefix), steps, first_prev=twice(first_prev),
+                                 temperature=temperature, generator=generator,
+                                 controls=torch.cat([controls, plain]), guidance=weight)
+            return torch.cat([prefix, out[:, prefix.shape[1]:]], dim=1)
+        return self._complete(z, prefix, steps, first_prev=first_prev, temperature=temperature, generator=generator,
+                              controls=controls)
+
+    def _complete(self, z: Tensor, prefix: Tensor, steps: int, *, first_prev: Tensor | None,
+                  temperature: float, generator: torch.Generator | None, controls: Tensor | None,
+                  guidance: float = 1.0) -> Tensor:
         B, P = prefix.shape  # batch, events given
         prev = torch.full((B,), START, dtype=torch.long, device=z.device) if first_prev is None else first_prev
         state = self.rnn.initial_state(z)
@@ -242,5 +270,6 @@ class CategoricalLstmDecoder(Decoder):
             _, state = self.rnn(self._inputs(given, z, None if controls is None else controls[:, :P]), state)
             prev = prefix[:, -1]
         rest = self.decode_autoregressive(z, state, prev, steps - P, temperature=temperature, generator=generator,
-                                          controls=None if controls is None else controls[:, P:steps])
-        return torch.cat([prefix, rest], dim=1)  # (B, steps)
+                                          controls=None if controls is None else controls[:, P:steps],
+                                          guidance=guidance)
+        return torch.cat([prefix[:len(rest)], rest], dim=1)  # (B, steps), or the guided half
