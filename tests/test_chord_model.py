@@ -14,6 +14,7 @@ from melodies import random_windows
 from musicvae_lite.core.config import override
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.chord_controls import (
+    CHORD_GAIN,
     CHORD_SIZE,
     chord_features,
     chord_features_t,
@@ -32,7 +33,7 @@ def test_a_chord_reads_as_its_tones_its_root_and_no_chord_apart_from_not_given()
     assert np.flatnonzero(f[0, :12]).tolist() == [0, 4, 7] and np.flatnonzero(f[0, 12:24]).tolist() == [0]
     assert np.flatnonzero(f[1, :12]).tolist() == [0, 4, 9] and np.flatnonzero(f[1, 12:24]).tolist() == [9]
     assert np.flatnonzero(f[2, :12]).tolist() == [2, 5, 7, 11]
-    assert f[3].tolist() == [0.0] * 24 + [1.0]  # N: said to be no chord
+    assert f[3].tolist() == [0.0] * 24 + [CHORD_GAIN]  # N: said to be no chord
     assert not f[4].any()  # not given: nothing at all
 
 

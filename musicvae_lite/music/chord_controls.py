@@ -3,7 +3,7 @@ condition, after MusicVAE's `_chords` configs (a chord per step into the decoder
 EC2-VAE (Yang et al., ISMIR 2019: a 2-bar melody VAE whose encoder and decoder both read the chords).
 
 `CHORD_SIZE` features a step: the chord's 12 pitch classes (music/chords.py `pitch_classes`), its root
-one-hot (12), and a flag for an explicit "no chord" (`N`). A step whose chord nobody gave (`UNKNOWN`, a folk
+one-hot (12), and a flag for an explicit "no chord" (`N`), each `CHORD_GAIN` where on. A step whose chord nobody gave (`UNKNOWN`, a folk
 tune's steps, or a window whose chords training dropped) is all zeros, so that one model serves with chords
 and without: trained with chord dropout, zeros mean "decide the harmony yourself".
 
@@ -19,6 +19,11 @@ import numpy as np
 from musicvae_lite.music.chords import NO_CHORD, NUM_CHORDS, QUALITIES, UNKNOWN, chord_root, pitch_classes
 
 CHORD_SIZE = 25  # 12 chord tones + 12 root one-hot + 1 "no chord"
+# The features' value where on. Adam moves every weight by about its learning rate a step, whatever the size of
+# its input, so an input k times larger learns k times faster: a model grown from one that read no chords (its
+# chord weights starting at zero) fine-tuned at a rate that keeps what it knew learns the chords in thousands of
+# steps, not tens of thousands (a run with 1: at step 500 the chords still cost 0.16 of teacher-forced accuracy).
+CHORD_GAIN = 4.0
 _Q = len(QUALITIES)
 
 
@@ -30,7 +35,7 @@ def chord_feature_table() -> np.ndarray:
         table[cls, :12] = pitch_classes(cls)
         table[cls, 12 + chord_root(cls)] = 1.0
     table[NO_CHORD, 24] = 1.0
-    return table
+    return table * CHORD_GAIN
 
 
 def chord_features(classes: np.ndarray) -> np.ndarray:
