@@ -16,6 +16,9 @@ from musicvae_lite.music.melody.presets import MelodyModelConfig
 from musicvae_lite.music.sequence_task import SequenceTask
 
 
+KEY_APART = 5  # key_from_chords: the most semitones between what the encoder reads and what the decoder writes
+
+
 class MelodyTask(SequenceTask):
     """A `TrainTask` (core/trainer.py) for melody VAEs."""
 
@@ -73,15 +76,17 @@ class MelodyTask(SequenceTask):
     def _read_apart(self, group: MeterGroup, indices: Tensor, events: Tensor, shift: Tensor, hide: Tensor,
                     generator: torch.Generator, device: torch.device) -> dict[str, Tensor]:
         """`key_from_chords`: what the encoder reads instead of the decoder's target, where the window's chords are
-        given (not UNKNOWN, not hidden): the window and its chords under a second transposition, drawn apart
-        from the first, so that the code's key says nothing of the target's and the decoder learns the key
-        from the chords; the window as the decoder writes it where they are not given."""
+        given (not UNKNOWN, not hidden): the target and its chords moved again, by up to KEY_APART semitones
+        either way, so that the code's key says nothing certain of the target's and the decoder learns the key
+        from the chords; the window as the decoder writes it where they are not given. Within 5 semitones the
+        code's register and the chords' pitch classes name one pitch (further apart, a code's C and a chord's G
+        could mean the G below or the G above)."""
         from musicvae_lite.music.chords import UNKNOWN
 
-        other, other_shift = transpose_with_shift(group.events[indices], self.model_cfg.transpose, generator)
+        other, apart = transpose_with_shift(events, KEY_APART, generator)
         given = (group.chords[indices] != UNKNOWN).any(dim=1) & ~hide  # (B,)
         inputs = torch.where(given[:, None], other, events)
-        enc_shift = torch.where(given, other_shift, shift)
+        enc_shift = torch.where(given, shift + apart, shift)
         return {"inputs": inputs.to(device, non_blocking=True),
                 "encoder_controls": group.controls_of(indices, enc_shift, hide).to(device, non_blocking=True)}
 
