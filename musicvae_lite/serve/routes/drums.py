@@ -78,8 +78,8 @@ def parse_taps(text: str) -> list[float]:
 
 def tap_midi(onsets: list[float], qpm: float) -> bytes:
     """Taps as a MIDI file drumify reads: each on the 16th-note grid (the nearest step; a tap at the loop's end
-    is its first step), its distance from the step kept as the hit's timing, on the closed hi-hat; the file
-    as long as the loop."""
+    is its first step; of two taps on one step the nearer is kept), its distance from the step kept as the
+    hit's timing, on the closed hi-hat."""
     import numpy as np
 
     from musicvae_lite.music.drums.encoding import NUM_DRUMS
@@ -89,8 +89,10 @@ def tap_midi(onsets: list[float], qpm: float) -> bytes:
     offsets = np.zeros((TAP_STEPS, NUM_DRUMS))
     for onset in onsets:
         step = int(np.floor(onset + 0.5))
-        hits[step % TAP_STEPS, 2] = True  # class 2: the closed hi-hat
-        offsets[step % TAP_STEPS, 2] = onset - step
+        at = step % TAP_STEPS
+        if not hits[at, 2] or abs(onset - step) < abs(offsets[at, 2]):
+            hits[at, 2] = True  # class 2: the closed hi-hat
+            offsets[at, 2] = onset - step
     velocity = np.full(hits.shape, DEFAULT_VELOCITY / 127)
     return drum_midi_bytes([(hits, velocity, np.clip(offsets, -0.5, 0.499))], qpm=qpm)
 

@@ -387,7 +387,7 @@ async function loadLayout(family, bars) {
   state.mixerEnds = [makeEnd($("#mixer-ends"), "A", pick(0)), makeEnd($("#mixer-ends"), "B", pick(1))];
   state.corners = ["top left", "top right", "bottom left", "bottom right"].map((label, i) =>
     makeEnd($("#blender-ends"), label, pick(i)));
-  for (const p of SetPanels.all()) SetPanels.reset(p, pick(0));
+  await Promise.all(SetPanels.all().map((p) => SetPanels.reset(p, pick(0))));
   stopMixer(false);
   stopBlender();
   stopSampler();
@@ -395,6 +395,7 @@ async function loadLayout(family, bars) {
   state.blender.result = null;
   state.sampler.result = null;
   $("#meter-label").hidden = family === "drums"; // the drum models know 4/4 only
+  $("#humanize-label").hidden = family !== "drums"; // the groove model plays drums
   $("#rolls").replaceChildren();
   $("#samples").replaceChildren();
   $("#grid-wrap").hidden = true;
@@ -476,6 +477,7 @@ async function main() {
       await addEnds(form, state.corners);
       form.append("n", String(n));
       form.append("model", $("#model").value);
+      if (!$("#humanize-label").hidden && $("#humanize").checked) form.append("humanize", "true");
       showBlender(await api("/api/grid", form), n);
     } catch (e) { showError("#blender-error", e.message); }
   }));
@@ -522,6 +524,15 @@ window.mvae = {
   playMixerFrom: (seconds) => playMixer(seconds),
   // each sample's steps and meter, and the bar lines and beats its roll draws
   samples: () => state.sampler.result.items.map((it) => ({ steps: it.steps, meter: it.meter, ...gridLines(it) })),
+  // the Blender's cells as the server gave them (notes, and a humanized cell's velocities and offsets)
+  cells: () => state.blender.result.items,
+  // a set panel's items (by its id), and the audio this page plays for item i (every `stride`-th sample)
+  items: (panel) => SetPanels.all().find((p) => p.id === panel).result.items,
+  itemSamples: (panel, i, stride = 1) => {
+    const it = SetPanels.all().find((p) => p.id === panel).result.items[i];
+    return Array.from(renderAudio([{ ...it, start_step: 0 }]).filter((_, k) => k % stride === 0));
+  },
+  taps: (panel) => { const end = SetPanels.all().find((p) => p.id === panel).end; return { taps: end.taps, grid: end.tapped }; },
   // the answer's event lists: the Mixer's, or a set panel's (by its id)
   steps: (panel) => (panel ? SetPanels.all().find((p) => p.id === panel).result : state.mixer.result).steps,
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)
