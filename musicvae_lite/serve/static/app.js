@@ -365,6 +365,15 @@ async function busy(button, work) {
   try { await work(); } finally { button.disabled = false; button.textContent = label; }
 }
 
+// the drum kit's voices (fetched once, when drums are first shown: a drum model, or a drum panel's answer)
+async function loadVoices() {
+  if (state.voices) return;
+  const raw = await (await fetch(state.kit.url)).arrayBuffer();
+  const all = new Float64Array(raw);
+  let at = 0;
+  state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
+}
+
 // the examples each family's ends and corners open with (A, B; or the four corners), and a 16-bar model's
 const PREFERRED = { melody: ["morning", "evening", "dance", "lullaby"], drums: ["rock", "funk", "halftime", "bossa"],
                     long: ["harbour", "sunrise", "waltz", "jig"] };
@@ -375,12 +384,7 @@ async function loadLayout(family, bars) {
   if (state.mixerEnds) for (const end of allEnds()) end.gone = true; // they ask the server nothing more
   Object.assign(state, { family, bars, layout: `${family}:${bars}` });
   state.examples = (await api(`/api/examples?family=${family}`)).examples;
-  if (family === "drums" && !state.voices) {
-    const raw = await (await fetch(state.kit.url)).arrayBuffer();
-    const all = new Float64Array(raw);
-    let at = 0;
-    state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
-  }
+  if (family === "drums") await loadVoices();
   const names = state.examples.map((e) => e.name), preferred = PREFERRED[bars > 2 ? "long" : family] || [];
   const pick = (i) => (names.includes(preferred[i]) ? preferred[i] : names[i % Math.max(names.length, 1)]);
   for (const id of ["#mixer-ends", "#blender-ends"]) $(id).replaceChildren();
@@ -526,6 +530,7 @@ window.mvae = {
   samples: () => state.sampler.result.items.map((it) => ({ steps: it.steps, meter: it.meter, ...gridLines(it) })),
   // the Blender's cells as the server gave them (notes, and a humanized cell's velocities and offsets)
   cells: () => state.blender.result.items,
+  cellSamples: (i, stride = 1) => Array.from(cellBuffer(i).getChannelData(0).filter((_, k) => k % stride === 0)),
   // a set panel's items (by its id), and the audio this page plays for item i (every `stride`-th sample)
   items: (panel) => SetPanels.all().find((p) => p.id === panel).result.items,
   itemSamples: (panel, i, stride = 1) => {

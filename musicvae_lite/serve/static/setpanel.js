@@ -104,6 +104,7 @@ const SetPanels = (() => {
       form.append("model", $("#model").value);
       stop(p);
       const res = await api(p.spec.route, form);
+      if (res.items.some((it) => it.kind === "drums")) await loadVoices();
       show(p, res);
       if (p.spec.shown) p.spec.shown(res, p);
     } catch (e) { showError(`#${p.id}-error`, e.message); }

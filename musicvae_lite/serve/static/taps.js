@@ -37,6 +37,7 @@ const Taps = (() => {
       sources.push(src);
     }
     say(`tap any key on the beat… (${BARS} bars at ${qpm()} qpm; Escape stops)`);
+    if (document.activeElement) document.activeElement.blur(); // the keys are taps, not the source menu's
     return new Promise((resolve) => {
       let timer = null;
       const stop = () => {
@@ -51,7 +52,7 @@ const Taps = (() => {
         resolve(steps.length ? steps : null);
       };
       const key = (e) => {
-        if (e.repeat || IGNORED.has(e.key) || ["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) return;
+        if (e.repeat || IGNORED.has(e.key) || ["INPUT", "TEXTAREA"].includes(e.target.tagName)) return;
         e.preventDefault();
         e.stopPropagation(); // a tap, not the space bar's play
         if (e.key === "Escape") { stop(); return; }
