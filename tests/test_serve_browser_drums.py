@@ -76,6 +76,8 @@ def test_groove_panel_in_chromium(live_server, tmp_path):
             page.click("#groove-ab")
             state = page.evaluate("window.mvae.state().panels.groove")
             assert state["playing"] == 1 and state["position"] > 0.5, state
+            if os.environ.get("MVAE_SCREENSHOTS"):
+                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_groove.png"), full_page=True)
             page.click("#groove-ab")
             assert page.evaluate("window.mvae.state().panels.groove.playing") == 0
             page.click("#groove-rolls figure:nth-child(1)")  # a second click stops it
@@ -86,8 +88,6 @@ def test_groove_panel_in_chromium(live_server, tmp_path):
             page.click("#groove-go")
             page.wait_for_function("document.querySelector('#groove-line').textContent.includes('feel of rock.mid')",
                                    timeout=60_000)
-            if os.environ.get("MVAE_SCREENSHOTS"):
-                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_groove.png"), full_page=True)
 
             # bad input: a feel in 3/4, a melody as the beat
             sources.nth(1).select_option("upload")

@@ -114,6 +114,10 @@ const SetPanels = (() => {
     p.result = res;
     const caption = p.spec.caption || ((it) => it.title);
     showFigures($(`#${p.id}-rolls`), res.items, (i) => caption(res.items[i], i), (it, i) => play(p, i));
+    if (p.spec.family) { // a drum panel's few grids: one a row, the whole width
+      $(`#${p.id}-rolls`).classList.add("wide");
+      document.querySelectorAll(`#${p.id}-rolls canvas.roll`).forEach((c) => { c.width = 960; c.height = Math.max(c.height, 160); });
+    }
     document.querySelectorAll(`#${p.id}-rolls figure`).forEach((fig, i) => {
       if (!res.each || !res.each[i]) return;
       const a = document.createElement("a");
