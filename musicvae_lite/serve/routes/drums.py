@@ -25,6 +25,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.serve.models import ModelPool
 from musicvae_lite.serve.routes.generate import Seed, Temperature
 from musicvae_lite.serve.state import Pool, Store
 from musicvae_lite.serve.store import Result, ResultStore
@@ -97,7 +98,7 @@ def tap_midi(onsets: list[float], qpm: float) -> bytes:
     return drum_midi_bytes([(hits, velocity, np.clip(offsets, -0.5, 0.499))], qpm=qpm)
 
 
-async def convert(pool: object, store: ResultStore, tool: str, uploads: list[tuple[str, UploadFile | None]],
+async def convert(pool: ModelPool, store: ResultStore, tool: str, uploads: list[tuple[str, UploadFile | None]],
                   options: dict, *, stiff: bool = False, rhythm: bytes | None = None) -> dict:
     """Run the bundled `tool` (a GrooVAE) on the first upload (or on `rhythm`, a MIDI file made here) whole,
     the second upload, when given, being the feel; the answer the page reads (serve/routes/generate.py's

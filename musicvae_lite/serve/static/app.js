@@ -4,9 +4,11 @@
 // end (ends.js) lists the windows its file gives the model (/api/windows: bar, track, notes, meter, a small
 // preview) to pick one. The Sampler draws new melodies in a chosen meter; every melody says its meter, and
 // piano rolls draw the meter's bar lines and beats, a long melody's folded by bars (rolls.js). The set panels
-// (setpanel.js, defined in panels.js: Variations) take one melody and show the set a verb makes of it. A
-// 16-bar model plays in the Mixer, the Sampler and the panels; the Blender keeps to 2-bar models and says so.
-// window.mvae exposes state for the browser test.
+// (setpanel.js, defined in panels.js: Variations, Continue, Make it mine; Groove and Drumify, the drum panels)
+// take one melody (or beat) and show what a verb makes of it. A 16-bar model plays in the Mixer, the Sampler
+// and the panels; the Blender keeps to 2-bar models and says so, and with a drum model it may humanize its
+// cells (the groove model's velocities and timing, which the page plays). window.mvae exposes state for the
+// browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);

@@ -1,6 +1,7 @@
 // The set panels of musicvae_lite's page (setpanel.js): one `SetPanels.define` each, mounted as tabs after the
 // Sampler. A new "one melody in, a set out" verb is a route in serve/routes/generate.py that answers through
-// `generate`, and one spec here (its fields are the route's form fields).
+// `generate`, and one spec here (its fields are the route's form fields). The drum panels (Groove, Drumify:
+// serve/routes/drums.py) are specs of their own family: their inputs are the whole file, whatever the Model menu.
 "use strict";
 
 SetPanels.define({
