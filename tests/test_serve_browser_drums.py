@@ -141,6 +141,11 @@ def test_drumify_panel_in_chromium(live_server, tmp_path):
             page.wait_for_function("window.mvae.state().panels.drumify.line.startsWith('your taps')", timeout=60_000)
             assert page.inner_text("#drumify-line") == "your taps: 2 bars at 60 qpm"
             assert [it["steps"] for it in page.evaluate("window.mvae.items('drumify')")] == [32]
+            page.click("#drumify-ends .retap")  # another try: Escape stops it before any tap
+            page.wait_for_function("document.querySelector('#drumify-ends .status').textContent.startsWith('tap any')")
+            page.keyboard.press("Escape")
+            assert page.evaluate("window.mvae.taps('drumify').taps") is None
+            assert page.inner_text("#drumify-ends .status") == "no tap: tap again"
 
             source.select_option("upload")
             page.locator("#drumify-ends input.file").set_input_files(str(empty))

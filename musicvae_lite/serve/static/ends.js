@@ -91,6 +91,13 @@ function makeEnd(container, label, example, opts = {}) {
     }
   }
   select.addEventListener("change", () => { end.ready = choose(select.value).catch((e) => { status.textContent = e.message; }); });
+  if (opts.taps) { // tapped: the loop again, for another try
+    const again = document.createElement("button");
+    Object.assign(again, { type: "button", className: "retap", textContent: "tap again", hidden: true });
+    select.addEventListener("change", () => { again.hidden = select.value !== "taps"; });
+    again.addEventListener("click", () => { end.ready = choose("taps"); });
+    select.after(again);
+  }
   file.addEventListener("change", () => {
     if (file.files.length) {
       end.blob = file.files[0];

@@ -48,7 +48,7 @@ const Taps = (() => {
         const steps = onsets.map((s) => Math.round(s * 100) / 100);
         end.taps = steps;
         drawTaps(end, steps);
-        say(steps.length ? `${steps.length} taps` : "no tap: choose tap a rhythm again");
+        say(steps.length ? `${steps.length} taps` : "no tap: tap again");
         resolve(steps.length ? steps : null);
       };
       const key = (e) => {
