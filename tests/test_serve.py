@@ -293,7 +293,8 @@ def test_errors_speak_the_pages_language(client):
      "groove is a GrooVAE (humanize); 4-corner grids are for the drum VAE (pick drums in the Model menu)"),
     ("no 2-bar drum beat in x.mid: it has no drums; to make a beat from a melody's rhythm use `mvae drumify`, "
      "for melodies a melody model (--model default)",
-     "no 2-bar drum beat in x.mid: it has no drums; for melodies pick a melody model in the Model menu"),
+     "no 2-bar drum beat in x.mid: it has no drums; to make a beat from a melody's rhythm use the Drumify tab, "
+     "for melodies pick a melody model in the Model menu"),
     ("out: exists (use --force to replace it)", "out: exists"),
     ("x.npy is empty; decode takes a .npy file of codes (n, z) from `mvae encode`",
      "x.npy is empty; decode takes a .npy file of codes (n, z) from encode"),
@@ -415,7 +416,7 @@ def test_create_app_is_a_short_composition():
     assert set(app.openapi()["paths"]) == {
         "/api/health", "/api/models", "/api/kits/drums", "/api/examples", "/api/examples/{family}/{name}.mid",
         "/api/windows", "/api/interpolate", "/api/sample", "/api/grid", "/api/vary", "/api/continue",
-        "/api/personalize", "/api/files/{result_id}/{name}"}
+        "/api/personalize", "/api/groove", "/api/drumify", "/api/files/{result_id}/{name}"}
     app.state.store.close()
 
 

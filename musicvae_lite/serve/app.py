@@ -12,10 +12,14 @@ that /docs shows, and ships a test client; it is what Python model demos are mos
     POST /api/interpolate   files a, b; n, temperature, model, seed, window_a, window_b
     POST /api/sample        n, temperature, model, seed, meter ("6/8"; default 4/4)
     POST /api/vary          file a; n, amount (0..1), temperature, model, seed, window_a: the input, then n variations
-    POST /api/grid          files a, b, c, d (corners: top-left, top-right, bottom-left, bottom-right); n, ...
+    POST /api/grid          files a, b, c, d (corners: top-left, top-right, bottom-left, bottom-right); n, ...;
+                            humanize (drums: each cell played by the bundled groove model)
+    POST /api/groove        file a (a beat), feel (optional): the beat stiff and played (GrooVAE humanize)
+    POST /api/drumify       file a (a melody) or taps, qpm: a beat from its rhythm (GrooVAE drumify)
     GET  /api/files/ID/NAME a file a request wrote (MIDI, WAV)
 
-Where things are: routes/ holds one `APIRouter` per concern (pages, catalog, generate, windows, files);
+Where things are: routes/ holds one `APIRouter` per concern (pages, catalog, generate, windows, files,
+personalize, drums);
 edge.py the guard and the error handlers; messages.py the error lines in the page's language; state.py
 the dependencies through which routes read the shared state on `app.state` (the model pool of
 models.py, the result store of store.py, the settings of settings.py); uploads.py how uploads are kept.

@@ -18,7 +18,7 @@ RULES: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), r) for p, r in
     (r"; for drums use a drum model \([^)]*\)", f"; for drums pick a drum model {_MENU}"),
     (r"; for melodies use a melody model \(--model [\w.-]+\)", f"; for melodies pick a melody model {_MENU}"),
     (r"; to make a beat from a melody's rhythm use `mvae drumify`, for melodies a melody model \(--model [\w.-]+\)",
-     f"; for melodies pick a melody model {_MENU}"),
+     f"; to make a beat from a melody's rhythm use the Drumify tab, for melodies pick a melody model {_MENU}"),
     # a model that cannot do what was asked: the model it names is one of the menu's
     (r"\(--model ([\w.-]+)\)", rf"(pick \1 {_MENU})"),
     (r"--model ([\w.-]+)", rf"\1 {_MENU}"),

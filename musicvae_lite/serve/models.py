@@ -1,8 +1,10 @@
 """The models a server offers: the bundled models of every family whose verbs return items the page can
 draw and play (`Family.web`), plus any the person starting the server names. A request picks one by
-name and nothing else: it never names a path. Each model is loaded once, on first use, and used by one
-request at a time (a lock per model): decoding draws from torch's random state, and two requests
-sharing it would make seeded results depend on timing."""
+name and nothing else: it never names a path. Beside them the pool keeps the bundled models that are not
+offered in the Model menu but that a panel uses by name (`tools`: GrooVAE's `groove` and `drumify`, for the
+Groove and Drumify panels); `get(name, tool=True)` and `borrow(name, tool=True)` reach those alone. Each
+model is loaded once, on first use, and used by one request at a time (a lock per model): decoding draws
+from torch's random state, and two requests sharing it would make seeded results depend on timing."""
 
 from __future__ import annotations
 
@@ -41,14 +43,16 @@ class ModelPool:
 
         self.replicas = max(1, replicas or min(os.cpu_count() or 1, 4))
         self._served: dict[str, Served] = {}
+        self._tools: dict[str, Served] = {}  # bundled models a panel uses by name, not offered in the menu
         if bundled:
             from musicvae_lite.core.bundled import FOLDER
 
             for family in families.FAMILIES.values():
                 if family.web:
                     for name, stem in family.bundled.items():
-                        if (FOLDER / f"{stem}.pt").exists() and name not in family.not_on_web:
-                            self._served[name] = Served(name, name)
+                        if (FOLDER / f"{stem}.pt").exists():
+                            shelf = self._tools if name in family.not_on_web else self._served
+                            shelf[name] = Served(name, name)
         for name, spec in (extra or {}).items():
             self._served[name] = Served(name, str(spec))
         if not self._served:
@@ -77,10 +81,12 @@ class ModelPool:
     def default(self) -> str:
         return "default" if "default" in self._served else next(iter(self._served))
 
-    def get(self, name: str | None) -> Served:
-        """The model `name` (None: the default), loaded."""
+    def get(self, name: str | None, tool: bool = False) -> Served:
+        """The model `name` (None: the default), loaded; with `tool`, the bundled tool of that name."""
         name = name or self.default()
-        served = self._served.get(name)
+        served = (self._tools if tool else self._served).get(name)
+        if served is None and tool:
+            raise MvaeError(f"this installation has no bundled `{name}` model")
         if served is None:
             raise UnknownModel(f"unknown model {name!r}; this server offers: {', '.join(self._served)}")
         if served.loaded is None:
@@ -98,9 +104,10 @@ class ModelPool:
         return served
 
     @contextmanager
-    def borrow(self, name: str | None) -> Iterator[object]:
-        """A replica of the model `name` (a `families.Loaded`) for this request alone, returned after."""
-        served = self.get(name)
+    def borrow(self, name: str | None, tool: bool = False) -> Iterator[object]:
+        """A replica of the model `name` (a `families.Loaded`; with `tool`, of that bundled tool) for this
+        request alone, returned after."""
+        served = self.get(name, tool)
         try:
             replica = served.free.get_nowait()
         except queue.Empty:

@@ -6,9 +6,10 @@ from the result store, and the answer holds `steps` (one event list per window),
 `Output.items`: notes, meter and where each sits in the stitched MIDI and WAV) and links to the files
 (`each`: item i's own MIDI file, where the verb writes one per item). A request that fails leaves nothing
 behind. Uploads come as `a`, `b`, ... with `window_a`, ...: a verb of one file gets its window as the
-command line's `window`, a verb of several `windows`, one each. Sample takes a `meter` ("6/8"), checked
-before any model is borrowed; a model that does not read the meter refuses any but its own with the verb's
-one line."""
+command line's `window`, a verb of several `windows`, one each; the Blender's grid takes `humanize` (a drum
+model's cells played by the bundled groove model: each hit's velocity and offset in the items). Sample takes
+a `meter` ("6/8"), checked before any model is borrowed; a model that does not read the meter refuses any
+but its own with the verb's one line."""
 
 from __future__ import annotations
 
@@ -138,11 +139,13 @@ async def grid(pool: Pool, store: Store,
                d: Annotated[UploadFile, File(description="MIDI file, bottom-right corner")],
                n: Annotated[int, Form(ge=2, le=MAX_GRID)] = 5, temperature: Temperature = 0.0,
                model: Model = None, seed: Seed = None, window_a: Window = 0, window_b: Window = 0,
-               window_c: Window = 0, window_d: Window = 0):
+               window_c: Window = 0, window_d: Window = 0,
+               humanize: Annotated[bool, Form(description="drums: each cell played by the bundled groove model "
+                                                          "(velocities and timing)")] = False):
     # MIDI only: the page plays each cell itself, and a WAV of 121 cells would be 50 MB
     corners = [("a", a, window_a), ("b", b, window_b), ("c", c, window_c), ("d", d, window_d)]
-    return await generate(pool, store, "grid", model, corners, {"n": n, "temperature": temperature, "seed": seed},
-                          frozenset({"mid"}))
+    options = {"n": n, "temperature": temperature, "seed": seed, **({"humanize": True} if humanize else {})}
+    return await generate(pool, store, "grid", model, corners, options, frozenset({"mid"}))
 
 
 def stitched(paths: list[Path], suffix: str) -> str | None:

@@ -4,9 +4,11 @@
 // end (ends.js) lists the windows its file gives the model (/api/windows: bar, track, notes, meter, a small
 // preview) to pick one. The Sampler draws new melodies in a chosen meter; every melody says its meter, and
 // piano rolls draw the meter's bar lines and beats, a long melody's folded by bars (rolls.js). The set panels
-// (setpanel.js, defined in panels.js: Variations) take one melody and show the set a verb makes of it. A
-// 16-bar model plays in the Mixer, the Sampler and the panels; the Blender keeps to 2-bar models and says so.
-// window.mvae exposes state for the browser test.
+// (setpanel.js, defined in panels.js: Variations, Continue, Make it mine; Groove and Drumify, the drum panels)
+// take one melody (or beat) and show what a verb makes of it. A 16-bar model plays in the Mixer, the Sampler
+// and the panels; the Blender keeps to 2-bar models and says so, and with a drum model it may humanize its
+// cells (the groove model's velocities and timing, which the page plays). window.mvae exposes state for the
+// browser test.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -365,6 +367,15 @@ async function busy(button, work) {
   try { await work(); } finally { button.disabled = false; button.textContent = label; }
 }
 
+// the drum kit's voices (fetched once, when drums are first shown: a drum model, or a drum panel's answer)
+async function loadVoices() {
+  if (state.voices) return;
+  const raw = await (await fetch(state.kit.url)).arrayBuffer();
+  const all = new Float64Array(raw);
+  let at = 0;
+  state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
+}
+
 // the examples each family's ends and corners open with (A, B; or the four corners), and a 16-bar model's
 const PREFERRED = { melody: ["morning", "evening", "dance", "lullaby"], drums: ["rock", "funk", "halftime", "bossa"],
                     long: ["harbour", "sunrise", "waltz", "jig"] };
@@ -375,19 +386,14 @@ async function loadLayout(family, bars) {
   if (state.mixerEnds) for (const end of allEnds()) end.gone = true; // they ask the server nothing more
   Object.assign(state, { family, bars, layout: `${family}:${bars}` });
   state.examples = (await api(`/api/examples?family=${family}`)).examples;
-  if (family === "drums" && !state.voices) {
-    const raw = await (await fetch(state.kit.url)).arrayBuffer();
-    const all = new Float64Array(raw);
-    let at = 0;
-    state.voices = state.kit.lengths.map((n) => { const v = all.subarray(at, at + n); at += n; return v; });
-  }
+  if (family === "drums") await loadVoices();
   const names = state.examples.map((e) => e.name), preferred = PREFERRED[bars > 2 ? "long" : family] || [];
   const pick = (i) => (names.includes(preferred[i]) ? preferred[i] : names[i % Math.max(names.length, 1)]);
   for (const id of ["#mixer-ends", "#blender-ends"]) $(id).replaceChildren();
   state.mixerEnds = [makeEnd($("#mixer-ends"), "A", pick(0)), makeEnd($("#mixer-ends"), "B", pick(1))];
   state.corners = ["top left", "top right", "bottom left", "bottom right"].map((label, i) =>
     makeEnd($("#blender-ends"), label, pick(i)));
-  for (const p of SetPanels.all()) SetPanels.reset(p, pick(0));
+  await Promise.all(SetPanels.all().map((p) => SetPanels.reset(p, pick(0))));
   stopMixer(false);
   stopBlender();
   stopSampler();
@@ -395,6 +401,7 @@ async function loadLayout(family, bars) {
   state.blender.result = null;
   state.sampler.result = null;
   $("#meter-label").hidden = family === "drums"; // the drum models know 4/4 only
+  $("#humanize-label").hidden = family !== "drums"; // the groove model plays drums
   $("#rolls").replaceChildren();
   $("#samples").replaceChildren();
   $("#grid-wrap").hidden = true;
@@ -476,6 +483,7 @@ async function main() {
       await addEnds(form, state.corners);
       form.append("n", String(n));
       form.append("model", $("#model").value);
+      if (!$("#humanize-label").hidden && $("#humanize").checked) form.append("humanize", "true");
       showBlender(await api("/api/grid", form), n);
     } catch (e) { showError("#blender-error", e.message); }
   }));
@@ -522,6 +530,16 @@ window.mvae = {
   playMixerFrom: (seconds) => playMixer(seconds),
   // each sample's steps and meter, and the bar lines and beats its roll draws
   samples: () => state.sampler.result.items.map((it) => ({ steps: it.steps, meter: it.meter, ...gridLines(it) })),
+  // the Blender's cells as the server gave them (notes, and a humanized cell's velocities and offsets)
+  cells: () => state.blender.result.items,
+  cellSamples: (i, stride = 1) => Array.from(cellBuffer(i).getChannelData(0).filter((_, k) => k % stride === 0)),
+  // a set panel's items (by its id), and the audio this page plays for item i (every `stride`-th sample)
+  items: (panel) => SetPanels.all().find((p) => p.id === panel).result.items,
+  itemSamples: (panel, i, stride = 1) => {
+    const it = SetPanels.all().find((p) => p.id === panel).result.items[i];
+    return Array.from(renderAudio([{ ...it, start_step: 0 }]).filter((_, k) => k % stride === 0));
+  },
+  taps: (panel) => { const end = SetPanels.all().find((p) => p.id === panel).end; return { taps: end.taps, grid: end.tapped }; },
   // the answer's event lists: the Mixer's, or a set panel's (by its id)
   steps: (panel) => (panel ? SetPanels.all().find((p) => p.id === panel).result : state.mixer.result).steps,
   // the mix as this page plays it, every `stride`-th sample (the browser test compares it with the WAV)

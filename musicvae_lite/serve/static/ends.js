@@ -2,19 +2,27 @@
 // example, an upload, or a new sample) and the list of the windows the chosen file gives the model
 // (/api/windows: bar, track, notes, meter), a tiny preview roll of the one picked. The Mixer's two ends, the
 // Blender's four corners and each set panel's input (setpanel.js) are ends; `addEnds` puts their files and
-// chosen windows (`window_a`, ...) into a request.
+// chosen windows (`window_a`, ...) into a request. A set panel's end may be set apart (`opts`): its own
+// examples (`examples`, `family`: a drum panel's beats whatever the Model menu says), the whole file rather
+// than a window (`whole`: no window list), a source "none" first (`optional`: a feel reference), a source
+// "tap a rhythm" (`taps`: taps.js records key presses; the request gets `taps` instead of a file), and the
+// form field its file goes in (`field`).
 "use strict";
 
-function makeEnd(container, label, example) {
+function makeEnd(container, label, example, opts = {}) {
   const node = $("#end-template").content.firstElementChild.cloneNode(true);
   $("legend", node).textContent = label;
   const select = $(".source", node), file = $(".file", node), status = $(".status", node);
-  for (const ex of state.examples) select.add(new Option(ex.name, "example:" + ex.name));
+  const family = opts.family || state.family;
+  if (opts.optional) select.add(new Option("none", "none"));
+  for (const ex of opts.examples || state.examples) select.add(new Option(ex.name, "example:" + ex.name));
   select.add(new Option("upload a MIDI file…", "upload"));
-  select.add(new Option(state.family === "drums" ? "sample a new beat" : "sample a new melody", "sample"));
+  if (opts.taps) select.add(new Option("tap a rhythm (any key)…", "taps"));
+  if (!opts.whole) select.add(new Option(family === "drums" ? "sample a new beat" : "sample a new melody", "sample"));
   const end = { label, node, blob: null, name: "", window: $(".window", node), preview: $(".preview", node),
-                windows: [], ticket: 0 };
+                windows: [], ticket: 0, taps: null, field: opts.field, whole: !!opts.whole, optional: !!opts.optional };
   end.ready = Promise.resolve();
+  if (end.whole) $(".window-label", node).hidden = true;
 
   // the windows the chosen file gives the model, as a list to pick from (the first picked)
   async function listWindows() {
@@ -22,7 +30,7 @@ function makeEnd(container, label, example) {
     end.windows = [];
     end.window.replaceChildren();
     drawPreview(end);
-    if (!end.blob || end.gone) return; // an end the page has replaced (another model's layout) asks nothing
+    if (!end.blob || end.gone || end.whole) return; // an end the page has replaced asks nothing; nor a whole file
     const form = new FormData();
     form.append("file", end.blob, end.name);
     form.append("model", $("#model").value);
@@ -50,9 +58,18 @@ function makeEnd(container, label, example) {
 
   async function choose(value) {
     status.textContent = "";
-    if (value.startsWith("example:")) {
+    end.taps = null;
+    if (value === "none") {
+      end.blob = null;
+      end.name = "";
+      await listWindows();
+    } else if (value === "taps") {
+      end.blob = null;
+      await listWindows();
+      end.taps = await Taps.record(end, (line) => { status.textContent = line; });
+    } else if (value.startsWith("example:")) {
       const name = value.slice(8);
-      end.blob = await blob(state.examples.find((e) => e.name === name).url);
+      end.blob = await blob((opts.examples || state.examples).find((e) => e.name === name).url);
       end.name = name + ".mid";
       await listWindows();
     } else if (value === "upload") {
@@ -74,6 +91,13 @@ function makeEnd(container, label, example) {
     }
   }
   select.addEventListener("change", () => { end.ready = choose(select.value).catch((e) => { status.textContent = e.message; }); });
+  if (opts.taps) { // tapped: the loop again, for another try
+    const again = document.createElement("button");
+    Object.assign(again, { type: "button", className: "retap", textContent: "tap again", hidden: true });
+    select.addEventListener("change", () => { again.hidden = select.value !== "taps"; });
+    again.addEventListener("click", () => { end.ready = choose("taps"); });
+    select.after(again);
+  }
   file.addEventListener("change", () => {
     if (file.files.length) {
       end.blob = file.files[0];
@@ -82,7 +106,7 @@ function makeEnd(container, label, example) {
       end.refresh();
     }
   });
-  select.value = "example:" + example;
+  select.value = example ? "example:" + example : select.options[0].value; // an optional end opens with none
   end.ready = choose(select.value).catch((e) => { status.textContent = e.message; });
   container.append(node);
   return end;
@@ -91,10 +115,13 @@ function makeEnd(container, label, example) {
 async function addEnds(form, ends) {
   const keys = "abcd";
   for (let i = 0; i < ends.length; i++) {
-    await ends[i].ready;
-    if (!ends[i].blob) throw new Error(`${ends[i].label}: choose a melody first`);
-    form.append(keys[i], ends[i].blob, ends[i].name);
-    form.append("window_" + keys[i], String(ends[i].window.value || 0));
+    const end = ends[i], field = end.field || keys[i];
+    await end.ready;
+    if (end.taps) { form.append("taps", end.taps.join(",")); continue; }
+    if (!end.blob && end.optional) continue;
+    if (!end.blob) throw new Error(`${end.label}: choose a ${state.family === "drums" ? "beat" : "melody"} first`);
+    form.append(field, end.blob, end.name);
+    if (!end.whole) form.append("window_" + field, String(end.window.value || 0));
   }
 }
 

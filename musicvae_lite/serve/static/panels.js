@@ -1,6 +1,7 @@
 // The set panels of musicvae_lite's page (setpanel.js): one `SetPanels.define` each, mounted as tabs after the
 // Sampler. A new "one melody in, a set out" verb is a route in serve/routes/generate.py that answers through
-// `generate`, and one spec here (its fields are the route's form fields).
+// `generate`, and one spec here (its fields are the route's form fields). The drum panels (Groove, Drumify:
+// serve/routes/drums.py) are specs of their own family: their inputs are the whole file, whatever the Model menu.
 "use strict";
 
 SetPanels.define({
@@ -43,4 +44,31 @@ SetPanels.define({
   ],
   caption: (it) => `sample ${it.title || ""}`.trim(),
   shown: (answer) => addModel(answer.made, false),
+});
+
+SetPanels.define({
+  id: "groove", tab: "Groove", verb: null, route: "/api/groove", button: "Groove",
+  hint: "A beat played like a drummer (GrooVAE): the same hits, with a drummer's timing and dynamics, from the " +
+        "bundled groove model; with a feel reference, the timing and dynamics of that performance. The first roll " +
+        "is the beat as the model reads it (stiff), the second the beat played: A/B switches between them in time.",
+  label: "beat", family: "drums", example: "funk", whole: true, ab: true,
+  feel: { label: "feel reference (optional)", field: "feel" },
+  fields: [
+    { name: "temperature", label: "Temperature", min: 0, max: 2, step: 0.1, value: 0 },
+    { name: "seed", label: "Seed", type: "number", min: 0, max: 2147483647, placeholder: "random" },
+  ],
+  caption: (it) => (it.title === "stiff" ? "A: stiff" : "B: played"),
+});
+
+SetPanels.define({
+  id: "drumify", tab: "Drumify", verb: null, route: "/api/drumify", button: "Drumify",
+  hint: "A beat from a rhythm (GrooVAE drumify): the onsets of a melody (any MIDI file), or a rhythm you tap on the " +
+        "keyboard over a 2-bar loop at the tempo below (choose \"tap a rhythm\", then press any key on the clicks).",
+  label: "melody or rhythm", family: "melody", example: "dance", whole: true, taps: true,
+  fields: [
+    { name: "qpm", label: "Tempo (taps)", type: "number", min: 30, max: 300, value: 120 },
+    { name: "temperature", label: "Temperature", min: 0, max: 2, step: 0.1, value: 0 },
+    { name: "seed", label: "Seed", type: "number", min: 0, max: 2147483647, placeholder: "random" },
+  ],
+  caption: () => "beat",
 });

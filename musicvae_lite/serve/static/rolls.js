@@ -29,7 +29,7 @@ const Rolls = (() => {
   }
 
   // one window in the rectangle (x, y, w, h) of a 2-D context: the paper, bar and beat lines, then
-  // `cell(p, a, b, sw)` -> [x, y, w, h] of each note relative to the rectangle, then the playhead
+  // `cell(p, a, b, sw, k)` -> [x, y, w, h] of each note (the k-th) relative to the rectangle, then the playhead
   function drawWindow(g, item, x, y, w, h, cell, playhead) {
     const sw = w / item.steps, { bars, beats } = gridLines(item);
     g.fillStyle = "#fbfaf7";
@@ -39,10 +39,10 @@ const Rolls = (() => {
       for (const s of steps) g.fillRect(x + s * sw - (s === item.steps ? 1 : 0), y, 1, h);
     }
     g.fillStyle = "#2f6f8f";
-    for (const [p, a, b] of item.notes) {
-      const [cx, cy, cw, ch] = cell(p, a, b, sw);
+    item.notes.forEach(([p, a, b], k) => {
+      const [cx, cy, cw, ch] = cell(p, a, b, sw, k);
       g.fillRect(x + cx, y + cy, cw, ch);
-    }
+    });
     if (playhead !== null) {
       g.fillStyle = "#d9480f";
       g.fillRect(x + playhead * w - 1, y, 2, h);
@@ -56,12 +56,15 @@ const Rolls = (() => {
       [a * sw + 0.5, (hi - p) * rh, Math.max(1, (b - a) * sw - 1), Math.max(1, rh - 0.5)], playhead);
   }
 
-  // one drum window as a grid: the kit's drums (`pitches`) as rows (kick at the bottom), a cell per hit
+  // one drum window as a grid: the kit's drums (`pitches`) as rows (kick at the bottom), a cell per hit; a
+  // performance's hit (a humanized beat: `velocities`, `offsets`) moved by its offset, as tall as its velocity
   function drawDrums(g, item, pitches, x, y, w, h, playhead = null) {
     const rows = pitches.length, rh = h / rows;
-    drawWindow(g, item, x, y, w, h, (p, a, b, sw) =>
-      [a * sw + 0.5, (rows - 1 - pitches.indexOf(p)) * rh + 0.5, Math.max(1, sw - 1), Math.max(1, rh - 1)],
-      playhead);
+    const vel = (k) => (item.velocities ? Math.max(0.25, item.velocities[k]) : 1);
+    drawWindow(g, item, x, y, w, h, (p, a, b, sw, k) => {
+      const ch = Math.max(1, (rh - 1) * vel(k)), at = a + (item.offsets ? item.offsets[k] : 0);
+      return [at * sw + 0.5, (rows - pitches.indexOf(p)) * rh - 0.5 - ch, Math.max(1, sw - 1), ch];
+    }, playhead);
   }
 
   function drawFlat(g, item, range, x, y, w, h, playhead, pitches) {
@@ -95,9 +98,10 @@ const Rolls = (() => {
     const at = playhead === null ? null : playheadAt(item, playhead);
     g.clearRect(x, y, w, h);
     folded.forEach(([a, b], r) => {
-      const notes = item.notes.filter(([, s, e = s + 1]) => s < b && e > a)
-        .map(([p, s, e = s + 1]) => [p, Math.max(s, a) - a, Math.min(e, b) - a]);
+      const kept = item.notes.map((n, k) => k).filter((k) => { const [, s, e = s + 1] = item.notes[k]; return s < b && e > a; });
+      const notes = kept.map((k) => { const [p, s, e = s + 1] = item.notes[k]; return [p, Math.max(s, a) - a, Math.min(e, b) - a]; });
       const part = { ...item, steps: b - a, notes };
+      for (const key of ["velocities", "offsets"]) if (item[key]) part[key] = kept.map((k) => item[key][k]);
       const head = at && at.row === r ? at.x * width / (b - a) : null;
       drawFlat(g, part, range, x, y + r * (rh + ROW_GAP), w * (b - a) / width, rh, head, pitches);
     });

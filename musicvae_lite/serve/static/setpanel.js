@@ -13,6 +13,12 @@
 //           options: [...], value}; each is sent under its `name`, with `model`, the file as `a` and `window_a`
 //   caption (item, i) -> the caption of a roll (default: the server's title)
 //   shown   (answer, panel) -> called once an answer is shown (e.g. to add a model the verb made to the menu)
+// A panel of its own family (the drum panels: Groove, Drumify) also sets:
+//   family  the examples its input offers ("drums", "melody"), whatever the Model menu holds; the input is
+//           kept when the model changes;  example  the one it opens with;  verb null: offered with any model
+//   whole   the verb takes the whole file (no window list);  taps  the input may be tapped (taps.js)
+//   feel    {label, field}: a second, optional input (a feel reference), sent as `field`
+//   ab      an A/B switch: the first two rolls loop, and the switch moves from one to the other in time
 // The route answers as serve/routes/generate.py's `generate` does (items, each, lines, midi, wav).
 "use strict";
 
@@ -49,7 +55,7 @@ const SetPanels = (() => {
   }
 
   function build(spec) {
-    const p = { spec, id: spec.id, end: null, result: null, source: null, playing: -1, startedAt: 0 };
+    const p = { spec, id: spec.id, end: null, ends: [], result: null, source: null, playing: -1, startedAt: 0 };
     const tab = document.createElement("button");
     Object.assign(tab, { type: "button", className: "tab", textContent: spec.tab });
     tab.dataset.tab = spec.id;
@@ -77,6 +83,13 @@ const SetPanels = (() => {
       controls.append(a);
       return a;
     });
+    if (spec.ab) {
+      p.ab = document.createElement("button");
+      Object.assign(p.ab, { type: "button", id: `${spec.id}-ab`, textContent: "A/B", disabled: true,
+                            title: "switch between the first two, in time" });
+      p.ab.addEventListener("click", () => switchAB(p));
+      controls.append(p.ab);
+    }
     document.querySelector("main").append(section);
     p.button.addEventListener("click", () => busy(p.button, () => run(p, adders)));
     return p;
@@ -86,11 +99,12 @@ const SetPanels = (() => {
     showError(`#${p.id}-error`, "");
     try {
       const form = new FormData();
-      await addEnds(form, [p.end]);
+      await addEnds(form, p.ends);
       for (const add of adders) add(form);
       form.append("model", $("#model").value);
       stop(p);
       const res = await api(p.spec.route, form);
+      if (res.items.some((it) => it.kind === "drums")) await loadVoices();
       show(p, res);
       if (p.spec.shown) p.spec.shown(res, p);
     } catch (e) { showError(`#${p.id}-error`, e.message); }
@@ -100,6 +114,10 @@ const SetPanels = (() => {
     p.result = res;
     const caption = p.spec.caption || ((it) => it.title);
     showFigures($(`#${p.id}-rolls`), res.items, (i) => caption(res.items[i], i), (it, i) => play(p, i));
+    if (p.spec.family) { // a drum panel's few grids: one a row, the whole width
+      $(`#${p.id}-rolls`).classList.add("wide");
+      document.querySelectorAll(`#${p.id}-rolls canvas.roll`).forEach((c) => { c.width = 960; c.height = Math.max(c.height, 160); });
+    }
     document.querySelectorAll(`#${p.id}-rolls figure`).forEach((fig, i) => {
       if (!res.each || !res.each[i]) return;
       const a = document.createElement("a");
@@ -109,6 +127,7 @@ const SetPanels = (() => {
       fig.querySelector("figcaption").append(a);
     });
     $(`#${p.id}-line`).textContent = (res.lines || []).join(" ");
+    if (p.ab) p.ab.disabled = res.items.length < 2;
     p.downloads.forEach((a, k) => {
       const url = k === 0 ? res.midi : res.wav;
       a.hidden = !url;
@@ -134,8 +153,8 @@ const SetPanels = (() => {
 
   function tick(p) {
     if (p.playing < 0) return;
-    const it = p.result.items[p.playing], length = it.end_s - it.start_s;
-    draw(p, Math.min((state.ctx.currentTime - p.startedAt) / length, 1));
+    const it = p.result.items[p.playing], length = it.end_s - it.start_s, at = state.ctx.currentTime - p.startedAt;
+    draw(p, p.spec.ab ? (at % length) / length : Math.min(at / length, 1));
     requestAnimationFrame(() => tick(p));
   }
 
@@ -145,35 +164,60 @@ const SetPanels = (() => {
     draw(p);
   }
 
-  // item i from its start (a second click on the one playing stops it); everything else stops
-  function play(p, i) {
+  // item i from its start, or from `from` seconds into it (a second click on the one playing stops it);
+  // everything else stops. An A/B panel loops the item over its bars.
+  function play(p, i, from = null) {
     const was = p.playing;
     stopEverything();
-    if (was === i || !p.result) return;
-    const ctx = audioContext(), src = ctx.createBufferSource();
-    src.buffer = bufferOf(renderAudio([{ ...p.result.items[i], start_step: 0 }]));
+    if ((was === i && from === null) || !p.result) return;
+    const ctx = audioContext(), src = ctx.createBufferSource(), it = p.result.items[i];
+    src.buffer = bufferOf(renderAudio([{ ...it, start_step: 0 }]));
+    src.loop = !!p.spec.ab;
+    src.loopEnd = it.end_s - it.start_s;
     src.connect(ctx.destination);
     src.onended = () => { p.source = null; p.playing = -1; draw(p); };
-    src.start();
-    Object.assign(p, { source: src, playing: i, startedAt: ctx.currentTime });
+    const at = from === null ? 0 : from % (it.end_s - it.start_s);
+    src.start(0, at);
+    Object.assign(p, { source: src, playing: i, startedAt: ctx.currentTime - at });
     requestAnimationFrame(() => tick(p));
   }
 
-  // a new input for the family's examples (`example`: the one it opens with); the answer is cleared
-  function reset(p, example) {
+  // A/B: the other of the first two items, from where the playing one is (the first when none plays)
+  function switchAB(p) {
+    if (!p.result || p.result.items.length < 2) return;
+    const playing = p.playing, at = playing >= 0 ? position(p) : 0;
+    play(p, playing === 0 ? 1 : 0, at);
+  }
+
+  // a new input for the family's examples (`example`: the one it opens with); the answer is cleared. A panel
+  // of its own family makes its inputs once, from its own examples, and keeps them.
+  async function reset(p, example) {
     stop(p);
+    const spec = p.spec;
+    if (spec.family && p.end) { for (const end of p.ends) end.gone = false; return; }
+    if (spec.family && !p.examples) p.examples = (await api(`/api/examples?family=${spec.family}`)).examples;
     p.result = null;
     $(`#${p.id}-ends`).replaceChildren();
-    p.end = makeEnd($(`#${p.id}-ends`), p.spec.label || (state.family === "drums" ? "beat" : "melody"), example);
+    const opts = spec.family ? { examples: p.examples, family: spec.family, whole: spec.whole, taps: spec.taps } : {};
+    const mine = spec.family && p.examples.some((e) => e.name === spec.example) ? spec.example : null;
+    p.end = makeEnd($(`#${p.id}-ends`), spec.label || (state.family === "drums" ? "beat" : "melody"),
+      mine || (spec.family ? p.examples[0].name : example), opts);
+    p.ends = [p.end];
+    if (spec.feel) {
+      p.ends.push(makeEnd($(`#${p.id}-ends`), spec.feel.label, null,
+        { ...opts, taps: false, optional: true, field: spec.feel.field }));
+    }
+    if (p.ab) p.ab.disabled = true;
     $(`#${p.id}-rolls`).replaceChildren();
     $(`#${p.id}-line`).textContent = "";
     for (const a of p.downloads) a.hidden = true;
     showError(`#${p.id}-error`, "");
   }
 
-  // whether the model picked offers the verb: if not, the button waits and a note says why
+  // whether the model picked offers the verb (a panel with no verb works with any): if not, the button waits
+  // and a note says why
   function offer(p, model, verbs) {
-    const ok = verbs.includes(p.spec.verb), note = $(`#${p.id}-note`);
+    const ok = !p.spec.verb || verbs.includes(p.spec.verb), note = $(`#${p.id}-note`);
     p.button.disabled = !ok;
     note.hidden = ok;
     note.textContent = ok ? "" : `${model} does not do this (${p.spec.verb}); pick another model in the Model menu`;
@@ -183,7 +227,7 @@ const SetPanels = (() => {
     define,
     mount: () => { for (const spec of specs) panels.push(build(spec)); },
     all: () => panels,
-    reset, offer, stop, play,
+    reset, offer, stop, play, switchAB,
     stopAll: () => panels.forEach(stop),
     state: (p) => ({ items: p.result ? p.result.items.length : 0, playing: p.playing, position: position(p),
                      line: $(`#${p.id}-line`).textContent }),

@@ -72,21 +72,24 @@ const Synth = (() => {
     return render(notes, total, s);
   }
 
-  // drum items (notes at each class's General MIDI pitch) -> Float32Array, as synthesize_drums renders them
+  // drum items (notes at each class's General MIDI pitch) -> Float32Array, as synthesize_drums renders them; a
+  // performance's item (a humanized beat) gives each hit's velocity (0..1) and offset (in steps), else every
+  // hit is on its step at the kit's velocity
   function renderDrums(items, kit, voices) {
     const sr = kit.sample_rate, stepS = stepSeconds(kit);
     const hits = [];
     let total = 0;
     for (const it of items) {
-      for (const [p, a] of it.notes) hits.push([a + it.start_step, kit.pitches.indexOf(p)]);
+      it.notes.forEach(([p, a], k) => hits.push([Math.max(0, a + it.start_step + (it.offsets ? it.offsets[k] : 0)),
+        kit.pitches.indexOf(p), it.velocities ? it.velocities[k] : kit.velocity]));
       total = Math.max(total, it.start_step + it.steps);
     }
     hits.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     const audio = new Float64Array(roundHalfEven(total * stepS * sr) + roundHalfEven(kit.tail_s * sr));
-    for (const [onset, drum] of hits) {
+    for (const [onset, drum, velocity] of hits) {
       const a = roundHalfEven(onset * stepS * sr), voice = voices[drum];
       const n = Math.min(voice.length, audio.length - a);
-      for (let j = 0; j < n; j++) audio[a + j] += kit.velocity * voice[j];
+      for (let j = 0; j < n; j++) audio[a + j] += velocity * voice[j];
     }
     let peak = 0;
     for (let j = 0; j < audio.length; j++) peak = Math.max(peak, Math.abs(audio[j]));

@@ -1,8 +1,8 @@
 """GrooVAE's codec (music/codec.py): MIDI files -> performances, a window being the tuple (hits bool,
 velocities, offsets) of (steps, 9) arrays (groove/generate.py reads them in the model's view), and
 performances -> General MIDI drums with their velocities and micro-timing, the drum kit's audio, drum grids
-that show the offsets, and the page's items (the hits as 512-class events). magenta's `GrooveConverter`
-(music_vae/data.py) pairs the same two directions. Torch-free."""
+that show the offsets, and the page's items (the hits as 512-class events, with each hit's velocity and
+offset). magenta's `GrooveConverter` (music_vae/data.py) pairs the same two directions. Torch-free."""
 
 from __future__ import annotations
 
@@ -47,6 +47,16 @@ class GrooveCodec(DrumCodec):
         from musicvae_lite.music.drums.encoding import hits_to_classes
 
         return hits_to_classes(np.asarray(window[0]))
+
+    def item_extra(self, window: tuple) -> dict:
+        """Each hit's velocity (0..1) and offset (a fraction of a step), in the order of the item's notes
+        (step, then drum), as the MIDI file and the WAV play them (render.py: clipped the same way)."""
+        from musicvae_lite.music.drums.render import _window_arrays
+
+        hits, velocity, offset = _window_arrays(*window)
+        at = np.nonzero(hits)
+        return {"velocities": [round(float(v), 6) for v in velocity[at]],
+                "offsets": [round(float(o), 6) for o in offset[at]]}
 
 
 GROOVE = GrooveCodec()
