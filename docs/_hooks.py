@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MARK = "<!-- README.md -->"  # docs/index.md holds only this line
+MARK = "<!-- README.md -->"  # the first line of docs/index.md: the page is replaced by the README
 
 
 def readme_for_site(text: str) -> str:
@@ -20,6 +20,6 @@ def readme_for_site(text: str) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    if markdown.strip() == MARK:
+    if markdown.startswith(MARK):
         return readme_for_site((ROOT / "README.md").read_text(encoding="utf-8"))
     return markdown
