@@ -13,6 +13,7 @@ handed to the family, never read twice. Importing this module does not import to
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from musicvae_lite.errors import MvaeError
 from musicvae_lite.image.family import ImageFamily
 from musicvae_lite.music.drums.family import DrumFamily
 from musicvae_lite.music.melody.family import MelodyFamily
+from musicvae_lite.result import Result
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     MelodyFamily(),
@@ -154,11 +156,52 @@ def family_of_run(path: Path) -> Family | None:
 
 @dataclass
 class Loaded:
-    """A trained model and the family that knows how to use it."""
+    """A trained model and the family that knows how to use it. Its verb methods are the Python API's
+    way to the command line's verbs (through `run`, with the same options by the same names): each writes
+    what the command writes, into `out` (default: a new temporary folder) and returns a `Result`, which
+    shows its pictures and plays its audio in a notebook."""
 
     family: Family
     model: Any
     name: str  # what the user called it
+
+    def do(self, verb: str, *inputs: str | Path, out: str | Path | None = None, force: bool = False,
+           **options: Any) -> Result:
+        """`verb` ("sample", "interpolate", "grid", "reconstruct", "vary", "continue", "convert", ...) on
+        `inputs` with `options` (the command's long option names: n, temperature, seed, window, meter,
+        amount, bars, qpm, program, ...); a one-line MvaeError when the model does not do it."""
+        folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"mvae-{verb}-"))
+        given = {k: v for k, v in options.items() if v is not None}
+        output = run(self, verb, Request(tuple(str(i) for i in inputs), folder, force, given))
+        return Result.of(output, verb, folder)
+
+    def sample(self, n: int | None = None, **options: Any) -> Result:
+        """New pieces from the model's prior (`mvae sample`)."""
+        return self.do("sample", n=n, **options)
+
+    def interpolate(self, *files: str | Path, **options: Any) -> Result:
+        """Two files blended in `n` steps, or with four files the grid between them (`mvae interpolate`)."""
+        return self.do("grid" if len(files) == 4 else "interpolate", *files, **options)
+
+    def reconstruct(self, file: str | Path, **options: Any) -> Result:
+        """A window of `file` and the model's reconstruction of it (`mvae reconstruct`)."""
+        return self.do("reconstruct", file, **options)
+
+    def vary(self, file: str | Path, n: int | None = None, **options: Any) -> Result:
+        """`n` variations near a window of `file`, `amount` of the way towards new ones (`mvae vary`)."""
+        return self.do("vary", file, n=n, **options)
+
+    def continue_(self, primer: str | Path, **options: Any) -> Result:
+        """The bars after `primer` (`mvae continue`; `continue` is a Python keyword)."""
+        return self.do("continue", primer, **options)
+
+    def groove(self, *files: str | Path, **options: Any) -> Result:
+        """Drum files played with a drummer's timing and dynamics (`mvae groove`; `feel=` a performance)."""
+        return self.do("convert", *files, as_view="humanize", **options).named("groove")
+
+    def drumify(self, *files: str | Path, **options: Any) -> Result:
+        """A beat on the rhythm of each file (`mvae drumify`)."""
+        return self.do("convert", *files, as_view="drumify", **options).named("drumify")
 
 
 def load(spec: str | Path, family: str | None = None) -> Loaded:
