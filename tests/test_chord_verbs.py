@@ -273,3 +273,46 @@ def test_the_roll_and_the_pages_items_carry_the_chord_names(tmp_path):
     assert items[1]["chords"] == [[0, "C"], [8, "Am"], [16, "G7"]]
     assert sorted(items[0]["chord_notes"]) == sorted(list(n) for n in chord_notes(chords))
     assert items[1]["start_step"] == 32 and "chords" not in set_items(MELODY, [melody])[0]
+
+
+# -- the page's API ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(models, tmp_path_factory):
+    from fastapi.testclient import TestClient
+
+    from musicvae_lite.serve.app import create_app
+
+    app = create_app({"chordy": models["chords"], "plain": models["plain"]}, bundled=False, preload=False,
+                     store_root=tmp_path_factory.mktemp("store"))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+def test_the_api_samples_and_interpolates_over_a_progression(client, tmp_path):
+    r = client.post("/api/sample", data={"n": "2", "seed": "3", "model": "chordy", "chords": "Am F"})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [it["chords"] for it in items] == [[[0, "Am"], [16, "F"]]] * 2
+    assert sorted(items[1]["chord_notes"]) == sorted(list(n) for n in chord_notes(parse_progression("Am F")))
+    assert "over the chords: Am | F" in r.json()["lines"]
+    a = write_midi(tmp_path / "a.mid", [scale(0, 2, 60)])
+    files = {"a": ("a.mid", a.read_bytes()), "b": ("b.mid", a.read_bytes())}
+    r = client.post("/api/interpolate", files=files, data={"n": "3", "model": "chordy", "chords": "C | G"})
+    assert r.status_code == 200 and all(it["chords"] == [[0, "C"], [16, "G"]] for it in r.json()["items"])
+    plain = client.post("/api/sample", data={"n": "1", "model": "chordy", "chords": " "}).json()["items"][0]
+    assert "chords" not in plain  # an empty field: no chords, the outputs as before
+
+
+def test_the_api_refuses_a_bad_progression_in_one_line_and_never_reads_a_file(client, tmp_path, monkeypatch):
+    from musicvae_lite.music.chords import write_chord_file
+
+    r = client.post("/api/sample", data={"n": "1", "model": "chordy", "chords": "C Xm"})
+    assert r.status_code == 422 and "unknown chord 'Xm'" in r.json()["error"] and "\n" not in r.json()["error"]
+    r = client.post("/api/sample", data={"n": "1", "model": "plain", "chords": "C G"})
+    assert r.status_code == 422 and "does not read chords" in r.json()["error"]
+    write_chord_file(tmp_path / "C", [(0.0, 1.0, "G:maj")])  # a file on the server whose name is a chord
+    monkeypatch.chdir(tmp_path)
+    r = client.post("/api/sample", data={"n": "1", "model": "chordy", "chords": "C"})
+    assert r.json()["items"][0]["chords"] == [[0, "C"]]  # the progression, not the file

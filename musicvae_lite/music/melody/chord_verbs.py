@@ -11,6 +11,7 @@ the top.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,22 @@ from musicvae_lite.music.playback import DEFAULT_QPM, Playback
 CHORD_VERBS = ("sample", "interpolate", "reconstruct", "decode")  # the shared verbs that take --chords
 
 
-def read_chords(text: str, steps_per_bar: int = 16, qpm: float = DEFAULT_QPM) -> np.ndarray:
+@dataclass(frozen=True)
+class Progression:
+    """A `chords` option that is a progression only, never a file's path (what the web page passes: a request
+    must not name files on the server)."""
+
+    text: str
+
+
+def read_chords(text, steps_per_bar: int = 16, qpm: float = DEFAULT_QPM) -> np.ndarray:
     """Chord classes per 16th step of a `--chords` value: a chord file's spans from its start at `qpm` when the
-    value names a file, else a progression (music/chords.py); a one-line ChordError for a bad one."""
+    value names a file, else a progression (music/chords.py; a `Progression` always is one); a one-line
+    ChordError for a bad one."""
     from musicvae_lite.music.chords import chords_on_steps, parse_progression, read_chord_file
 
+    if isinstance(text, Progression):
+        return parse_progression(text.text, steps_per_bar)
     if Path(text).is_file():
         spans = read_chord_file(text)
         if not spans:
@@ -40,7 +52,7 @@ def read_chords(text: str, steps_per_bar: int = 16, qpm: float = DEFAULT_QPM) ->
     return parse_progression(text, steps_per_bar)
 
 
-def chords_for(model: Any, text: str, steps: int, steps_per_bar: int, qpm: float | None) -> tuple[np.ndarray, list[str]]:
+def chords_for(model: Any, text, steps: int, steps_per_bar: int, qpm: float | None) -> tuple[np.ndarray, list[str]]:
     """(steps,) chord classes for windows of `steps` steps from a `--chords` value, and the lines that say what
     was made of it (the notice when it was repeated or cut, the chords per bar); a one-line error for a model
     that does not read chords."""
@@ -54,7 +66,7 @@ class ChordVerbs:
     """The melody family's verbs that take `--chords` (a mixin before SequenceFamily in MelodyFamily's bases)."""
 
     def _over(self, model, request: Request, steps: int, meter, qpm=None) -> tuple[np.ndarray, list[str]]:
-        return chords_for(model, str(request.get("chords")), steps, meter.steps_per_bar,
+        return chords_for(model, request.get("chords"), steps, meter.steps_per_bar,
                           request.get("qpm") or qpm)
 
     def _write_chorded(self, stem: str, windows: list, chords: list, request: Request, lines: list[str], **kw):
@@ -126,7 +138,7 @@ class ChordVerbs:
         tune = rh.melody_in_turn(model, request.inputs[0], window or 0)
         playback = tune.playback.with_overrides(qpm=request.get("qpm"))
         steps = tune.windows.shape[1]
-        new, lines = chords_for(model, str(request.get("chords")), tune.total, playback.meter.steps_per_bar,
+        new, lines = chords_for(model, request.get("chords"), tune.total, playback.meter.steps_per_bar,
                                 playback.qpm)
         own, source = rh.own_chords(request.inputs[0], tune.start_tick, steps) if rh.ENCODE_OVER_OWN_CHORDS \
             else (None, "not read (encoded without chords)")
