@@ -193,6 +193,9 @@ def test_the_python_api_reharmonizes_by_decoding_the_code_over_the_new_chords(mo
     got = reharmonize(model, events, new, own_chords=own)
     want = decode(model, encode(model, events, chords=own), chords=new)
     assert got.shape == (2, 32) and np.array_equal(got, want)
+    import musicvae_lite as mvl
+
+    assert mvl.reharmonize is reharmonize  # the Python API's name
     assert not np.array_equal(got, decode(model, encode(model, events, chords=own), chords=parse_progression("E B")))
 
 
