@@ -16,8 +16,10 @@ chord are used, the first `--limit`. Prints one JSON line per part:
   the chord model, for the baseline's samples (it cannot read the chords) and for the held-out melodies
   themselves (the ceiling). Target: >= 0.85 and >= 0.2 above the baseline.
 - reharmonize: each window decoded greedily over the progression of another held-out window (the one half the
-  set away), its code read over its own true chords and read without chords: onset F1 against the input and
-  the chord-tone share on beats under the new chords (the input itself under the new chords for reference).
+  set away), its code read over its own true chords, over chords guessed from the melody alone
+  (reharmonize.py `chords_from_melody`; their root agreement with the labels is printed) and without chords:
+  onset F1 against the input and the chord-tone share on beats under the new chords (the input itself under
+  the new chords for reference).
   Target: >= 0.9 / >= 0.8.
 - timing: `mvae interpolate a.mid b.mid --chords "C G" --model MODEL` end to end against a bare
   `python -c "import torch"` (bench_verbs.py's protocol: alternating, the median of `--timing-runs` after one
@@ -42,7 +44,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from common import finite, load_models  # noqa: E402
 
 from musicvae_lite.music.chords import NO_CHORD, UNKNOWN  # noqa: E402
-from musicvae_lite.music.melody.reharmonize import chord_tone_hits, onset_f1  # noqa: E402
+from musicvae_lite.music.melody.reharmonize import chord_tone_hits, chords_from_melody, onset_f1  # noqa: E402
 
 EXAMPLES = REPO / "musicvae_lite" / "examples" / "melody"
 
@@ -163,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     other = np.roll(np.arange(len(events)), len(events) // 2)
     new = chords[other]
     out = {"input_under_new_chords": {"chord_tone_share": share(events, new)}}
-    for name, own in (("read_over_own_chords", chords), ("read_without_chords", None)):
+    guessed = chords_from_melody(events)
+    root = lambda c: (c.astype(int) - 1) // 7  # noqa: E731  (N: -1)
+    out["chords_from_melody_root_agreement"] = float((root(guessed) == root(chords))[chords != NO_CHORD].mean())
+    for name, own in (("read_over_own_chords", chords), ("read_over_chords_from_melody", guessed),
+                      ("read_without_chords", None)):
         got = reharmonized(model, events, own, new, meters)
         out[name] = {"onset_f1": float(np.mean([onset_f1(g, e) for g, e in zip(got, events)])),
                      "chord_tone_share": share(got, new), "unchanged": float((got == events).all(1).mean())}

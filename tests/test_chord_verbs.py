@@ -19,7 +19,7 @@ from musicvae_lite.music.chord_track import (
     voicing,
 )
 from musicvae_lite.music.chords import NO_CHORD, UNKNOWN, parse_chord, parse_progression
-from musicvae_lite.music.melody.reharmonize import chord_tone_hits, onset_f1, whole
+from musicvae_lite.music.melody.reharmonize import chord_tone_hits, chords_from_melody, onset_f1, whole
 
 runner = CliRunner()
 
@@ -85,6 +85,17 @@ def test_measures_of_onsets_and_chord_tones():
     chords[12:] = NO_CHORD
     assert chord_tone_hits(a, chords) == (2, 3)  # a step under no chord does not count
     assert whole(np.stack([a[:8], a[:8]]), np.array([0, 12]), 20).tolist()[8:13] == [1, 0, 0, 0, c]
+
+
+def test_chords_guessed_from_a_melody_alone_follow_its_arpeggios():
+    c4 = 60 - 19
+    events = np.zeros(32, np.uint8)
+    events[0:8:2] = [c4, c4 + 4, c4 + 7, c4 + 12]  # C E G C: C major
+    events[8:16:2] = [c4 + 9, c4 + 12, c4 + 16, c4 + 9]  # A C E A: A minor
+    events[16:24:2] = [c4 + 7, c4 + 11, c4 + 14, c4 + 7]  # G B D G: G major
+    got = chords_from_melody(events)  # one chord per half bar; the last G is held to the end
+    assert [chord for _, chord in chord_changes(got)] == ["C", "Am", "G"] and got[31] == parse_chord("G")
+    assert chords_from_melody(np.stack([events, events])).shape == (2, 32)
 
 
 # -- the verbs ----------------------------------------------------------------------------------------

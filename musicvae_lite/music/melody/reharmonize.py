@@ -79,6 +79,32 @@ def chord_tone_hits(events: np.ndarray, chords: np.ndarray) -> tuple[int, int]:
     return int(tone.sum()), int(on_beat.sum())
 
 
+def chords_from_melody(events: np.ndarray, span: int = 8, penalty: float = 0.3) -> np.ndarray:
+    """Chord classes (..., steps) guessed from melodies (..., steps) alone, one chord per `span` steps (8: half a
+    4/4 bar): how long each pitch class sounds in the span scored against every chord (hear_chords.py's
+    templates, `beat_scores`), smoothed along the window with `penalty` per change (`smooth`); a span with no
+    note keeps the chord before it (N at the start)."""
+    from musicvae_lite.music.melody.encoding import events_to_notes
+    from musicvae_lite.music.melody.hear_chords import beat_scores, smooth
+
+    arr = np.asarray(events)
+    flat = arr.reshape(-1, arr.shape[-1])
+    out = np.zeros(flat.shape, np.uint8)
+    n_spans = -(-flat.shape[1] // span)
+    for i, window in enumerate(flat):
+        hist = np.zeros((n_spans, 12))
+        for note in events_to_notes(window):
+            for k in range(note.start // span, min(-(-note.end // span), n_spans)):
+                hist[k, note.pitch % 12] += min(note.end, (k + 1) * span) - max(note.start, k * span)
+        scores = beat_scores(hist)
+        silent = hist.sum(1) == 0
+        for k in np.flatnonzero(silent[1:]) + 1:  # a silent span: the chord before it goes on
+            scores[k] = 0.0
+        guessed = smooth(scores, penalty)
+        out[i] = np.repeat(guessed, span)[:flat.shape[1]]
+    return out.reshape(arr.shape)
+
+
 # -- a file, window by window -----------------------------------------------------------------------
 
 
