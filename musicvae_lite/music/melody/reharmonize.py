@@ -158,8 +158,9 @@ def own_chords(path: str | Path, start_tick: np.ndarray, steps: int) -> tuple[np
     from musicvae_lite.music.melody.dataset import window_chords
     from musicvae_lite.music.melody.hear_chords import hear_midi
 
-    if chord_file_for(path) is not None:  # window_chords reads the windows' start ticks of an extraction
-        return window_chords(str(path), SimpleNamespace(start_tick=start_tick), steps), f"its chord file {chord_file_for(path).name}"
+    beside = chord_file_for(path)
+    if beside is not None:  # window_chords reads the windows' start ticks of an extraction
+        return window_chords(str(path), SimpleNamespace(start_tick=start_tick), steps), f"its chord file {beside.name}"
     midi = read_midi(path)
     try:
         heard = hear_midi(midi)
