@@ -45,7 +45,7 @@ const { pitchRange, gridLines } = Rolls;
 
 function drawItem(g, item, range, x, y, w, h, playhead = null) {
   Rolls.drawItem(g, item, range, x, y, w, h, playhead, state.kit ? state.kit.pitches : []);
-  Chords.drawNames(g, item, x, y, w);
+  Chords.drawNames(g, item, x, y, w, h);
 }
 
 // what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV, at the

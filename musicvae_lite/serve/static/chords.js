@@ -40,11 +40,11 @@ const Chords = (() => {
   }
 
   // the names of an item's chords (`chords`: [step, name] at each change) along the top of its roll
-  function drawNames(g, item, x, y, w) {
+  function drawNames(g, item, x, y, w, h) {
     if (!item.chords || Rolls.rows(item).length > 1) return;
     g.save();
     g.fillStyle = COLOUR;
-    g.font = "bold 10px sans-serif";
+    g.font = `bold ${Math.max(10, Math.round(h / 6))}px sans-serif`; // a sixth of the roll: readable once scaled
     g.textBaseline = "top";
     drawn = [];
     for (const [step, name] of item.chords) {
