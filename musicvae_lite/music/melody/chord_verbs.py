@@ -58,8 +58,10 @@ def chords_for(model: Any, text, steps: int, steps_per_bar: int, qpm: float | No
     that does not read chords."""
     if not model.reads_chords:
         raise MvaeError(f"{model.name} does not read chords: use a melody model trained with them (--model chords)")
-    chords, notice = fit_steps(read_chords(text, steps_per_bar, qpm or DEFAULT_QPM), steps)
-    return chords, ([notice] if notice else []) + [f"over the chords: {' | '.join(describe_steps(chords, steps_per_bar))}"]
+    given = read_chords(text, steps_per_bar, qpm or DEFAULT_QPM)
+    chords, notice = fit_steps(given, steps)
+    shown = describe_steps(chords[:len(given)], steps_per_bar)  # a repeated progression is named once
+    return chords, ([notice] if notice else []) + [f"over the chords: {' | '.join(shown)}"]
 
 
 class ChordVerbs:
