@@ -112,6 +112,11 @@ class Codec:
         """The notes the page draws for a window's events: [pitch, start, end] in steps."""
         raise NotImplementedError
 
+    def item_extra(self, window: Any) -> dict:
+        """What the page's item of a window carries besides its events and notes (a performance's velocities
+        and timing, so that the page plays it as the WAV does); nothing by default."""
+        return {}
+
     def notes(self, window: Any) -> list[Note]:
         """The window as notes on the step grid (music/grid.py), as the page draws them."""
         return [Note(*n) for n in self.item_notes(self.events(window))]

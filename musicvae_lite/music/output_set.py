@@ -103,12 +103,10 @@ def set_items(codec, windows: Sequence[Any], *, titles: Sequence[str] | None = N
               playback: Playback = Playback(), gap_steps: int = GAP_STEPS) -> list[dict]:
     """The set `write_set` writes, as JSON-able dicts in play order (grid.items_in_turn): `kind`, events,
     notes ([pitch, start, end] in steps), where each window sits in the stitched MIDI and WAV, and the
-    meter it is written in (`meter`: its label, "6/8"; `bar_steps`: its bar in steps), and what the codec's
-    `item_extra(window, bar_steps)` adds, where it has one (the chords of melodies made over chords)."""
+    meter it is written in (`meter`: its label, "6/8"; `bar_steps`: its bar in steps), and what the codec
+    adds per window (`Codec.item_extra`: a performance's `velocities` and `offsets`, one per note)."""
     from musicvae_lite.music.grid import items_in_turn
 
     items = items_in_turn(codec.kind, [codec.events(w) for w in windows], codec.item_notes, titles=titles,
                           qpm=playback.qpm, gap_steps=gap_steps, bar_steps=playback.meter.steps_per_bar)
-    extra = getattr(codec, "item_extra", None)  # what a codec's windows carry besides notes (their chords)
-    return [{**item, "meter": playback.meter.label,
-             **(extra(w, playback.meter.steps_per_bar) if extra else {})} for item, w in zip(items, windows)]
+    return [{**item, "meter": playback.meter.label, **codec.item_extra(w)} for item, w in zip(items, windows)]

@@ -71,10 +71,12 @@ class ChordVerbs:
         return chords_for(model, request.get("chords"), steps, meter.steps_per_bar,
                           request.get("qpm") or qpm)
 
-    def _write_chorded(self, stem: str, windows: list, chords: list, request: Request, lines: list[str], **kw):
-        from musicvae_lite.music.melody.codec import CHORDED_MELODY
+    def _write_chorded(self, stem: str, windows: list, chords: list, request: Request, lines: list[str], *,
+                       playback: Playback, **kw):
+        from musicvae_lite.music.melody.codec import ChordedMelodyCodec
 
-        return self._write(stem, [(w, c) for w, c in zip(windows, chords)], request, lines, codec=CHORDED_MELODY, **kw)
+        return self._write(stem, [(w, c) for w, c in zip(windows, chords)], request, lines, playback=playback,
+                           codec=ChordedMelodyCodec(playback.meter.steps_per_bar), **kw)
 
     def sample(self, model: Any, request: Request) -> Output:
         if request.get("chords") is None:

@@ -99,7 +99,11 @@ class ChordedMelodyCodec(MelodyCodec):
     """The melody codec for melodies made over chords (`--chords`, `mvae reharmonize`): a window is the pair
     (events (steps,), chords (steps,) uint8 classes of music/chords.py), written with a CHORDS track beside the
     melody, a WAV that plays both, chord names over the piano roll's bars, and the chords in the page's items
-    (music/chord_track.py). A set without chords is written by the plain codec, unchanged."""
+    (music/chord_track.py), in bars of `bar_steps` (the chord track strikes each chord again at a bar line). A set
+    without chords is written by the plain codec, unchanged."""
+
+    def __init__(self, bar_steps: int = 16):
+        self.bar_steps = bar_steps  # steps of the outputs' bar (their meter's)
 
     def events(self, window) -> np.ndarray:
         return np.asarray(window[0])
@@ -140,15 +144,15 @@ class ChordedMelodyCodec(MelodyCodec):
         return plot_grid(panels, path, titles=grid_titles, qpm=playback.qpm, overwrite=True, meter=playback.meter,
                          chords=chords)
 
-    def item_extra(self, window, bar_steps: int = 16) -> dict:
+    def item_extra(self, window) -> dict:
         """What the page's item of a window carries besides its notes: `chords`, [step, name] at each change,
         and `chord_notes`, the voiced chord track's [pitch, start, end] in steps."""
         from musicvae_lite.music.chord_track import chord_changes, chord_notes
 
         chords = self.chords(window)
         return {"chords": [[s, n] for s, n in chord_changes(chords)],
-                "chord_notes": [[n.pitch, n.start, n.end] for n in chord_notes(chords, bar_steps)]}
+                "chord_notes": [[n.pitch, n.start, n.end] for n in chord_notes(chords, self.bar_steps)]}
 
 
 MELODY = MelodyCodec()
-CHORDED_MELODY = ChordedMelodyCodec()
+CHORDED_MELODY = ChordedMelodyCodec()  # in 4/4; the verbs make one in the outputs' meter

@@ -8,9 +8,7 @@ from the result store, and the answer holds `steps` (one event list per window),
 behind. Uploads come as `a`, `b`, ... with `window_a`, ...: a verb of one file gets its window as the
 command line's `window`, a verb of several `windows`, one each. Sample takes a `meter` ("6/8"), checked
 before any model is borrowed; a model that does not read the meter refuses any but its own with the verb's
-one line. Interpolate and sample take a chord progression (`chords`, "C G Am F"), for a model that reads
-chords: the items then carry the chords (`chords`: [step, name] at each change; `chord_notes`: the chord
-track the WAV plays), and a bad chord name is a one-line 4xx."""
+one line."""
 
 from __future__ import annotations
 
@@ -61,9 +59,11 @@ def checked_meter(label: str | None) -> str | None:
 
 
 def given_chords(text: str | None) -> dict:
-    """The `chords` option of a request that gives a progression (checked before any model is borrowed: a bad
-    chord name is the one line of music/chords.py), none for an empty field; a progression only, never read
-    as a file's path (melody/chord_verbs.py `Progression`)."""
+    """The `chords` option of a request that gives a progression (interpolate and sample take one, "C G Am F", for
+    a model that reads chords): checked before any model is borrowed (a bad chord name is the one line of
+    music/chords.py, a 4xx), none for an empty field; a progression only, never read as a file's path
+    (melody/chord_verbs.py `Progression`). The answer's items then carry the chords (`chords`: [step, name] at
+    each change; `chord_notes`: the chord track the WAV plays, [pitch, start, end])."""
     from musicvae_lite.music.chords import parse_progression
     from musicvae_lite.music.melody.chord_verbs import Progression
 
