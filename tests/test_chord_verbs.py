@@ -220,8 +220,9 @@ def test_reharmonize_reads_a_long_melody_window_by_window(models, tmp_path):
     names, _, notes = _tracks(tmp_path / "out" / "reharmonized_02.mid")[1]
     assert names == CHORD_TRACK_NAME and max(end for _, _, end in notes) == 96
     assert {p for p, s, _ in notes if s == 64} == set(voicing(parse_chord("C")))  # bar 5: the progression again
+    assert "own chords: guessed from the melody" in r.output  # no chord file, no other track
     inp = _tracks(tmp_path / "out" / "reharmonized_01.mid")
-    assert len(inp) == 1  # the input: no chord file, no other track: its chords are not known, none written
+    assert inp[1][0] == CHORD_TRACK_NAME and {p % 12 for p, _, _ in inp[1][2]} & {0, 4, 7}  # a scale from C
 
 
 def test_reharmonize_reads_the_inputs_own_chords_from_its_chord_file(models, tmp_path):

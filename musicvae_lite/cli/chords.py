@@ -44,7 +44,7 @@ def reharmonize(
     force: Force = False,
 ) -> None:
     """The melody of FILE over new chords: its code (read over its own chords: its chord file, else those heard
-    in its other tracks) decoded over --chords, so the rhythm and contour stay and the pitches fit the new
+    in its other tracks, else chords guessed from the melody) decoded over --chords, so the rhythm and contour stay and the pitches fit the new
     harmony; the input and the result, each with a CHORDS track, as MIDI, WAV and a piano roll."""
     with user_errors():
         from musicvae_lite.cli.generate import CHORD_MODEL, _run

@@ -144,13 +144,12 @@ class ChordVerbs:
         steps = tune.windows.shape[1]
         new, lines = chords_for(model, request.get("chords"), tune.total, playback.meter.steps_per_bar,
                                 playback.qpm)
-        own, source = rh.own_chords(request.inputs[0], tune.start_tick, steps) if rh.ENCODE_OVER_OWN_CHORDS \
-            else (None, "not read (encoded without chords)")
+        own, source = rh.own_chords(request.inputs[0], tune.start_tick, tune.windows)
         out = rh.reharmonize(model, tune.windows, rh.pieces(new, tune.offsets, steps), own_chords=own,
                              meter=self._meter_of(model, [playback]), temperature=request.get("temperature", 0.0),
                              seed=request.get("seed"))
         before, after = rh.whole(tune.windows, tune.offsets, tune.total), rh.whole(out, tune.offsets, tune.total)
-        own_whole = rh.unknown_like(tune.total) if own is None else rh.whole_chords(own, tune.offsets, tune.total)
+        own_whole = rh.whole_chords(own, tune.offsets, tune.total)
         hits, count = rh.chord_tone_hits(after, new)
         bars = tune.total // playback.meter.steps_per_bar
         lines = [f"{len(out)} window{'s' if len(out) != 1 else ''} of {model.config.bars} bars from window "
