@@ -119,6 +119,16 @@ def test_sample_over_chords_writes_a_chord_track_and_says_when_the_chords_were_r
     assert r.exit_code == 0 and "the chords last 16 steps; repeated to fill 32" in r.output
 
 
+@pytest.mark.parametrize("qpm, tempo_map", [(112.0, None), (90.0, ((0, 90.0), (16, 140.0)))])
+def test_the_chords_audio_is_the_synthesizers_own_rendering(qpm, tempo_map):
+    from musicvae_lite.music.audio import synthesize_notes
+    from musicvae_lite.music.chord_track import synthesize_chords
+
+    notes = chords_in_turn([parse_progression("C G7 | Am")] * 3, [32, 32, 32])
+    want = synthesize_notes(notes, 96, qpm=qpm, tempo_map=tempo_map, program=CHORD_PROGRAM)
+    assert np.array_equal(synthesize_chords(notes, 96, qpm=qpm, tempo_map=tempo_map), want)
+
+
 def test_the_wav_plays_the_chords_under_the_melody(models, tmp_path):
     import soundfile
 

@@ -124,7 +124,7 @@ def synthesize_with_chords(sequences: Sequence[np.ndarray], chords: Sequence[np.
                            tempo_map: Sequence[tuple[int, float]] | None = None, program: int = 0) -> np.ndarray:
     """`synthesize` of melodies played in turn, mixed with their chords (music/chord_track.py: the chord
     track's program, at CHORD_GAIN of the melody's level); the same length as the melodies' audio."""
-    from musicvae_lite.music.chord_track import CHORD_PROGRAM, chords_in_turn, mix_chords
+    from musicvae_lite.music.chord_track import chords_in_turn, mix_chords, synthesize_chords
 
     melodies = as_melodies(list(sequences))
     notes, total = _laid_out(melodies, gap_steps, meter)
@@ -132,7 +132,7 @@ def synthesize_with_chords(sequences: Sequence[np.ndarray], chords: Sequence[np.
     under = chords_in_turn(chords, [len(m) for m in melodies], meter.steps_per_bar, gap_steps)
     if not under:  # every step N: the melody alone
         return tune
-    return mix_chords(tune, synthesize_notes(under, total, qpm=qpm, tempo_map=tempo_map, program=CHORD_PROGRAM))
+    return mix_chords(tune, synthesize_chords(under, total, qpm=qpm, tempo_map=tempo_map))
 
 
 def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None, program: int = 0,
