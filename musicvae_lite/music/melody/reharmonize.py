@@ -10,11 +10,11 @@ without overlapping (a window every `bars` bars, as `mvae windows` lists them fr
 `MAX_BARS` bars, each reharmonized over its stretch of the new progression and laid back in place (bars
 no window covers stay silent). Its own chords are its chord file's (music/chords.py `chord_file_for`),
 else the chords heard in its other tracks (hear_chords.py), else chords guessed from the melody alone
-(`chords_from_melody`). Measured by benchmarks/bench_chord_model.py on 300 held-out POP909 windows, each
+(`chords_from_melody`). Measured by benchmarks/bench_chord_model.py on 1,000 held-out POP909 windows, each
 reharmonized over another's progression, with the chord model at step 750 of its training (key_from_chords):
-read over its own chords, onset F1 0.810 and 0.502 of the onsets on beats chord tones of the new chords; over
-chords guessed from the melody 0.810 / 0.494 (though they agree with the labels' roots on only 0.24 of the
-steps: what the encoder needs is a harmony the melody fits); without chords 0.806 / 0.362.
+read over its own chords, onset F1 0.837 and 0.495 of the onsets on beats chord tones of the new chords; over
+chords guessed from the melody 0.838 / 0.490 (though they agree with the labels' roots on only 0.27 of the
+steps: what the encoder needs is a harmony the melody fits); without chords 0.838 / 0.352.
 
 The measures (`onset_f1`, `chord_tone_hits`) are what the benchmark and the verb's lines report: onset F1
 of the output against the input, and the share of note onsets on beats (steps 0, 4, 8, 12 of a 16-step
