@@ -32,6 +32,7 @@ _API = {
     "apply_attribute_vector": "musicvae_lite.music.melody.generate",
     "write_melody_set": "musicvae_lite.music.melody.outputs",
     "personalize": "musicvae_lite.music.melody.personalize",
+    "reharmonize": "musicvae_lite.music.melody.reharmonize",
 }
 
 

@@ -42,7 +42,7 @@ COMMANDS = {  # command name -> its function, in the order `mvae --help` lists t
     "reconstruct": generate.reconstruct, "vary": generate.vary, "continue": generate.continue_,
     "encode": generate.encode, "decode": generate.decode, "personalize": personalize.personalize,
     "groove": generate.groove, "drumify": generate.drumify, "models": generate.models, "serve": serve.serve,
-    "chords": chords.chords,
+    "chords": chords.chords, "reharmonize": chords.reharmonize,
 }
 app.add_typer(data.app, name="data")
 for _name, _command in COMMANDS.items():

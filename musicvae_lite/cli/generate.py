@@ -25,6 +25,11 @@ Humanize = Annotated[bool, typer.Option(
 Feel = Annotated[Optional[str], typer.Option(
     help="A drum performance (MIDI) whose timing and dynamics to play with (implies --humanize for the drum VAE).")]
 DrumifyModel = model_option("the bundled `drumify` model")
+Chords = Annotated[Optional[str], typer.Option(
+    "--chords", help='Melodies: write them over these chords, e.g. "C G Am F" (one a bar), "C G | Am F" (| between '
+    'bars), "C:2 G:2" (beats), or a chord file in POP909\'s format; repeated or cut to fit, with a notice. Needs a '
+    'model that reads chords (default with --chords: the bundled `chords`).')]
+CHORD_MODEL = "chords"  # the bundled model a command with --chords and no --model uses
 
 
 def _run(verb, items, model: str | None, out: Path | None, force: bool, *, default: str = "default",
@@ -54,13 +59,16 @@ def interpolate(
     data: ImageData = None,
     humanize: Humanize = False,
     feel: Feel = None,
+    chords: Chords = None,
     force: Force = False,
 ) -> None:
-    """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes)."""
+    """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes);
+    with --chords, every step of the blend is written over the same chords."""
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
              temperature=temperature, seed=seed, window=window, soundfont=soundfont, qpm=qpm, program=program,
-             data=data, humanize=humanize or None, feel=feel)
+             data=data, humanize=humanize or None, feel=feel, chords=chords,
+             default=CHORD_MODEL if chords else "default")
 
 
 GrooveTemperature = Annotated[Optional[float], typer.Option(
@@ -119,15 +127,16 @@ def sample(
     meter: MeterOption = None,
     humanize: Humanize = False,
     feel: Feel = None,
+    chords: Chords = None,
     force: Force = False,
 ) -> None:
-    """New melodies (or images, from an image VAE) from random codes z ~ N(0, I)."""
+    """New melodies (or images, from an image VAE) from random codes z ~ N(0, I); with --chords, over them."""
     with user_errors():
         if run is not None and model is not None:
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
              seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter, humanize=humanize or None,
-             feel=feel)
+             feel=feel, chords=chords, default=CHORD_MODEL if chords else "default")
 
 
 def reconstruct(
@@ -143,13 +152,16 @@ def reconstruct(
     data: ImageData = None,
     humanize: Humanize = False,
     feel: Feel = None,
+    chords: Chords = None,
     force: Force = False,
 ) -> None:
     """Encode a melody (or images) and decode it again: the input and what the model makes of it, side by
-    side. Denoising and super-resolution runs show the corrupted input, the restoration and the original."""
+    side (with --chords, read and written over them). Denoising and super-resolution runs show the corrupted
+    input, the restoration and the original."""
     with user_errors():
         _run("reconstruct", items, model, out, force, window=window, temperature=temperature, seed=seed,
-             soundfont=soundfont, qpm=qpm, program=program, data=data, humanize=humanize or None, feel=feel)
+             soundfont=soundfont, qpm=qpm, program=program, data=data, humanize=humanize or None, feel=feel,
+             chords=chords, default=CHORD_MODEL if chords else "default")
 
 
 def vary(
@@ -224,12 +236,14 @@ def decode(
     meter: MeterOption = None,
     humanize: Humanize = False,
     feel: Feel = None,
+    chords: Chords = None,
     force: Force = False,
 ) -> None:
-    """Melodies from latent codes."""
+    """Melodies from latent codes (with --chords, over them)."""
     with user_errors():
         _run("decode", codes, model, out, force, temperature=temperature, seed=seed, soundfont=soundfont, qpm=qpm,
-             program=program, meter=meter, humanize=humanize or None, feel=feel)
+             program=program, meter=meter, humanize=humanize or None, feel=feel, chords=chords,
+             default=CHORD_MODEL if chords else "default")
 
 
 def models() -> None:

@@ -16,6 +16,7 @@ implements the generation verbs it supports, each writing its own outputs. The v
     plot         the pictures of a run
     convert      a whole input file made over by the model (GrooVAE: `mvae groove` humanizes a beat,
                  `mvae drumify` makes a beat from any file's rhythm)
+    reharmonize  one input's melody decoded over new chords (a melody model that reads chords)
 
 Two data verbs need no trained model: `build_data` (MIDI or other sources -> a dataset folder, for
 `mvae data build`) and `windows` (what one file gives, for `mvae windows`).
@@ -48,7 +49,7 @@ from musicvae_lite.core.config import Preset
 from musicvae_lite.errors import MvaeError
 
 VERBS = ("sample", "interpolate", "grid", "reconstruct", "vary", "continue", "encode", "decode", "attribute", "plot",
-         "convert")
+         "convert", "reharmonize")
 DATA_VERBS = ("build_data", "windows")
 
 
@@ -186,6 +187,10 @@ class Verbs:
         """`request.inputs` holds the files to make over, each whole."""
         raise self.unsupported("convert")
 
+    def reharmonize(self, model: Any, request: Request) -> Output:
+        """One input's melody decoded over new chords (`request.options["chords"]`)."""
+        raise self.unsupported("reharmonize")
+
     # -- data verbs: no model needed -------------------------------------------------------------
 
     def build_data(self, request: Request) -> Output:
@@ -283,6 +288,7 @@ _VERB_PHRASE = {"sample": "sample", "interpolate": "interpolate", "grid": "make 
                 "continue": "continue a primer (`mvae continue`)", "encode": "encode", "decode": "decode",
                 "attribute": "have attribute vectors", "plot": "draw run pictures (`mvae plot`)",
                 "convert": "make over whole files (`mvae groove`, `mvae drumify`)",
+                "reharmonize": "reharmonize a melody (`mvae reharmonize`, a melody model that reads chords)",
                 "build_data": "build datasets (`mvae data build`)", "windows": "list a file's windows"}
 
 

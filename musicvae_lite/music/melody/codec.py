@@ -95,4 +95,64 @@ class MelodyCodec(Codec):
         return [[n.pitch, n.start, n.end] for n in events_to_notes(events)]
 
 
+class ChordedMelodyCodec(MelodyCodec):
+    """The melody codec for melodies made over chords (`--chords`, `mvae reharmonize`): a window is the pair
+    (events (steps,), chords (steps,) uint8 classes of music/chords.py), written with a CHORDS track beside the
+    melody, a WAV that plays both, chord names over the piano roll's bars, and the chords in the page's items
+    (music/chord_track.py), in bars of `bar_steps` (the chord track strikes each chord again at a bar line). A set
+    without chords is written by the plain codec, unchanged."""
+
+    def __init__(self, bar_steps: int = 16):
+        self.bar_steps = bar_steps  # steps of the outputs' bar (their meter's)
+
+    def events(self, window) -> np.ndarray:
+        return np.asarray(window[0])
+
+    def chords(self, window) -> np.ndarray:
+        """The window's chord classes (steps,)."""
+        return np.asarray(window[1], np.uint8)
+
+    def split(self, batch) -> list:
+        events, chords = batch
+        return [(e, c) for e, c in zip(np.asarray(events), np.asarray(chords))]
+
+    def midi_bytes(self, windows: Sequence, playback: Playback, gap_steps: int = 0) -> bytes:
+        from musicvae_lite.music.melody.render import melody_chords_midi_bytes
+
+        return melody_chords_midi_bytes([self.events(w) for w in windows], [self.chords(w) for w in windows],
+                                        qpm=playback.qpm, program=playback.program, velocity=playback.velocity,
+                                        gap_steps=gap_steps, meter=playback.meter, tempo_map=playback.tempo_map)
+
+    def audio(self, windows: Sequence, playback: Playback, gap_steps: int = 0) -> np.ndarray:
+        from musicvae_lite.music.melody.render import synthesize_with_chords
+
+        return synthesize_with_chords([self.events(w) for w in windows], [self.chords(w) for w in windows],
+                                      qpm=playback.qpm, program=playback.program, gap_steps=gap_steps,
+                                      meter=playback.meter, tempo_map=playback.tempo_map)
+
+    def picture(self, windows: Sequence, path: Path, *, titles: Sequence[str] | None,
+                grid: tuple[int, int] | None, playback: Playback) -> Path:
+        from musicvae_lite.music.melody.plots import plot_grid, plot_pianoroll
+
+        events, chords = [self.events(w) for w in windows], [self.chords(w) for w in windows]
+        if grid is None:
+            return plot_pianoroll(events, path, titles=titles, qpm=playback.qpm, overwrite=True, meter=playback.meter,
+                                  chords=chords)
+        rows, cols = grid
+        panels = [events[r * cols:(r + 1) * cols] for r in range(rows)]
+        grid_titles = [list(titles[r * cols:(r + 1) * cols]) for r in range(rows)] if titles else None
+        return plot_grid(panels, path, titles=grid_titles, qpm=playback.qpm, overwrite=True, meter=playback.meter,
+                         chords=chords)
+
+    def item_extra(self, window) -> dict:
+        """What the page's item of a window carries besides its notes: `chords`, [step, name] at each change,
+        and `chord_notes`, the voiced chord track's [pitch, start, end] in steps."""
+        from musicvae_lite.music.chord_track import chord_changes, chord_notes
+
+        chords = self.chords(window)
+        return {"chords": [[s, n] for s, n in chord_changes(chords)],
+                "chord_notes": [[n.pitch, n.start, n.end] for n in chord_notes(chords, self.bar_steps)]}
+
+
 MELODY = MelodyCodec()
+CHORDED_MELODY = ChordedMelodyCodec()  # in 4/4; the verbs make one in the outputs' meter

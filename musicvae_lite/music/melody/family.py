@@ -15,15 +15,16 @@ from typing import Any
 from musicvae_lite.core.config import Preset
 from musicvae_lite.core.family import Evaluation, Output, Request, Verbs
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.melody.chord_verbs import CHORD_VERBS, ChordVerbs
 from musicvae_lite.music.melody.codec import MELODY
 from musicvae_lite.music.melody.names import BUNDLED, FAMILY
 from musicvae_lite.music.melody.presets import PRESETS
-from musicvae_lite.music.sequence_family import SEQUENCE_OPTIONS, SequenceFamily
+from musicvae_lite.music.sequence_family import _GENERATE, SEQUENCE_OPTIONS, SequenceFamily
 
 MAX_AMOUNT = 2.0  # attribute vectors are applied within -2..2 (beyond, the codes leave the prior's bulk)
 
 
-class MelodyFamily(SequenceFamily):
+class MelodyFamily(ChordVerbs, SequenceFamily):
     name = FAMILY
     description = "MusicVAE melody models: MIDI in, MIDI, WAV and piano rolls out"
     bundled = BUNDLED
@@ -35,6 +36,8 @@ class MelodyFamily(SequenceFamily):
     unit = "events"
     OPTIONS = {
         **SEQUENCE_OPTIONS,
+        **{verb: (*SEQUENCE_OPTIONS[verb], "chords") for verb in CHORD_VERBS},  # chord_verbs.py
+        "reharmonize": ("chords", "window", *_GENERATE),
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
         "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "keep_duplicates",
                        "max_windows_per_file", "tracks", "progress"),

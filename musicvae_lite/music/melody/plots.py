@@ -33,6 +33,7 @@ MIN_SPAN = 12  # the pitch axis shows at least an octave
 EMPTY_RANGE = (60, 72)  # C4..C5 when every melody is all rests
 NOTE_COLOR, NOTE_EDGE = "#3a6fb0", "#1b3a63"
 BAR_LINE, BEAT_LINE, BLACK_KEY_ROW = "#6b6b6b", "#d4d4d4", "#f1f1f1"
+CHORD_COLOR = "#8a3b12"  # chord names over the bars
 BLACK_KEYS = {1, 3, 6, 8, 10}  # pitch classes of C#, D#, F#, G#, A#
 
 
@@ -76,8 +77,10 @@ def _box(start: float, end: float, pitch: int, height: float) -> list[tuple[floa
     return [(start, y0), (end, y0), (end, y1), (start, y1)]
 
 
-def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, ticks: list[int], meter: Meter) -> None:
-    """One melody (steps,) on `ax`: shaded black-key rows, `meter`'s beat and bar lines, notes, labels."""
+def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, ticks: list[int], meter: Meter,
+                chords: np.ndarray | None = None) -> None:
+    """One melody (steps,) on `ax`: shaded black-key rows, `meter`'s beat and bar lines, notes, labels, and
+    the names of its chords (steps,) at each change, along the top (`_draw_chords`)."""
     from matplotlib.collections import PolyCollection
 
     steps = len(events)
@@ -104,10 +107,24 @@ def _draw_panel(ax, events: np.ndarray, lo: int, hi: int, title: str | None, tic
         ax.spines[side].set_visible(False)
     if title is not None:
         ax.set_title(title, fontsize=10, fontweight="bold", pad=3)
+    if chords is not None:
+        _draw_chords(ax, chords, hi)
+
+
+def _draw_chords(ax, chords: np.ndarray, hi: int) -> None:
+    """The chord names (music/chord_track.py `chord_changes`) written inside the panel's top row, each at
+    the step where it starts ('N': no chord; steps whose chord is not given are left blank)."""
+    from musicvae_lite.music.chord_track import chord_changes
+
+    for step, name in chord_changes(chords):
+        if name != "?":
+            ax.text(step + 0.3, hi + 0.4, name, ha="left", va="top", fontsize=7, color=CHORD_COLOR,
+                    fontweight="bold", zorder=3)
 
 
 def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncols: int, path: str | Path, *,
-          qpm: float | None, suptitle: str | None, overwrite: bool, meter: Meter = DEFAULT_METER) -> Path:
+          qpm: float | None, suptitle: str | None, overwrite: bool, meter: Meter = DEFAULT_METER,
+          chords: Sequence[np.ndarray | None] | None = None) -> Path:
     """Lay out the panels row by row on one figure and write it as PNG, atomically."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -126,7 +143,7 @@ def _save(melodies: list[np.ndarray], titles: list[str | None], nrows: int, ncol
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)  # (rows, cols); inner pitch labels hidden
     for i, ax in enumerate(axes.flat):
         if i < len(melodies):
-            _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks, meter)
+            _draw_panel(ax, melodies[i], lo, hi, titles[i], ticks, meter, None if chords is None else chords[i])
         else:
             ax.set_visible(False)
     qpm = None if qpm is None else round_qpm(qpm)  # as the MIDI file says it: 95.0001 -> 95
@@ -147,12 +164,14 @@ def _check_common(qpm: float | None, path: str | Path) -> None:
 
 def plot_pianoroll(sequences: MelodyInput, path: str | Path, *, titles: Sequence[str] | None = None,
                    qpm: float | None = None, ncols: int | None = None, suptitle: str | None = None,
-                   overwrite: bool = False, meter: Meter = DEFAULT_METER) -> Path:
+                   overwrite: bool = False, meter: Meter = DEFAULT_METER,
+                   chords: Sequence[np.ndarray | None] | None = None) -> Path:
     """Write a PNG of one melody (steps,) or several ((n, steps) or a list), one panel each.
 
     Panels run left to right and wrap into rows when the figure would pass ~21 inches (7 two-bar
     melodies fit one row); `ncols` overrides that. `titles` defaults to '1'..'n' (one panel: none).
-    With `qpm` the time axis says how long a bar lasts; bar and beat lines are `meter`'s. Returns the path.
+    With `qpm` the time axis says how long a bar lasts; bar and beat lines are `meter`'s; `chords`, one
+    (steps,) array of chord classes per melody (or None), writes the chord names over its bars. Returns the path.
     """
     _check_common(qpm, path)
     melodies = as_melodies(sequences, "piano roll")
@@ -169,8 +188,10 @@ def plot_pianoroll(sequences: MelodyInput, path: str | Path, *, titles: Sequence
     elif int(ncols) != ncols or ncols < 1:
         raise MvaeError(f"ncols must be a whole number >= 1, got {ncols}")
     ncols = min(int(ncols), n)
+    if chords is not None and len(chords) != n:
+        raise MvaeError(f"give one chord array per melody: {n} melodies, {len(chords)} chord arrays")
     return _save(melodies, list(titles), math.ceil(n / ncols), ncols, path, qpm=qpm, suptitle=suptitle,
-                 overwrite=overwrite, meter=meter)
+                 overwrite=overwrite, meter=meter, chords=chords)
 
 
 def _grid_rows(sequences_2d) -> list[list[np.ndarray]]:
@@ -193,11 +214,12 @@ def _grid_rows(sequences_2d) -> list[list[np.ndarray]]:
 
 def plot_grid(sequences_2d, path: str | Path, *, titles: Sequence[Sequence[str]] | None = None,
               qpm: float | None = None, suptitle: str | None = None, overwrite: bool = False,
-              meter: Meter = DEFAULT_METER) -> Path:
+              meter: Meter = DEFAULT_METER, chords: Sequence[np.ndarray | None] | None = None) -> Path:
     """Write a PNG of a rows x cols grid of melodies (e.g. a 4-corner interpolation), one panel each.
 
     `sequences_2d` is an array (rows, cols, steps) or a list of rows, each a list of equally many 1-D
-    event sequences. `titles` is rows x cols (nested) and defaults to 'row,col' (1-based). Returns the path.
+    event sequences. `titles` is rows x cols (nested) and defaults to 'row,col' (1-based); `chords`, one
+    (steps,) array per panel row by row (flat), as `plot_pianoroll` takes them. Returns the path.
     """
     _check_common(qpm, path)
     grid = _grid_rows(sequences_2d)
@@ -213,7 +235,7 @@ def plot_grid(sequences_2d, path: str | Path, *, titles: Sequence[Sequence[str]]
             raise MvaeError(f"give titles as {nrows} rows of {ncols}, got {titles!r}")
         flat_titles = [str(t) for row in titles for t in row]
     return _save([m for row in grid for m in row], flat_titles, nrows, ncols, path, qpm=qpm, suptitle=suptitle,
-                 overwrite=overwrite, meter=meter)
+                 overwrite=overwrite, meter=meter, chords=chords)
 
 
 __all__ = ["interpolation_titles", "plot_grid", "plot_pianoroll"]

@@ -96,6 +96,45 @@ def melody_midi_bytes(sequences: Sequence[np.ndarray] | np.ndarray, *, qpm: floa
     return notes_midi_bytes(notes, qpm=qpm, program=program, velocity=velocity, tempo_map=tempo_map, meter=meter)
 
 
+def melody_chords_midi_bytes(sequences: Sequence[np.ndarray], chords: Sequence[np.ndarray], *,
+                             qpm: float | None = None, program: int = 0, velocity: int = VELOCITY, gap_steps: int = 0,
+                             meter: Meter = DEFAULT_METER, tempo_map: Sequence[tuple[int, float]] | None = None) -> bytes:
+    """`melody_midi_bytes` with a second track, CHORDS, voicing each melody's chords (steps,) beside it
+    (music/chord_track.py), laid out in turn as the melodies are."""
+    import symusic
+
+    from musicvae_lite.music.chord_track import add_chord_track, chords_in_turn
+    from musicvae_lite.music.midi_write import TICKS_PER_STEP, check_program, check_velocity, new_score
+
+    melodies = as_melodies(list(sequences))
+    notes, _ = _laid_out(melodies, gap_steps, meter)
+    score = new_score(qpm=qpm, tempo_map=tempo_map, meter=meter)
+    track = symusic.Track("melody", check_program(program), False)
+    velocity = check_velocity(velocity)
+    for n in notes:
+        track.notes.append(symusic.Note(n.start * TICKS_PER_STEP, (n.end - n.start) * TICKS_PER_STEP, n.pitch,
+                                        velocity))
+    score.tracks.append(track)
+    add_chord_track(score, chords_in_turn(chords, [len(m) for m in melodies], meter.steps_per_bar, gap_steps))
+    return score.dumps_midi()
+
+
+def synthesize_with_chords(sequences: Sequence[np.ndarray], chords: Sequence[np.ndarray], *,
+                           qpm: float = DEFAULT_QPM, gap_steps: int = 0, meter: Meter = DEFAULT_METER,
+                           tempo_map: Sequence[tuple[int, float]] | None = None, program: int = 0) -> np.ndarray:
+    """`synthesize` of melodies played in turn, mixed with their chords (music/chord_track.py: the chord
+    track's program, at CHORD_GAIN of the melody's level); the same length as the melodies' audio."""
+    from musicvae_lite.music.chord_track import chords_in_turn, mix_chords, synthesize_chords
+
+    melodies = as_melodies(list(sequences))
+    notes, total = _laid_out(melodies, gap_steps, meter)
+    tune = synthesize_notes(notes, total, qpm=qpm, tempo_map=tempo_map, program=program)
+    under = chords_in_turn(chords, [len(m) for m in melodies], meter.steps_per_bar, gap_steps)
+    if not under:  # every step N: the melody alone
+        return tune
+    return mix_chords(tune, synthesize_chords(under, total, qpm=qpm, tempo_map=tempo_map))
+
+
 def write_melody_midi(path: str | Path, events: np.ndarray, *, qpm: float | None = None, program: int = 0,
                       velocity: int = VELOCITY, overwrite: bool = False) -> Path:
     """Write one melody (steps,) or several in turn (n, steps) as a MIDI file."""

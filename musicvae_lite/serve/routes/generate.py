@@ -36,6 +36,8 @@ Model = Annotated[str | None, Form(description="a name from /api/models (default
 Seed = Annotated[int | None, Form(ge=0, le=2**31 - 1, description="the same seed gives the same output")]
 Window = Annotated[int, Form(ge=0, le=10_000, description="which window of the file (as /api/windows lists them)")]
 MeterField = Annotated[str | None, Form(max_length=16, description='a time signature, like "6/8" (default 4/4)')]
+ChordsField = Annotated[str | None, Form(max_length=400, description='a chord progression, like "C G Am F" or '
+                                      '"C G | Am F" (music/chords.py), for a model that reads chords')]
 MAX_BAR_STEPS = 32  # the longest bar a sample may ask for, in 16th-note steps (4/2; the page offers up to 3/2)
 
 
@@ -55,6 +57,21 @@ def checked_meter(label: str | None) -> str | None:
         raise MvaeError(f"--meter: a bar of {meter.label} is {meter.steps_per_bar} 16th notes; the page writes "
                         f"bars of at most {MAX_BAR_STEPS}")
     return meter.label
+
+
+def given_chords(text: str | None) -> dict:
+    """The `chords` option of a request that gives a progression (interpolate and sample take one, "C G Am F", for
+    a model that reads chords): checked before any model is borrowed (a bad chord name is the one line of
+    music/chords.py, a 4xx), none for an empty field; a progression only, never read as a file's path
+    (melody/chord_verbs.py `Progression`). The answer's items then carry the chords (`chords`: [step, name] at
+    each change; `chord_notes`: the chord track the WAV plays, [pitch, start, end])."""
+    from musicvae_lite.music.chords import parse_progression
+    from musicvae_lite.music.melody.chord_verbs import Progression
+
+    if text is None or not text.strip():
+        return {}
+    parse_progression(text)
+    return {"chords": Progression(text.strip())}
 
 
 async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | None,
@@ -98,16 +115,18 @@ async def interpolate(pool: Pool, store: Store,
                       a: Annotated[UploadFile, File(description="MIDI file, one end")],
                       b: Annotated[UploadFile, File(description="MIDI file, the other end")],
                       n: Annotated[int, Form(ge=2, le=MAX_STEPS)] = 7, temperature: Temperature = 0.0,
-                      model: Model = None, seed: Seed = None, window_a: Window = 0, window_b: Window = 0):
+                      model: Model = None, seed: Seed = None, window_a: Window = 0, window_b: Window = 0,
+                      chords: ChordsField = None):
     return await generate(pool, store, "interpolate", model, [("a", a, window_a), ("b", b, window_b)],
-                          {"n": n, "temperature": temperature, "seed": seed}, frozenset({"mid", "wav"}))
+                          {"n": n, "temperature": temperature, "seed": seed, **given_chords(chords)},
+                          frozenset({"mid", "wav"}))
 
 
 @router.post("/api/sample", summary="n new melodies from random codes, in a meter")
 async def sample(pool: Pool, store: Store, n: Annotated[int, Form(ge=1, le=MAX_STEPS)] = 4,
                  temperature: Annotated[float, Form(ge=0.0, le=MAX_TEMPERATURE)] = 0.5,
-                 model: Model = None, seed: Seed = None, meter: MeterField = None):
-    options = {"n": n, "temperature": temperature, "seed": seed, "meter": checked_meter(meter)}
+                 model: Model = None, seed: Seed = None, meter: MeterField = None, chords: ChordsField = None):
+    options = {"n": n, "temperature": temperature, "seed": seed, "meter": checked_meter(meter), **given_chords(chords)}
     return await generate(pool, store, "sample", model, [], options, frozenset({"mid", "wav"}))
 
 

@@ -47,6 +47,7 @@ const { pitchRange, gridLines } = Rolls;
 
 function drawItem(g, item, range, x, y, w, h, playhead = null) {
   Rolls.drawItem(g, item, range, x, y, w, h, playhead, state.kit ? state.kit.pitches : []);
+  Chords.drawNames(g, item, x, y, w, h);
 }
 
 // what the page plays for items: the melody synthesizer or the drum kit, as the server's WAV, at the
@@ -54,7 +55,8 @@ function drawItem(g, item, range, x, y, w, h, playhead = null) {
 function renderAudio(items) {
   const qpm = (s) => ({ ...s, qpm: items.length && items[0].qpm ? items[0].qpm : s.qpm });
   return items.length && items[0].kind === "drums"
-    ? Synth.renderDrums(items, qpm(state.kit), state.voices) : Synth.renderItems(items, qpm(state.synth));
+    ? Synth.renderDrums(items, qpm(state.kit), state.voices)
+    : Chords.mix(items, Synth.renderItems(items, qpm(state.synth)), qpm(state.synth));
 }
 
 function drawMixer(playing = -1, fraction = 0) {
@@ -470,6 +472,7 @@ async function main() {
       form.append("n", $("#steps").value);
       form.append("temperature", $("#temperature").value);
       form.append("model", $("#model").value);
+      Chords.append(form, $("#chords"));
       stopMixer(false);
       showMixer(await api("/api/interpolate", form));
     } catch (e) { showError("#mixer-error", e.message); }
@@ -498,6 +501,7 @@ async function main() {
       form.append("temperature", $("#sample-temperature").value);
       form.append("model", $("#model").value);
       if (!$("#meter-label").hidden) form.append("meter", $("#meter").value);
+      Chords.append(form, $("#sample-chords"));
       showSamples(await api("/api/sample", form));
     } catch (e) { showError("#sampler-error", e.message); }
   }));

@@ -22,7 +22,7 @@ const Synth = (() => {
     const release = roundHalfEven(s.release_s * sr);
     const tone = new Float64Array(sounding + release);
     const f0 = 440 * Math.pow(2, (pitch - 69) / 12);
-    const tau = s.decay_s * Math.sqrt(440 / f0);
+    const tau = s.decay_s === null ? Infinity : s.decay_s * Math.sqrt(440 / f0); // null: held (an organ, a pad)
     s.partials.forEach((amp, i) => {
       const k = i + 1;
       if (k * f0 >= s.nyquist_fraction * sr) return;
