@@ -207,5 +207,35 @@ def test_key_from_chords_reads_the_encoder_side_in_another_key_where_chords_are_
     assert apart > n // 2
     terms = task.loss(task.build_model(), batch, 1, train=True)
     assert torch.isfinite(terms["loss"])
-    with pytest.raises(ValueError, match="key_from_chords needs chord_controls"):
+    with pytest.raises(ValueError, match="key_from_chords and chord_to_output need chord_controls"):
         _tiny(key_from_chords=True)
+
+
+def test_chord_to_output_starts_at_nothing_and_reaches_the_logits_directly():
+    model = _tiny(chord_controls=True, chord_to_output=True)
+    dec = model.vae.decoder
+    x = torch.from_numpy(random_windows(3, seed=1).astype(np.int64))
+    chords = np.broadcast_to(parse_progression("C G"), (3, 32))
+    controls = model.controls(None, 32, 3, chords)
+    z = torch.randn(3, model.z_size)
+    assert not dec.control_output.weight.any()  # zero at first: a grown model starts as it was
+    with torch.no_grad():
+        before = dec(z, x, controls=controls)
+        dec.control_output.weight[:] = 1.0
+        after = dec(z, x, controls=controls)
+    shift = (after - before)[0, 0]  # step 0 is under C: each class moved by the sum of C's features
+    assert torch.allclose(shift, torch.full_like(shift, float(controls[0, 0, -CHORD_SIZE:].sum())))
+    with pytest.raises(ValueError, match="chord_to_output need chord_controls"):
+        _tiny(chord_to_output=True)
+
+
+def test_a_model_grown_with_a_new_layer_keeps_the_old_weights_and_starts_the_layer_fresh():
+    from musicvae_lite.core.trainer import grown_inputs
+
+    old, new = _tiny(), _tiny(chord_controls=True, chord_to_output=True)
+    grown = grown_inputs(new.vae.state_dict(), old.vae.state_dict())
+    new.vae.load_state_dict(grown)  # strict: every tensor is there
+    assert torch.equal(grown["decoder.control_output.weight"], new.vae.decoder.control_output.weight)
+    assert torch.equal(grown["decoder.output.weight"], old.vae.state_dict()["decoder.output.weight"])
+    other = {**old.vae.state_dict(), "decoder.stranger.weight": torch.zeros(1)}
+    assert "decoder.control_output.weight" not in grown_inputs(new.vae.state_dict(), other)  # not a grown model

@@ -185,8 +185,13 @@ def _shard(batch: Any, part: slice) -> Any:
 def grown_inputs(fresh: dict[str, Tensor], weights: dict[str, Tensor]) -> dict[str, Tensor]:
     """`weights` fitted to a model whose input layers read more features than they did (a melody model
     fine-tuned to read the meter beside its events): a matrix that matches but for fewer input columns gets
-    zero columns appended, so that the grown model starts out computing exactly what the old one did."""
+    zero columns appended, so that the grown model starts out computing exactly what the old one did. When the
+    grown model has every tensor the old one had and more (a chord model's direct chord-to-output layer), the
+    new ones keep their fresh initialization; weights of another model (names the fresh one lacks) are left
+    as they are, for loading to refuse."""
     out = dict(weights)
+    if set(weights) <= set(fresh):
+        out.update({name: tensor for name, tensor in fresh.items() if name not in weights})
     for name, old in weights.items():
         new = fresh.get(name)
         if (new is not None and old.ndim == 2 and new.ndim == 2 and old.shape[0] == new.shape[0]

@@ -58,6 +58,8 @@ class MelodyModelConfig:
     # conditional VAE, decoded over a given progression; zeros where no chord is given
     chord_dropout: float = 0.0  # the share of training windows whose chords are hidden (all zeros), so that one
     # model serves with chords and without
+    chord_to_output: bool = False  # the decoder's output layer also reads each step's chord directly (a flat
+    # decoder): a chord's tones can be preferred at once, where through the LSTM the chords learn slowly
     key_from_chords: bool = False  # where a training window's chords are given, the encoder reads it (and its
     # chords) transposed apart from what the decoder writes, so that the decoder takes the key from the chords
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
@@ -66,8 +68,10 @@ class MelodyModelConfig:
         if self.bars < 1 or self.z_size < 1:
             raise ValueError(f"bars and z_size must be positive, got {self.bars} and {self.z_size}")
         check_segments(self.bars, self.encoder, self.decoder)
-        if self.key_from_chords and not self.chord_controls:
-            raise ValueError("key_from_chords needs chord_controls")
+        if (self.key_from_chords or self.chord_to_output) and not self.chord_controls:
+            raise ValueError("key_from_chords and chord_to_output need chord_controls")
+        if self.chord_to_output and isinstance(self.decoder, HierarchicalDecoderConfig):
+            raise ValueError("chord_to_output needs a flat decoder")
         if not 0.0 <= self.chord_dropout <= 1.0:
             raise ValueError(f"chord_dropout is a share of windows in [0, 1], got {self.chord_dropout}")
         if self.train_on_codes:
@@ -167,7 +171,7 @@ def _sizes(level) -> tuple[int, ...]:
 _HPARAMS = ("bars", "z_size", "train_on_codes", "code_prior", "code_prior_scale", "meter_priors", "attribute_names",
             "free_bits", "max_beta", "beta_rate", "sampling_schedule", "sampling_rate", "transpose", "dropout",
             "meter_controls", "meter_balance", "chord_controls", "chord_dropout",
-            "key_from_chords")
+            "chord_to_output", "key_from_chords")
 
 # The flat form's settings and what a checkpoint that leaves one out means (the flat config's defaults).
 FLAT_DEFAULTS: dict = {
@@ -177,5 +181,5 @@ FLAT_DEFAULTS: dict = {
     "max_beta": 0.2, "beta_rate": 0.99999,
     "sampling_schedule": "inverse_sigmoid", "sampling_rate": 1000.0, "transpose": 5, "dropout": 0.0,
     "meter_controls": False, "meter_balance": 1.0, "chord_controls": False, "chord_dropout": 0.0,
-    "key_from_chords": False, "steps_per_quarter": 4, "steps_per_bar": 16,
+    "chord_to_output": False, "key_from_chords": False, "steps_per_quarter": 4, "steps_per_bar": 16,
 }

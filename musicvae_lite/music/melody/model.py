@@ -11,6 +11,7 @@ from musicvae_lite.core.config import config_from_dict, config_to_dict
 from musicvae_lite.core.latent import add_code_prior, add_meter_priors
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.errors import MvaeError
+from musicvae_lite.music.chord_controls import CHORD_SIZE
 from musicvae_lite.music.melody.config import MelodyModelConfig
 from musicvae_lite.music.melody.encoding import NUM_CLASSES
 from musicvae_lite.music.networks.config import (
@@ -55,7 +56,8 @@ def _decoder(cfg: MelodyModelConfig):
     dec = cfg.decoder
     if not isinstance(dec, HierarchicalDecoderConfig):
         return CategoricalLstmDecoder(NUM_CLASSES, dec.sizes, cfg.z_size, max_steps=cfg.steps, dropout=cfg.dropout,
-                                      control_size=cfg.control_size)
+                                      control_size=cfg.control_size,
+                                      output_controls=CHORD_SIZE if cfg.chord_to_output else 0)
     code_size, conductor, dense = 0, dec.conductor, False
     if dec.codes:
         code_size, conductor = dec.conductor.code_size, dec.conductor.levels

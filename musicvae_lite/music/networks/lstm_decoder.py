@@ -166,6 +166,7 @@ class CategoricalLstmDecoder(Decoder):
         max_steps: int = 32,  # steps `generate` decodes by default: 2 bars of 16 steps
         dropout: float = 0.0,  # on each LSTM layer's outputs while training (none in magenta)
         control_size: int = 0,  # features read beside each step's input (the meter's: music/meter.py)
+        output_controls: int = 0,  # the last this many of them also read by the output layer directly
     ):
         super().__init__()
         self.num_classes = num_classes
@@ -174,6 +175,20 @@ class CategoricalLstmDecoder(Decoder):
         self.control_size = control_size
         self.rnn = LstmStack(num_classes + z_size + control_size, hidden_sizes, z_size, dropout)
         self.output = nn.Linear(self.rnn.output_size, num_classes)
+        if not 0 <= output_controls <= control_size:
+            raise ValueError(f"output_controls must lie in 0..{control_size}, got {output_controls}")
+        self.output_controls = output_controls
+        if output_controls:  # a step's chord straight to its logits (music/chord_controls.py), zero at first
+            self.control_output = nn.Linear(output_controls, num_classes, bias=False)
+            nn.init.zeros_(self.control_output.weight)
+
+    def _logits(self, outputs: Tensor, controls: Tensor | None) -> Tensor:
+        """The output layer: logits (B, T, C) of the top LSTM layer's outputs (B, T, H), plus the direct path of
+        the last `output_controls` controls (B, T, K) when the decoder has one."""
+        logits = self.output(outputs)
+        if self.output_controls and controls is not None:
+            logits = logits + self.control_output(controls[..., -self.output_controls:].to(logits.dtype))
+        return logits
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
@@ -187,7 +202,7 @@ class CategoricalLstmDecoder(Decoder):
         """Teacher-forced logits (B, T, C) given z (B, Z), each step's previous token (B, T) and, for a
         decoder that reads them, each step's controls (B, T, K)."""
         outputs, _ = self.rnn(self._inputs(prev_tokens, z, controls), self.rnn.initial_state(z))
-        return self.output(outputs)  # (B, T, C)
+        return self._logits(outputs, controls)  # (B, T, C)
 
     def forward(self, z: Tensor, target: Tensor, *, sampling_prob: float = 0.0,
                 controls: Tensor | None = None) -> Tensor:
@@ -219,7 +234,7 @@ class CategoricalLstmDecoder(Decoder):
         for t in range(steps):
             step_controls = None if controls is None else controls[:, t:t + 1]
             out, state = self.rnn(self._inputs(prev.unsqueeze(1), z, step_controls), state)
-            logits = self.output(out[:, 0])  # (B, C)
+            logits = self._logits(out, step_controls)[:, 0]  # (B, C)
             if guidance != 1.0:
                 cond, plain = logits.chunk(2)
                 token = sample_tokens(plain + guidance * (cond - plain), temperature, generator)  # (B/2,)
