@@ -341,3 +341,23 @@ def test_the_api_refuses_a_bad_progression_in_one_line_and_never_reads_a_file(cl
     monkeypatch.chdir(tmp_path)
     r = client.post("/api/sample", data={"n": "1", "model": "chordy", "chords": "C"})
     assert r.json()["items"][0]["chords"] == [[0, "C"]]  # the progression, not the file
+
+
+def test_the_chord_weight_reaches_the_decoder_from_the_command_line(models, tmp_path, monkeypatch):
+    from musicvae_lite.music import sequence_generate
+
+    seen = []
+    real = sequence_generate.decode
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("chord_weight"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sequence_generate, "decode", spy)
+    for verb, extra in (("sample", ["-n", "1"]), ("reharmonize", [str(write_midi(tmp_path / "s.mid", [scale(0, 2, 60)]))])):
+        r = runner.invoke(app, [verb, *extra, "--model", models["chords"], "--chords", "C G", "--chord-weight", "2.5",
+                                "-o", str(tmp_path / verb)])
+        assert r.exit_code == 0, r.output
+    assert seen == [2.5, 2.5]
+    r = runner.invoke(app, ["sample", "--model", models["plain"], "--chord-weight", "2", "-o", str(tmp_path / "p")])
+    assert r.exit_code != 0 and "--chord-weight" in r.output

@@ -38,6 +38,7 @@ def reharmonize(
     model: model_option("the bundled `chords` model") = None,
     temperature: Annotated[Optional[float], typer.Option(help="0 decodes greedily (default), higher samples more freely.")] = None,
     seed: Seed = None,
+    chord_weight: Annotated[Optional[float], typer.Option("--chord-weight", help="How strongly to follow the new chords: 1 decodes as the model does, more follows their tones more (classifier-free guidance).")] = None,
     soundfont: SoundFont = None,
     qpm: Qpm = None,
     program: Program = None,
@@ -50,5 +51,6 @@ def reharmonize(
         from musicvae_lite.cli.generate import CHORD_MODEL, _run
 
         _run("reharmonize", [file], model, out, force, default=CHORD_MODEL, chords=chords,
-             window=None if window is None else [window], temperature=temperature, seed=seed, soundfont=soundfont,
+             window=None if window is None else [window], temperature=temperature, seed=seed,
+             chord_weight=chord_weight, soundfont=soundfont,
              qpm=qpm, program=program)

@@ -30,6 +30,9 @@ Chords = Annotated[Optional[str], typer.Option(
     'bars), "C:2 G:2" (beats), or a chord file in POP909\'s format; repeated or cut to fit, with a notice. Needs a '
     'model that reads chords (default with --chords: the bundled `chords`).')]
 CHORD_MODEL = "chords"  # the bundled model a command with --chords and no --model uses
+ChordWeight = Annotated[Optional[float], typer.Option(
+    "--chord-weight", help="With --chords: how strongly to follow them; 1 decodes as the model does, more follows "
+    "the chords' tones more (classifier-free guidance), 0 ignores them.")]
 
 
 def _run(verb, items, model: str | None, out: Path | None, force: bool, *, default: str = "default",
@@ -60,6 +63,7 @@ def interpolate(
     humanize: Humanize = False,
     feel: Feel = None,
     chords: Chords = None,
+    chord_weight: ChordWeight = None,
     force: Force = False,
 ) -> None:
     """Blend melodies (or images) through the model's latent space (spherical interpolation of their codes);
@@ -67,7 +71,7 @@ def interpolate(
     with user_errors():
         _run(lambda inputs: "grid" if len(inputs) == 4 else "interpolate", files, model, out, force, n=n,
              temperature=temperature, seed=seed, window=window, soundfont=soundfont, qpm=qpm, program=program,
-             data=data, humanize=humanize or None, feel=feel, chords=chords,
+             data=data, humanize=humanize or None, feel=feel, chords=chords, chord_weight=chord_weight,
              default=CHORD_MODEL if chords else "default")
 
 
@@ -128,6 +132,7 @@ def sample(
     humanize: Humanize = False,
     feel: Feel = None,
     chords: Chords = None,
+    chord_weight: ChordWeight = None,
     force: Force = False,
 ) -> None:
     """New melodies (or images, from an image VAE) from random codes z ~ N(0, I); with --chords, over them."""
@@ -136,7 +141,7 @@ def sample(
             raise MvaeError(f"two models given: {run} and --model {model}; give one")
         _run("sample", [], run if run is not None else model, out, force, n=n, temperature=temperature,
              seed=seed, soundfont=soundfont, qpm=qpm, program=program, meter=meter, humanize=humanize or None,
-             feel=feel, chords=chords, default=CHORD_MODEL if chords else "default")
+             feel=feel, chords=chords, chord_weight=chord_weight, default=CHORD_MODEL if chords else "default")
 
 
 def reconstruct(

@@ -23,6 +23,7 @@ from musicvae_lite.music.chords import describe_steps, fit_steps
 from musicvae_lite.music.playback import DEFAULT_QPM, Playback
 
 CHORD_VERBS = ("sample", "interpolate", "reconstruct", "decode")  # the shared verbs that take --chords
+DEFAULT_CHORD_WEIGHT = 1.0  # --chord-weight: how strongly decoding follows the chords (classifier-free guidance)
 
 
 @dataclass(frozen=True)
@@ -78,20 +79,33 @@ class ChordVerbs:
         return self._write(stem, [(w, c) for w, c in zip(windows, chords)], request, lines, playback=playback,
                            codec=ChordedMelodyCodec(playback.meter.steps_per_bar), **kw)
 
+    @staticmethod
+    def _no_chords(request: Request) -> bool:
+        """Whether the request gives no chords (then a chord weight is a one-line error: there is nothing to weigh)."""
+        if request.get("chords") is None and request.get("chord_weight") is not None:
+            raise MvaeError("--chord-weight weighs the chords of --chords: give them too")
+        return request.get("chords") is None
+
+    @staticmethod
+    def _weight(request: Request) -> dict:
+        """The generation API's `chord_weight` of a request (`--chord-weight`, else DEFAULT_CHORD_WEIGHT)."""
+        weight = request.get("chord_weight")
+        return {"chord_weight": DEFAULT_CHORD_WEIGHT if weight is None else float(weight)}
+
     def sample(self, model: Any, request: Request) -> Output:
-        if request.get("chords") is None:
+        if self._no_chords(request):
             return super().sample(model, request)
         request.no_inputs("sample")
         meter = self._meter(model, request)
         steps = model.steps_for(meter if model.reads_meter else None)
         chords, lines = self._over(model, request, steps, meter)
-        batch = self._gen().sample(model, request.get("n", 8), chords=chords, **self._decoding(
+        batch = self._gen().sample(model, request.get("n", 8), chords=chords, **self._weight(request), **self._decoding(
             request, 0.5, meter if model.reads_meter else None))
         return self._write_chorded("sample", list(batch), [chords] * len(batch), request, lines,
                                    playback=Playback(meter=meter))
 
     def interpolate(self, model: Any, request: Request) -> Output:
-        if request.get("chords") is None:
+        if self._no_chords(request):
             return super().interpolate(model, request)
         from musicvae_lite.music.playback import common_playback
         from musicvae_lite.music.sequence_family import interpolation_titles
@@ -100,13 +114,13 @@ class ChordVerbs:
         playback = common_playback(playbacks)
         chords, lines = self._over(model, request, len(a), playback.meter, playback.qpm)
         n = request.get("n", 7)
-        steps = self._gen().interpolate(model, a, b, n, chords=chords, **self._decoding(
+        steps = self._gen().interpolate(model, a, b, n, chords=chords, **self._weight(request), **self._decoding(
             request, meter=self._meter_of(model, playbacks)))
         return self._write_chorded("interpolation", list(steps), [chords] * n, request, lines,
                                    titles=interpolation_titles(n), playback=playback)
 
     def reconstruct(self, model: Any, request: Request) -> Output:
-        if request.get("chords") is None:
+        if self._no_chords(request):
             return super().reconstruct(model, request)
         (original,), playbacks = self._read(model, request, (1,), "one MIDI file")
         chords, lines = self._over(model, request, len(original), playbacks[0].meter, playbacks[0].qpm)
@@ -118,12 +132,12 @@ class ChordVerbs:
                                    titles=["input", "reconstruction"], playback=playbacks[0])
 
     def decode(self, model: Any, request: Request) -> Output:
-        if request.get("chords") is None:
+        if self._no_chords(request):
             return super().decode(model, request)
         meter = self._meter(model, request)
         steps = model.steps_for(meter if model.reads_meter else None)
         chords, lines = self._over(model, request, steps, meter)
-        batch = self._gen().decode(model, request.codes(), chords=chords, **self._decoding(
+        batch = self._gen().decode(model, request.codes(), chords=chords, **self._weight(request), **self._decoding(
             request, meter=meter if model.reads_meter else None))
         return self._write_chorded("decoded", list(batch), [chords] * len(batch), request, lines,
                                    playback=Playback(meter=meter))
@@ -147,7 +161,7 @@ class ChordVerbs:
         own, source = rh.own_chords(request.inputs[0], tune.start_tick, tune.windows)
         out = rh.reharmonize(model, tune.windows, rh.pieces(new, tune.offsets, steps), own_chords=own,
                              meter=self._meter_of(model, [playback]), temperature=request.get("temperature", 0.0),
-                             seed=request.get("seed"))
+                             seed=request.get("seed"), **self._weight(request))
         before, after = rh.whole(tune.windows, tune.offsets, tune.total), rh.whole(out, tune.offsets, tune.total)
         own_whole = rh.whole_chords(own, tune.offsets, tune.total)
         hits, count = rh.chord_tone_hits(after, new)

@@ -36,8 +36,8 @@ class MelodyFamily(ChordVerbs, SequenceFamily):
     unit = "events"
     OPTIONS = {
         **SEQUENCE_OPTIONS,
-        **{verb: (*SEQUENCE_OPTIONS[verb], "chords") for verb in CHORD_VERBS},  # chord_verbs.py
-        "reharmonize": ("chords", "window", *_GENERATE),
+        **{verb: (*SEQUENCE_OPTIONS[verb], "chords", "chord_weight") for verb in CHORD_VERBS},  # chord_verbs.py
+        "reharmonize": ("chords", "chord_weight", "window", *_GENERATE),
         "attribute": ("action", "name", "data", "limit", "vector", "amount", "window", "soundfont"),
         "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "keep_duplicates",
                        "max_windows_per_file", "tracks", "progress"),

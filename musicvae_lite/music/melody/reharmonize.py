@@ -39,10 +39,11 @@ MAX_BARS = 32  # a file is reharmonized for at most this many bars from its firs
 
 
 def reharmonize(model: Any, events, chords, *, own_chords=None, meter=None, temperature: float = 0.0,
-                seed: int | None = None) -> np.ndarray:
+                seed: int | None = None, chord_weight: float = 1.0) -> np.ndarray:
     """Windows (steps,) or (n, steps) re-harmonized: encoded over `own_chords` ((steps,) or (n, steps) chord
-    classes; None: without chords) and decoded over `chords` (the same shapes), greedily at temperature 0; in
-    `meter` for a model that reads it (None: the one their length is written in). Returns (n, steps)."""
+    classes; None: without chords) and decoded over `chords` (the same shapes), greedily at temperature 0,
+    following them `chord_weight` times as strongly as the model alone (sequence_generate.decode); in `meter`
+    for a model that reads it (None: the one their length is written in). Returns (n, steps)."""
     from musicvae_lite.music.sequence_generate import as_meter, decode, encode, window_meter
 
     if not model.reads_chords:
@@ -52,7 +53,8 @@ def reharmonize(model: Any, events, chords, *, own_chords=None, meter=None, temp
         raise MvaeError("reharmonize needs the new chords (--chords)")
     meter = as_meter(meter) or window_meter(model, events)
     codes = encode(model, events, meter=meter, chords=own_chords)
-    return decode(model, codes, temperature=temperature, seed=seed, meter=meter, chords=chords)
+    return decode(model, codes, temperature=temperature, seed=seed, meter=meter, chords=chords,
+                  chord_weight=chord_weight)
 
 
 # -- measures ---------------------------------------------------------------------------------------
