@@ -49,14 +49,19 @@ def _playwright():
 
 @pytest.fixture(scope="module")
 def live_server():
-    import uvicorn
-
     from musicvae_lite.serve.app import create_app
+
+    yield from serve_app(create_app())
+
+
+def serve_app(app):
+    """Run the page's `app` on a free local port in a thread: yields its URL, then stops it."""
+    import uvicorn
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 120

@@ -7,20 +7,16 @@ a bad chord name is one line on the page."""
 from __future__ import annotations
 
 import io
-import socket
-import threading
-import time
 import urllib.request
 
 import numpy as np
 import pytest
 
-from tests.test_serve_browser import ARGS, CHROMIUM, _offline_page, _playwright
+from tests.test_serve_browser import ARGS, CHROMIUM, _offline_page, _playwright, serve_app
 
 
 @pytest.fixture(scope="module")
 def chord_server(tmp_path_factory):
-    import uvicorn
     from test_chord_model import _tiny
     from test_chord_verbs import _save
 
@@ -28,20 +24,8 @@ def chord_server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("chordserver")
     path = _save(folder, _tiny(chord_controls=True), "chordy")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app({"chordy": path}, bundled=False, preload=False, store_root=folder)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 120
-    while not server.started:
-        assert thread.is_alive() and time.time() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    yield from serve_app(app)
 
 
 def test_chords_in_the_mixer_and_the_sampler_in_chromium(chord_server):
