@@ -19,6 +19,7 @@ from musicvae_lite.music.chord_track import (
     voicing,
 )
 from musicvae_lite.music.chords import NO_CHORD, UNKNOWN, parse_chord, parse_progression
+from musicvae_lite.music.melody.encoding import NUM_SPECIAL
 from musicvae_lite.music.melody.reharmonize import chord_tone_hits, chords_from_melody, onset_f1, whole
 
 runner = CliRunner()
@@ -211,13 +212,18 @@ def test_the_python_api_reharmonizes_by_decoding_the_code_over_the_new_chords(mo
     events = np.zeros((2, 32), np.uint8)
     events[:, ::4] = np.arange(41, 49)  # quarter notes up from C4
     own, new = parse_progression("C G"), parse_progression("Am F")
-    got = reharmonize(model, events, new, own_chords=own)
+    got = reharmonize(model, events, new, own_chords=own, keep_rhythm=False)
     want = decode(model, encode(model, events, chords=own), chords=new)
     assert got.shape == (2, 32) and np.array_equal(got, want)
     import musicvae_lite as mvl
 
     assert mvl.reharmonize is reharmonize  # the Python API's name
     assert not np.array_equal(got, decode(model, encode(model, events, chords=own), chords=parse_progression("E B")))
+    kept = reharmonize(model, events, new, own_chords=own, chord_weight=3.0)  # the rhythm kept: pitches anew
+    assert np.array_equal(kept >= NUM_SPECIAL, events >= NUM_SPECIAL)
+    assert np.array_equal(kept[events < NUM_SPECIAL], events[events < NUM_SPECIAL])
+    free = decode(model, encode(model, events, chords=own), chords=new, chord_weight=3.0)
+    assert not np.array_equal(free >= NUM_SPECIAL, events >= NUM_SPECIAL)  # what the mask prevented
 
 
 def test_reharmonize_reads_a_long_melody_window_by_window(models, tmp_path):

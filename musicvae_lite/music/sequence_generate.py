@@ -167,11 +167,12 @@ def chord_controls_of(chords, steps: int, n: int) -> torch.Tensor:
 def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed: int | None = None,
                  controls: Callable[[int], torch.Tensor | None] | None = None,
                  to_vae: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                 guide: tuple[Callable[[int], torch.Tensor], float] | None = None) -> np.ndarray:
+                 guide: tuple[Callable[[int], torch.Tensor], float] | None = None,
+                 allowed: np.ndarray | None = None) -> np.ndarray:
     """Windows (n, steps) int64 from codes (Z,) or (n, Z); `controls(n)` gives the per-step controls of a
     decoder that reads them; `to_vae` maps codes of z_size numbers to the ones the VAE's decoder reads;
-    `guide` (the controls without the condition, by n; weight) decodes with classifier-free guidance
-    (networks/lstm_decoder.py)."""
+    `guide` (the controls without the condition, by n; weight) decodes with classifier-free guidance;
+    `allowed` (n, steps, C) bool limits each step to the classes it marks (networks/lstm_decoder.py)."""
     z = torch.as_tensor(np.asarray(codes, np.float32))
     if z.ndim == 1:
         z = z[None]
@@ -183,11 +184,15 @@ def decode_codes(vae: VAE, z_size: int, codes, *, temperature: float = 0.0, seed
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     z = to_vae(z) if to_vae is not None else z
     extra = controls(len(z)) if controls is not None else None
+    steering = {}
     if guide is not None and guide[1] != 1.0:
+        steering["guide"] = (guide[0](len(z)), guide[1])
+    if allowed is not None:
+        steering["allowed"] = torch.from_numpy(np.asarray(allowed, bool))
+    if steering:
         if "guide" not in inspect.signature(vae.decoder.generate).parameters:
-            raise MvaeError("this model's decoder cannot weigh its chords (a flat 2-bar chord model can)")
-        return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra,
-                                    guide=(guide[0](len(z)), guide[1])).numpy()
+            raise MvaeError("this model's decoder cannot weigh chords or keep a rhythm (a flat 2-bar model can)")
+        return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra, **steering).numpy()
     if extra is not None:
         return vae.decoder.generate(z, temperature=temperature, generator=gen, controls=extra).numpy()
     return vae.decoder.generate(z, temperature=temperature, generator=gen).numpy()
@@ -268,11 +273,12 @@ def encode_in_meters(model: TrainedSequenceModel, events, meters) -> np.ndarray:
 
 
 def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed: int | None = None,
-           meter=None, chords=None, chord_weight: float = 1.0) -> np.ndarray:
+           meter=None, chords=None, chord_weight: float = 1.0, allowed=None) -> np.ndarray:
     """Windows (n, steps) from codes (Z,) or (n, Z); greedy at temperature 0; in `meter` (None: 4/4, or the
     model's own) for a model that reads it; over `chords` (steps,) or (n, steps) chord classes for a model that
     reads chords (None: the model chooses the harmony), followed `chord_weight` times as strongly as the model
-    alone would (classifier-free guidance; 1: the model as it is)."""
+    alone would (classifier-free guidance; 1: the model as it is); `allowed` (n, steps, classes) bool: the
+    classes each step may take (a family's rhythm mask, e.g. melody/reharmonize.py's)."""
     meter = as_meter(meter)
     steps = model.steps_for(meter)
     if chord_weight < 0:
@@ -280,7 +286,7 @@ def decode(model: TrainedSequenceModel, codes, *, temperature: float = 0.0, seed
     guide = (lambda n: model.controls(meter, steps, n), chord_weight) if chords is not None else None
     out = decode_codes(model.vae, model.z_size, codes, temperature=temperature, seed=seed,
                        controls=lambda n: model.controls(meter, steps, n, chords), to_vae=model.vae_from_latent,
-                       guide=guide)
+                       guide=guide, allowed=allowed)
     return out.astype(model.events_dtype)
 
 

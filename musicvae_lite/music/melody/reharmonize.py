@@ -32,18 +32,20 @@ import numpy as np
 
 from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.chords import NUM_CHORDS, NO_CHORD, STEPS_PER_BEAT, UNKNOWN, chord_tone_table
-from musicvae_lite.music.melody.encoding import NOTE_OFF, NUM_SPECIAL, PITCH_OFFSET
+from musicvae_lite.music.melody.encoding import NOTE_OFF, NUM_CLASSES, NUM_SPECIAL, PITCH_OFFSET
 from musicvae_lite.music.midi_read import read_midi
 
 MAX_BARS = 32  # a file is reharmonized for at most this many bars from its first window (or --window K)
 
 
 def reharmonize(model: Any, events, chords, *, own_chords=None, meter=None, temperature: float = 0.0,
-                seed: int | None = None, chord_weight: float = 1.0) -> np.ndarray:
+                seed: int | None = None, chord_weight: float = 1.0, keep_rhythm: bool = True) -> np.ndarray:
     """Windows (steps,) or (n, steps) re-harmonized: encoded over `own_chords` ((steps,) or (n, steps) chord
     classes; None: without chords) and decoded over `chords` (the same shapes), greedily at temperature 0,
-    following them `chord_weight` times as strongly as the model alone (sequence_generate.decode); in `meter`
-    for a model that reads it (None: the one their length is written in). Returns (n, steps)."""
+    following them `chord_weight` times as strongly as the model alone (sequence_generate.decode); with
+    `keep_rhythm` each step keeps the input's kind of event (a note starts, a note ends, nothing happens:
+    `rhythm_mask`), so that only the pitches are chosen anew; in `meter` for a model that reads it (None: the
+    one their length is written in). Returns (n, steps)."""
     from musicvae_lite.music.sequence_generate import as_meter, decode, encode, window_meter
 
     if not model.reads_chords:
@@ -54,7 +56,19 @@ def reharmonize(model: Any, events, chords, *, own_chords=None, meter=None, temp
     meter = as_meter(meter) or window_meter(model, events)
     codes = encode(model, events, meter=meter, chords=own_chords)
     return decode(model, codes, temperature=temperature, seed=seed, meter=meter, chords=chords,
-                  chord_weight=chord_weight)
+                  chord_weight=chord_weight, allowed=rhythm_mask(events) if keep_rhythm else None)
+
+
+def rhythm_mask(events) -> np.ndarray:
+    """(n, steps, NUM_CLASSES) bool: the classes that keep each step's kind of event of windows (steps,) or
+    (n, steps): any pitch where a note starts, the very event (NOTE_OFF or NO_EVENT) where none does."""
+    ev = np.atleast_2d(np.asarray(events, np.int64))
+    mask = np.zeros((*ev.shape, NUM_CLASSES), bool)
+    starts = ev >= NUM_SPECIAL
+    mask[..., NUM_SPECIAL:] = starts[..., None]
+    n, t = np.nonzero(~starts)
+    mask[n, t, ev[n, t]] = True
+    return mask
 
 
 # -- measures ---------------------------------------------------------------------------------------

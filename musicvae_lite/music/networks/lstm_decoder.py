@@ -217,7 +217,8 @@ class CategoricalLstmDecoder(Decoder):
 
     def decode_autoregressive(self, z: Tensor, state: LstmState, first_prev: Tensor, steps: int, *,
                               temperature: float, generator: torch.Generator | None,
-                              controls: Tensor | None = None, guidance: float = 1.0) -> Tensor:
+                              controls: Tensor | None = None, guidance: float = 1.0,
+                              allowed: Tensor | None = None) -> Tensor:
         """Decode `steps` tokens one at a time from `state`, each fed back as the next input.
 
         z: (B, Z) appended to every input; first_prev: (B,) the token before the first step (START for
@@ -226,7 +227,8 @@ class CategoricalLstmDecoder(Decoder):
         condition in its controls and the second without (`complete` builds them): each token is drawn from
         u + w * (c - u), c and u the halves' logits, and fed back to both (classifier-free guidance, Ho &
         Salimans 2022, for a model trained with the condition dropped; w > 1 follows the condition more).
-        Returns the first half's tokens then, (B/2, steps).
+        Returns the first half's tokens then, (B/2, steps). `allowed` (B or B/2, steps, C) bool limits each step
+        to the classes it marks (a melody's rhythm kept while its pitches are chosen anew).
         """
         check_controls(controls, len(z), steps, self.control_size)
         prev = first_prev  # (B,)
@@ -237,46 +239,48 @@ class CategoricalLstmDecoder(Decoder):
             logits = self._logits(out, step_controls)[:, 0]  # (B, C)
             if guidance != 1.0:
                 cond, plain = logits.chunk(2)
-                token = sample_tokens(plain + guidance * (cond - plain), temperature, generator)  # (B/2,)
-                prev = token.repeat(2)
-            else:
-                token = prev = sample_tokens(logits, temperature, generator)  # (B,)
+                logits = plain + guidance * (cond - plain)  # (B/2, C)
+            if allowed is not None:
+                logits = logits.masked_fill(~allowed[:, t], float("-inf"))
+            token = sample_tokens(logits, temperature, generator)  # (B or B/2,)
+            prev = token.repeat(2) if guidance != 1.0 else token
             tokens.append(token)
         return torch.stack(tokens, dim=1)  # (B or B/2, steps)
 
     @torch.no_grad()
     def generate(self, z: Tensor, *, temperature: float = 1.0, steps: int | None = None,
                  generator: torch.Generator | None = None, controls: Tensor | None = None,
-                 guide: tuple[Tensor, float] | None = None) -> Tensor:
+                 guide: tuple[Tensor, float] | None = None, allowed: Tensor | None = None) -> Tensor:
         """z (B, Z) -> events (B, steps) int64 in 0..C-1, sampled step by step at `temperature`
-        (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given; `guide` as
-        `complete` takes it."""
+        (argmax at 0); `steps` defaults to `max_steps`, or to the controls' length when given; `guide` and
+        `allowed` as `complete` takes them."""
         steps = (self.max_steps if controls is None else controls.shape[1]) if steps is None else steps
         return self.complete(z, z.new_zeros(len(z), 0, dtype=torch.long), steps, temperature=temperature,
-                             generator=generator, controls=controls, guide=guide)
+                             generator=generator, controls=controls, guide=guide, allowed=allowed)
 
     @torch.no_grad()
     def complete(self, z: Tensor, prefix: Tensor, steps: int, *, first_prev: Tensor | None = None,
                  temperature: float = 1.0, generator: torch.Generator | None = None,
-                 controls: Tensor | None = None, guide: tuple[Tensor, float] | None = None) -> Tensor:
+                 controls: Tensor | None = None, guide: tuple[Tensor, float] | None = None,
+                 allowed: Tensor | None = None) -> Tensor:
         """The `steps` events (B, steps) that start with `prefix` (B, P): the prefix fed as it is (teacher
         forcing), the rest sampled after it step by step (a continuation, as magenta's `primer` inputs).
         first_prev: (B,) the event before the prefix (START when None); controls: (B, steps, K) when read;
         guide: (the controls without the condition (B, steps, K), weight w) to decode with classifier-free
-        guidance (`decode_autoregressive`)."""
+        guidance; allowed: (B, steps, C) bool, the classes each step may take (`decode_autoregressive`)."""
         if guide is not None and guide[1] != 1.0:
             plain, weight = guide
             twice = lambda t: None if t is None else torch.cat([t, t])  # noqa: E731
             out = self._complete(twice(z), twice(prefix), steps, first_prev=twice(first_prev),
                                  temperature=temperature, generator=generator,
-                                 controls=torch.cat([controls, plain]), guidance=weight)
+                                 controls=torch.cat([controls, plain]), guidance=weight, allowed=allowed)
             return torch.cat([prefix, out[:, prefix.shape[1]:]], dim=1)
         return self._complete(z, prefix, steps, first_prev=first_prev, temperature=temperature, generator=generator,
-                              controls=controls)
+                              controls=controls, allowed=allowed)
 
     def _complete(self, z: Tensor, prefix: Tensor, steps: int, *, first_prev: Tensor | None,
                   temperature: float, generator: torch.Generator | None, controls: Tensor | None,
-                  guidance: float = 1.0) -> Tensor:
+                  guidance: float = 1.0, allowed: Tensor | None = None) -> Tensor:
         B, P = prefix.shape  # batch, events given
         prev = torch.full((B,), START, dtype=torch.long, device=z.device) if first_prev is None else first_prev
         state = self.rnn.initial_state(z)
@@ -286,5 +290,5 @@ class CategoricalLstmDecoder(Decoder):
             prev = prefix[:, -1]
         rest = self.decode_autoregressive(z, state, prev, steps - P, temperature=temperature, generator=generator,
                                           controls=None if controls is None else controls[:, P:steps],
-                                          guidance=guidance)
+                                          guidance=guidance, allowed=None if allowed is None else allowed[:, P:steps])
         return torch.cat([prefix[:len(rest)], rest], dim=1)  # (B, steps), or the guided half
