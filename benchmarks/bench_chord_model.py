@@ -19,7 +19,9 @@ chord are used, the first `--limit`. Prints one JSON line per part:
   set away), its code read over its own true chords, over chords guessed from the melody alone
   (reharmonize.py `chords_from_melody`; their root agreement with the labels is printed) and without chords:
   onset F1 against the input and the chord-tone share on beats under the new chords (the input itself under
-  the new chords for reference).
+  the new chords for reference), the contour kept (successive moves up / down / same as the input's) and the
+  pitches kept; with the rhythm kept (the verb's way: F1 is then 1 by construction) and free.
+- `--chord-weights`: the samples and reharmonizations at each chord weight (classifier-free guidance).
   Target: >= 0.9 / >= 0.8.
 - timing: `mvae interpolate a.mid b.mid --chords "C G" --model MODEL` end to end against a bare
   `python -c "import torch"` (bench_verbs.py's protocol: alternating, the median of `--timing-runs` after one
@@ -44,6 +46,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from common import finite, load_models  # noqa: E402
 
 from musicvae_lite.music.chords import NO_CHORD, UNKNOWN  # noqa: E402
+from musicvae_lite.music.melody.chord_verbs import DEFAULT_CHORD_WEIGHT  # noqa: E402
+from musicvae_lite.music.melody.encoding import NUM_SPECIAL  # noqa: E402
 from musicvae_lite.music.melody.reharmonize import chord_tone_hits, chords_from_melody, onset_f1  # noqa: E402
 
 EXAMPLES = REPO / "musicvae_lite" / "examples" / "melody"
@@ -92,8 +96,10 @@ def share(events, chords) -> float:
     return hits / count if count else float("nan")
 
 
-def samples(model, chords, meters, temperature: float, seed: int, with_chords: bool) -> np.ndarray:
-    """One sample per window (N, steps), under that window's chords when `with_chords`, in batches of 256."""
+def samples(model, chords, meters, temperature: float, seed: int, with_chords: bool,
+            weight: float = 1.0) -> np.ndarray:
+    """One sample per window (N, steps), under that window's chords (at chord weight `weight`) when
+    `with_chords`, in batches of 256."""
     from musicvae_lite.music.sequence_generate import decode, drawn_codes
 
     out = []
@@ -101,16 +107,31 @@ def samples(model, chords, meters, temperature: float, seed: int, with_chords: b
         c = chords[i:i + 256]
         codes = drawn_codes(model, len(c), seed + i)
         out.append(decode(model, codes, temperature=temperature, seed=seed + i + 1, meter=str(meters[0]),
-                          chords=c if with_chords else None))
+                          **({"chords": c, "chord_weight": weight} if with_chords else {})))
     return np.concatenate(out)
 
 
-def reharmonized(model, events, own, new, meters) -> np.ndarray:
+def reharmonized(model, events, own, new, meters, weight: float = 1.0, keep_rhythm: bool = True) -> np.ndarray:
     from musicvae_lite.music.melody.reharmonize import reharmonize
 
     return np.concatenate([reharmonize(model, events[i:i + 256], new[i:i + 256], meter=str(meters[0]),
-                                       own_chords=None if own is None else own[i:i + 256])
+                                       own_chords=None if own is None else own[i:i + 256], chord_weight=weight,
+                                       keep_rhythm=keep_rhythm)
                            for i in range(0, len(events), 256)])
+
+
+def contour(got: np.ndarray, events: np.ndarray) -> float:
+    """The share of successive note-to-note moves (up, down, same) that `got` makes as `events` does, over the
+    windows with as many notes as their input (all of them when the rhythm is kept)."""
+    from musicvae_lite.music.melody.encoding import NUM_SPECIAL
+
+    agree = total = 0
+    for g, e in zip(got, events):
+        a, b = g[g >= NUM_SPECIAL].astype(int), e[e >= NUM_SPECIAL].astype(int)
+        if len(a) == len(b) and len(a) > 1:
+            agree += int((np.sign(np.diff(a)) == np.sign(np.diff(b))).sum())
+            total += len(a) - 1
+    return agree / total if total else float("nan")
 
 
 def timing(model_spec: str, runs: int) -> dict:
@@ -145,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--temperature", type=float, default=0.5, help="of the samples (the sample verb's default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timing-runs", type=int, default=5, help="0: no timing")
+    ap.add_argument("--chord-weights", type=float, nargs="+", default=[1.0, DEFAULT_CHORD_WEIGHT],
+                    help="the chord weights (classifier-free guidance) of the samples and reharmonizations")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     models = load_models([f"chords={args.model}", f"baseline={args.baseline}"])
@@ -155,12 +178,15 @@ def main(argv: list[str] | None = None) -> int:
            "baseline": accuracy(base, events, meters, None)}
     acc["chords_add_teacher_forced"] = acc["true_chords"]["teacher_forced"] - acc["no_chords"]["teacher_forced"]
     print(json.dumps({"accuracy": acc}))
-    ours = samples(model, chords, meters, args.temperature, args.seed, True)
     theirs = samples(base, chords, meters, args.temperature, args.seed, False)
-    s = {"chord_model": share(ours, chords), "baseline": share(theirs, chords), "held_out": share(events, chords),
+    s = {"baseline": share(theirs, chords), "held_out": share(events, chords),
          "chord_model_unconditioned": share(samples(model, chords, meters, args.temperature, args.seed, False),
                                             chords)}
-    s["above_baseline"] = s["chord_model"] - s["baseline"]
+    for w in args.chord_weights:
+        ours = samples(model, chords, meters, args.temperature, args.seed, True, w)
+        s[f"chord_model_weight_{w:g}"] = share(ours, chords)
+        s[f"above_baseline_weight_{w:g}"] = s[f"chord_model_weight_{w:g}"] - s["baseline"]
+        s[f"notes_per_window_weight_{w:g}"] = float((ours >= NUM_SPECIAL).sum(1).mean())
     print(json.dumps(finite({"samples_chord_tone_share_on_beats": s, "temperature": args.temperature})))
     other = np.roll(np.arange(len(events)), len(events) // 2)
     new = chords[other]
@@ -168,11 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     guessed = chords_from_melody(events)
     root = lambda c: (c.astype(int) - 1) // 7  # noqa: E731  (N: -1)
     out["chords_from_melody_root_agreement"] = float((root(guessed) == root(chords))[chords != NO_CHORD].mean())
-    for name, own in (("read_over_own_chords", chords), ("read_over_chords_from_melody", guessed),
-                      ("read_without_chords", None)):
-        got = reharmonized(model, events, own, new, meters)
+    runs = [(f"read_over_own_chords_weight_{w:g}", chords, w, True) for w in args.chord_weights]
+    runs += [(f"read_over_chords_from_melody_weight_{w:g}", guessed, w, True) for w in args.chord_weights[-1:]]
+    runs += [(f"read_without_chords_weight_{w:g}", None, w, True) for w in args.chord_weights[-1:]]
+    runs += [(f"rhythm_free_read_over_own_chords_weight_{w:g}", chords, w, False) for w in args.chord_weights]
+    for name, own, w, keep in runs:
+        got = reharmonized(model, events, own, new, meters, w, keep)
         out[name] = {"onset_f1": float(np.mean([onset_f1(g, e) for g, e in zip(got, events)])),
-                     "chord_tone_share": share(got, new), "unchanged": float((got == events).all(1).mean())}
+                     "chord_tone_share": share(got, new), "contour": contour(got, events),
+                     "same_pitch": float((got == events)[events >= NUM_SPECIAL].mean()),
+                     "unchanged": float((got == events).all(1).mean())}
     print(json.dumps(finite({"reharmonize": out})))
     if args.timing_runs:
         print(json.dumps({"timing": timing(args.model, args.timing_runs)}))
