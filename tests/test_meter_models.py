@@ -306,3 +306,26 @@ def test_a_model_exported_with_its_attribute_vectors_applies_them_by_name(tmp_pa
     vector = g.carried_attribute(model, "note_density")
     assert vector.shape == (model.z_size,) and np.linalg.norm(vector) > 0
     assert g.carried_attribute(model, "syncopation") is None
+
+
+def test_priors_are_refitted_for_the_meters_the_export_data_has(tmp_path):
+    """A model with priors for two meters exported over data of one meter (the chord model: the default's priors,
+    refitted on 4/4 pop) gets one prior, fitted to that data's codes."""
+    from musicvae_lite.core.checkpoint import save_checkpoint
+    from musicvae_lite.families import load_model
+    from musicvae_lite.music.melody import generate as g
+    from musicvae_lite.music.melody.model import build_melody_vae, model_config_to_dict
+
+    model = _tiny(meter_priors=("4/4", "3/4"))
+    save_checkpoint(tmp_path / "run.pt", model=build_melody_vae(model.config).state_dict(), step=3, config={
+        "task": {"family": "melody", "model": model_config_to_dict(model.config)}})
+    data = tmp_path / "data"
+    data.mkdir()
+    windows = random_windows(40, seed=4)
+    np.savez(data / "train.npz", events=windows, window_meter=np.full(40, "4/4"))
+    out, used = g.export_with_meter_priors(tmp_path / "run.pt", data, tmp_path / "out.pt", min_windows=10)
+    assert used == {"4/4": 40}
+    exported = load_model(out)
+    assert exported.config.meter_priors == ("4/4",) and tuple(exported.vae.meter_prior_mean.shape)[0] == 1
+    codes = g.encode(exported, windows)
+    assert np.allclose(exported.vae.meter_prior_mean[0].float().numpy(), codes.mean(axis=0), atol=1e-2)

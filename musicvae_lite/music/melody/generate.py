@@ -142,7 +142,8 @@ def export_with_meter_priors(checkpoint: str | Path, data: str | Path, out: str 
                 windows[str(label)] = chosen
     cfg = replace(model.config, meter_priors=tuple(windows), code_prior_scale=scale)
     vae = build_melody_vae(cfg)
-    vae.load_state_dict({**vae.state_dict(), **model.vae.state_dict()})
+    kept = {k: v for k, v in model.vae.state_dict().items() if not k.startswith("meter_prior_")}  # refitted below,
+    vae.load_state_dict({**vae.state_dict(), **kept})  # perhaps for other meters than the model had priors for
     fitted = MelodyModel(vae.eval(), cfg, model.step, model.name)
     used = {}
     for index, (label, events) in enumerate(windows.items()):
