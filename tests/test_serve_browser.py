@@ -231,7 +231,7 @@ def _pick_a_window_of_an_upload(page, live_server: str, tmp_path: Path) -> None:
     assert len(expected) >= 4
     page.locator("#mixer-ends select.source").nth(0).select_option("upload")
     page.locator("#mixer-ends input.file").nth(0).set_input_files(str(mine))
-    page.wait_for_function(f"window.mvae.state().ends[0].windows === {len(expected)}", timeout=30_000)
+    page.wait_for_function(f"window.mvae.state().ends[0].windows === {len(expected)}", timeout=90_000)  # slow when loaded
     windows = page.locator("#mixer-ends select.window").nth(0)
     assert windows.locator("option").all_inner_texts() == expected
     windows.select_option("3")
