@@ -20,7 +20,8 @@ runner = CliRunner()
 
 @pytest.mark.parametrize("name, phrases", [
     ("default", ("Palestrina", "Aird", "oneills1850", "meter_controls", "--steps-per-bar 0", "non-commercial")),
-    ("essen", ("Essen", "non-commercial"))])
+    ("essen", ("Essen", "non-commercial")),
+    ("chords", ("POP909", "MIT", "chord_controls", "chord_to_output", "--chord-weight", "non-commercial"))])
 def test_bundled_models_ship_with_a_model_card_and_fit_the_size_budget(name, phrases):
     found = {name: (path, card) for name, path, card in list_bundled()}
     path, card = found[name]
@@ -106,3 +107,26 @@ def test_the_default_carries_its_attribute_vectors(tmp_path):
     assert note_density(after) > note_density(before) + 1  # notes per bar, denser as asked
     result = runner.invoke(app, ["attribute", "apply", str(waltz), "loudness", "-o", str(tmp_path / "b")])
     assert result.exit_code == 2 and "carries (note_density, mean_pitch" in result.output
+
+
+def test_the_chord_model_writes_over_the_chords_it_is_given():
+    """Samples of the bundled `chords` model over a progression put chord tones on the beats far more often than
+    the default's samples do (which cannot read the chords), and rhythm-kept reharmonizations keep the input's
+    rhythm while moving its pitches towards the new chords."""
+    from musicvae_lite.music.chords import parse_progression
+    from musicvae_lite.music.melody.chord_verbs import DEFAULT_CHORD_WEIGHT
+    from musicvae_lite.music.melody.encoding import NUM_SPECIAL
+    from musicvae_lite.music.melody.reharmonize import chord_tone_hits, reharmonize
+
+    chords, default = load_model("chords"), load_model("default")
+    progression = parse_progression("C G | Am F")
+    share = lambda events: (lambda h, n: h / n)(*chord_tone_hits(events, np.broadcast_to(progression, events.shape)))  # noqa: E731
+    ours = g.sample(chords, 32, seed=0, chords=progression, chord_weight=DEFAULT_CHORD_WEIGHT)
+    theirs = g.sample(default, 32, seed=0)
+    assert share(ours) >= 0.75 and share(ours) >= share(theirs) + 0.2, (share(ours), share(theirs))
+    tune = g.sample(default, 8, seed=3)
+    new = parse_progression("Eb Bb | Cm Ab")
+    again = reharmonize(chords, tune, new, chord_weight=DEFAULT_CHORD_WEIGHT)
+    assert np.array_equal(again >= NUM_SPECIAL, tune >= NUM_SPECIAL)
+    under = lambda events: (lambda h, n: h / n)(*chord_tone_hits(events, np.broadcast_to(new, events.shape)))  # noqa: E731
+    assert under(again) >= under(tune) + 0.2, (under(again), under(tune))

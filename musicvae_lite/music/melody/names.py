@@ -4,4 +4,4 @@ models it ships in bundled/. Imports nothing."""
 
 FAMILY = "melody"  # the `task.family` a checkpoint of these models carries
 BUNDLED = {"default": "mel_2bar_pop", "essen": "mel_2bar_essen",  # model name -> checkpoint stem in bundled/
-           "melody_16bar": "mel_16bar_meters"}
+           "melody_16bar": "mel_16bar_meters", "chords": "mel_2bar_chords"}
