@@ -50,12 +50,15 @@ def ends(a: bytes = MORNING, b: bytes = EVENING, names=("morning.mid", "evening.
 
 
 def test_health_models_and_examples(client):
-    # melody_16bar is offered since the page folds long rolls (issue 25 item 5); each model says its bars
-    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "melody_16bar", "drums"]}
+    # melody_16bar is offered since the page folds long rolls (issue 25 item 5); each model says its bars; the chord
+    # model (issue 23) since it is bundled
+    assert client.get("/api/health").json() == {"status": "ok", "models": ["default", "essen", "melody_16bar",
+                                                                          "chords", "drums"]}
     models = client.get("/api/models").json()
     assert models["default"] == "default"
     assert {m["name"]: (m["family"], m["bars"]) for m in models["models"]} == {
-        "default": ("melody", 2), "essen": ("melody", 2), "melody_16bar": ("melody", 16), "drums": ("drums", 2)}
+        "default": ("melody", 2), "essen": ("melody", 2), "melody_16bar": ("melody", 16), "chords": ("melody", 2),
+        "drums": ("drums", 2)}
     assert all({"interpolate", "sample", "vary"} <= set(m["verbs"]) for m in models["models"])
     assert models["synth"]["sample_rate"] == 22050 and len(models["synth"]["partials"]) == 6
     listed = client.get("/api/examples").json()["examples"]
