@@ -11,7 +11,6 @@ functions under the Python API's names."""
 from __future__ import annotations
 
 import inspect
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
