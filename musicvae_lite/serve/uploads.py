@@ -5,12 +5,15 @@ safe characters, with the server's own paths taken out of any error line."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
 
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.serve.settings import MAX_UPLOAD
-from musicvae_lite.serve.store import Result
+from musicvae_lite.serve.store import Result, ResultStore
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()+-]")
 
@@ -44,6 +47,19 @@ class Saved:
         for path, name in self.names.items():
             message = re.sub(rf"(?<![\w/.-]){re.escape(Path(path).name)}(?![\w.-])", lambda _, n=name: n, message)
         return message.replace(str(self.result.folder), "the output folder")
+
+    @contextmanager
+    def discarded_on_error(self, store: ResultStore) -> Iterator[None]:
+        """Around a request's work: on any error its result is discarded from `store`, and a library error's
+        line comes out `shown` (the uploads by the names the user gave them)."""
+        try:
+            yield
+        except MvaeError as e:
+            store.discard(self.result)
+            raise MvaeError(self.shown(str(e))) from None
+        except BaseException:
+            store.discard(self.result)
+            raise
 
 
 def display_name(filename: str | None, field: str) -> str:

@@ -109,7 +109,7 @@ async def convert(pool: ModelPool, store: ResultStore, tool: str, uploads: list[
     started = time.perf_counter()
     result = store.new()
     saved = Saved(result)
-    try:
+    with saved.discarded_on_error(store):
         paths = [await saved.add(upload, field) if upload is not None else None for field, upload in uploads]
         if rhythm is not None:
             paths[0] = str(result.inputs / "taps.mid")
@@ -124,12 +124,6 @@ async def convert(pool: ModelPool, store: ResultStore, tool: str, uploads: list[
                 return (stiff_beat(loaded.model, paths[0], result) if stiff else ([], [])), output
 
         (before, before_paths), output = await run_in_threadpool(work)
-    except MvaeError as e:
-        store.discard(result)
-        raise MvaeError(saved.shown(str(e))) from None
-    except BaseException:
-        store.discard(result)
-        raise
     store.publish(result, [*before_paths, *output.paths])
     files = {n: f"/api/files/{result.id}/{n}" for n in result.files}
     link = {p.suffix[1:]: files.get(p.name) for p in output.paths}

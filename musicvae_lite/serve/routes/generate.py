@@ -83,7 +83,7 @@ async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | 
     started = time.perf_counter()
     result = store.new()
     saved = Saved(result)
-    try:
+    with saved.discarded_on_error(store):
         for field, upload, _ in uploads:
             await saved.add(upload, field)
         if uploads:  # one window per file; a verb of one file takes it as the command line's --window
@@ -95,12 +95,6 @@ async def generate(pool: ModelPool, store: ResultStore, verb: str, model: str | 
                 return families.run(loaded, verb, Request(tuple(saved.paths), result.folder, False, options, formats))
 
         output = await run_in_threadpool(work)
-    except MvaeError as e:
-        store.discard(result)
-        raise MvaeError(saved.shown(str(e))) from None
-    except BaseException:
-        store.discard(result)
-        raise
     store.publish(result, output.paths)
     files = {n: f"/api/files/{result.id}/{n}" for n in result.files}
     each = [files[n] for n in sorted(files) if re.fullmatch(r".+_\d+\.mid", n)]  # item i's own MIDI file
