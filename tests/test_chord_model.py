@@ -59,6 +59,16 @@ def _tiny(**changes):
     return MelodyModel(build_melody_vae(cfg).eval(), cfg, 0, "tiny")
 
 
+def _chord_heavy():
+    """A tiny chord model whose decoder weighs its chord inputs heavily, so that what the chords do shows."""
+    model = _tiny(chord_controls=True)
+    with torch.no_grad():
+        for p in model.vae.decoder.parameters():
+            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:  # an LSTM's input weights
+                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    return model
+
+
 def _pop_and_folk(n=40):
     """Windows with chords (every step the chord whose root is the window's first note) and windows without."""
     from musicvae_lite.music.melody.data import MelodyData
@@ -131,11 +141,7 @@ def test_a_model_grown_to_read_chords_starts_as_the_one_it_grew_from():
 def test_the_generation_api_decodes_over_the_chords_given():
     from musicvae_lite.music.melody import generate as g
 
-    model = _tiny(chord_controls=True)
-    with torch.no_grad():
-        for p in model.vae.decoder.parameters():  # the chord inputs weigh heavily, so that they show
-            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
-                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    model = _chord_heavy()
     z = model.drawn_codes(4, seed=0)
     over_c, over_f = (g.decode(model, z, chords=parse_progression(p)) for p in ("C C", "F#m F#m"))
     assert over_c.shape == over_f.shape == (4, 32) and not np.array_equal(over_c, over_f)
@@ -151,11 +157,7 @@ def test_the_generation_api_decodes_over_the_chords_given():
 def test_evaluation_reads_the_windows_chords_when_the_model_does():
     from musicvae_lite.music.melody.evaluate import evaluate_melodies
 
-    model = _tiny(chord_controls=True)
-    with torch.no_grad():
-        for p in model.vae.decoder.parameters():
-            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
-                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    model = _chord_heavy()
     pop, _ = _pop_and_folk()
     meters = np.full(len(pop.eval), "4/4")
     over, without = (evaluate_melodies(model.vae, pop.eval, meters=meters, reads_chords=True, chords=c)
@@ -168,11 +170,7 @@ def test_evaluation_reads_the_windows_chords_when_the_model_does():
 def test_the_chord_weight_blends_decoding_with_and_without_the_chords():
     from musicvae_lite.music.melody import generate as g
 
-    model = _tiny(chord_controls=True)
-    with torch.no_grad():
-        for p in model.vae.decoder.parameters():
-            if p.dim() == 2 and p.shape[1] > CONTROL_SIZE + CHORD_SIZE:
-                p[:, -CHORD_SIZE:] = torch.randn(p.shape[0], CHORD_SIZE) * 3
+    model = _chord_heavy()
     z, chords = model.drawn_codes(6, seed=0), parse_progression("F#m D")
     plain, over = g.decode(model, z), g.decode(model, z, chords=chords)
     assert np.array_equal(g.decode(model, z, chords=chords, chord_weight=0.0), plain)  # u + 0 (c - u) = u
