@@ -7,8 +7,8 @@ one-hot (12), and a flag for an explicit "no chord" (`N`), each `CHORD_GAIN` whe
 tune's steps, or a window whose chords training dropped) is all zeros, so that one model serves with chords
 and without: trained with chord dropout, zeros mean "decide the harmony yourself".
 
-Chords follow the melody's transposition (`transpose_classes`): a window shifted up 3 semitones for
-training has its chords shifted up 3 too. Torch-free but for `chord_features_t` / `transpose_classes_t`,
+Chords follow the melody's transposition (`transpose_classes_t`): a window shifted up 3 semitones for
+training has its chords shifted up 3 too. Torch-free but for `chord_features_t` and `transpose_classes_t`,
 which take tensors and import nothing at module level.
 """
 
@@ -43,18 +43,9 @@ def chord_features(classes: np.ndarray) -> np.ndarray:
     return chord_feature_table()[np.asarray(classes, np.int64)]
 
 
-def transpose_classes(classes: np.ndarray, shift) -> np.ndarray:
-    """Chord classes (..., T) with every chord's root moved by `shift` semitones (a number, or one per
-    window (...,)); N and UNKNOWN stay."""
-    c = np.asarray(classes, np.int64)
-    s = np.asarray(shift, np.int64)[..., None] if np.ndim(shift) else np.int64(shift)
-    chord = (c >= 1) & (c < NUM_CHORDS)
-    moved = 1 + _Q * (((c - 1) // _Q + s) % 12) + (c - 1) % _Q
-    return np.where(chord, moved, c).astype(np.uint8)
-
-
 def transpose_classes_t(classes, shift):
-    """`transpose_classes` on tensors: classes (B, T) int64, shift (B,) int64 -> (B, T) int64."""
+    """Chord classes (B, T) int64 tensor with every window's chord roots moved by its `shift` (B,) int64
+    semitones; N and UNKNOWN stay."""
     import torch
 
     chord = (classes >= 1) & (classes < NUM_CHORDS)
