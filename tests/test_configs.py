@@ -158,8 +158,6 @@ def test_combinations_that_make_no_sense_cannot_be_built():
         LstmConductorConfig(())
     with pytest.raises(ValueError, match="between 0 and 1"):
         GrooveModelConfig(hit_threshold=1.0)
-    with pytest.raises(ValueError, match="cannot take its view as control"):
-        GrooveModelConfig(view="full", decoder=GrooveDecoderConfig(control=True))
     with pytest.raises(MvaeError, match="type 'codes' is not one of 'lstm', 'hierarchical'"):
         model_config_from_dict({**config_to_dict(codes), "encoder": {"type": "codes", "code_size": 3}})
 

@@ -51,6 +51,15 @@ def test_official_split_and_stored_views(groove_like, tmp_path):
     assert json.loads((tmp_path / "ds" / "summary.json").read_text())["split"] == "info.csv"
 
 
+def test_a_beat_hop_adds_training_windows_and_keeps_held_out_ones_on_the_bar(groove_like, tmp_path):
+    bar = build_drum_dataset([str(groove_like)], tmp_path / "bar", workers=1)
+    beats = build_drum_dataset([str(groove_like)], tmp_path / "beats", DrumConfig(hop=4), workers=1)
+    assert beats.windows == {**bar.windows, "train": 4 * 9 - 3 * 3}  # 4 starts a bar, 3 fewer in each file's last bar
+    for split in ("eval", "test"):
+        a, b = (load_drum_split(tmp_path / d, split, bars=2) for d in ("bar", "beats"))
+        assert np.array_equal(a.classes, b.classes) and np.array_equal(a.offset, b.offset)
+
+
 def test_without_info_csv_the_split_is_by_file_hash(tmp_path):
     (tmp_path / "src").mkdir()
     for i in range(6):

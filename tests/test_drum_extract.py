@@ -12,6 +12,7 @@ import pytest
 from midifiles import scale, write_midi
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, hits_to_classes
 from musicvae_lite.music.drums.extract import DrumConfig, extract_drum_file
+from musicvae_lite.errors import MvaeError
 from musicvae_lite.music.errors import NoDrumsError
 
 KICK, SNARE, HAT = 36, 38, 42
@@ -67,6 +68,19 @@ def test_windows_need_drums_in_every_bar(tmp_path):
     path = write_midi(tmp_path / "gap.mid", [beat(2) + beat(2, start_bar=3)])  # bar 3 is silent
     w = extract_drum_file(path)
     assert w.start_bar.tolist() == [0, 3]
+
+
+def test_a_beat_hop_starts_a_window_on_every_beat_of_busy_bars(tmp_path):
+    path = write_midi(tmp_path / "gap.mid", [beat(3) + beat(2, start_bar=4)])  # bar 3 is silent
+    bar = extract_drum_file(path)
+    beats = extract_drum_file(path, DrumConfig(hop=4))
+    steps = [int(b) * 16 + int(p) for b, p in zip(beats.start_bar, beats.phase)]
+    assert steps == [0, 4, 8, 12, 16, 64]  # a window may not touch the silent bar
+    on_bar = beats.phase == 0
+    assert np.array_equal(beats.hits[on_bar], bar.hits) and bar.phase.tolist() == [0, 0, 0]
+    assert np.array_equal(beats.hits[1, :12], bar.hits[0, 4:16])  # a beat later
+    with pytest.raises(MvaeError, match="--hop must be 1..16"):
+        DrumConfig(hop=17)
 
 
 @pytest.mark.parametrize("tracks, ts, fragment", [

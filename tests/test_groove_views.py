@@ -9,7 +9,14 @@ import pytest
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import hits_to_classes
 from musicvae_lite.music.drums.groove.evaluate import drumify_baselines, humanize_baselines, onset_f1, timing_errors
-from musicvae_lite.music.drums.groove.views import VIEW_SIZES, encoder_view, performance, split_performance, taps
+from musicvae_lite.music.drums.groove.views import (
+    VIEW_SIZES,
+    control_view,
+    encoder_view,
+    performance,
+    split_performance,
+    taps,
+)
 
 
 def window(T: int = 32, seed: int = 0):
@@ -46,6 +53,22 @@ def test_views_read_what_each_model_may_see():
     assert tap[step, 1] == pytest.approx(off[step][hits[step]].min())  # the earliest onset of the step
     with pytest.raises(ValueError, match="unknown view"):
         encoder_view("drums", hits, vel, off)
+
+
+def test_a_full_view_decoder_is_told_the_hits_and_the_others_their_own_view():
+    from musicvae_lite.music.drums.groove.model import build_groove_vae
+    from musicvae_lite.music.drums.groove.presets import PRESETS
+    from musicvae_lite.music.drums.groove.task import tensors
+
+    hits, vel, off = window()
+    assert (control_view("full", hits, vel, off) == hits).all()  # what is played, not how
+    for view in ("humanize", "drumify"):
+        assert np.array_equal(control_view(view, hits, vel, off), encoder_view(view, hits, vel, off))
+    cfg = PRESETS["groove_2bar_transfer_cpu"].model
+    assert cfg.view == "full" and cfg.control
+    assert build_groove_vae(cfg).decoder.control_size == 9
+    x, y = tensors(cfg, split_of(hits[None], vel[None], off[None]))
+    assert x.shape == (1, 32, 27) and y.shape == (1, 32, 27 + 9) and (y[0, :, 27:].numpy() == hits).all()
 
 
 def test_taps_are_empty_where_nothing_is_hit():

@@ -23,6 +23,7 @@ def build(
     bars: Annotated[Optional[int], typer.Option(help="Window length in bars: 2 for the flat models, 16 for hierarchical ones (default 2).")] = None,
     compat: Annotated[Optional[bool], typer.Option("--compat", help="Reproduce magenta's converter exactly: OneHotMelodyConverter, or DrumsConverter with --family drums (16-step bars only, split at tempo changes).")] = None,
     steps_per_bar: Annotated[Optional[int], typer.Option(help="Melodies: the bar windows are cut in, in 16th-note steps: 16 (4/4, 2/2, 2/4 pairs; default), 12 (3/4, 6/8, 3/8 pairs), 18 (9/8), 24 (12/8, 3/2, 6/4); 0: every meter, one dataset per bar length in OUT/bar16, bar12, bar24, bar18 (what a model that reads the meter trains on).")] = None,
+    hop: Annotated[Optional[int], typer.Option(help="Drums: steps from one training window's start to the next (default: a bar); 4 starts one on every beat, four times the training windows. Held-out windows stay on the bar.")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: one per CPU).")] = None,
     eval_fraction: Annotated[Optional[float], typer.Option(help="Share of files held out for evaluation (split by file; default 0.1).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the train/eval split (default 0).")] = None,
@@ -39,7 +40,7 @@ def build(
         from musicvae_lite.core.family import Request
 
         chosen = families.get(family)
-        options = {"bars": bars, "compat": compat, "steps_per_bar": steps_per_bar, "workers": workers,
+        options = {"bars": bars, "compat": compat, "steps_per_bar": steps_per_bar, "hop": hop, "workers": workers,
                    "eval_fraction": eval_fraction, "seed": seed, "keep_duplicates": keep_duplicates,
                    "max_windows_per_file": max_windows_per_file, "tracks": track or None}
         chosen.check("build_data", options)

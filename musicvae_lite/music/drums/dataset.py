@@ -11,6 +11,9 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows per split, files skipped per kind, how it was split, seconds
 
+With a hop shorter than a bar (`DrumConfig.hop`: 4 starts a window on every beat), the training split has
+the windows of every hop and the held-out splits only those that start on a bar, as without one.
+
 The split is by file. When a source folder holds an `info.csv` with `midi_filename` and `split` columns
 (the Groove MIDI Dataset's official split: Gillick et al. 2019), its files follow it: train -> train,
 validation -> eval, test -> test. Other files go by the hash of their name (sources.py), train or eval.
@@ -89,6 +92,14 @@ def _extract_one(path: str, cfg: DrumConfig) -> DrumResult:
         return DrumResult(path, kind="internal-error", reason=f"unexpected {type(e).__name__}: {e}")
 
 
+def _on_the_bar(found: DrumWindows, split: str) -> tuple[np.ndarray, ...]:
+    """Hits, velocities, offsets and start bars of a file's windows for `split`: all of them for training;
+    for the held-out splits only those that start on a bar, so that a dataset cut on a shorter hop (more
+    training windows) is scored on the same windows as one cut on the bar."""
+    keep = slice(None) if split == "train" or found.phase is None else found.phase == 0
+    return found.hits[keep], found.velocity[keep], found.offset[keep], found.start_bar[keep]
+
+
 def _extract_chunk(args: tuple[list[str], DrumConfig]) -> list[DrumResult]:
     paths, cfg = args
     return [_extract_one(p, cfg) for p in paths]
@@ -123,20 +134,21 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
         idx = [i for i, s in enumerate(split_of) if s == split]
         if split == "test" and not idx:
             continue
-        ws = [used[i].windows for i in idx]
+        ws = [_on_the_bar(used[i].windows, split) for i in idx]
         shape = (0, cfg.steps, NUM_DRUMS)
-        hits = np.concatenate([w.hits for w in ws]) if ws else np.zeros(shape, bool)
+        hits = np.concatenate([w[0] for w in ws]) if ws else np.zeros(shape, bool)
         arrays = dict(
             classes=hits_to_classes(hits).astype(np.uint16),  # (N, steps)
-            velocity=np.rint(np.concatenate([w.velocity for w in ws]) * 127).astype(np.uint8) if ws
+            velocity=np.rint(np.concatenate([w[1] for w in ws]) * 127).astype(np.uint8) if ws
             else np.zeros(shape, np.uint8),
-            offset=np.concatenate([w.offset for w in ws]).astype(np.float16) if ws else np.zeros(shape, np.float16),
-            file_index=np.concatenate([np.full(len(w), i, np.int32) for i, w in zip(idx, ws)]) if ws
+            offset=np.concatenate([w[2] for w in ws]).astype(np.float16) if ws else np.zeros(shape, np.float16),
+            file_index=np.concatenate([np.full(len(w[0]), i, np.int32) for i, w in zip(idx, ws)]) if ws
             else np.zeros(0, np.int32),
-            start_bar=np.concatenate([w.start_bar for w in ws]) if ws else np.zeros(0, np.int32),
+            start_bar=np.concatenate([w[3] for w in ws]) if ws else np.zeros(0, np.int32),
             files=all_files, file_qpm=file_qpm, bars=np.int32(cfg.bars), steps_per_quarter=np.int32(STEPS_PER_QUARTER),
             steps_per_bar=np.int32(cfg.steps_per_bar),
-            config=np.array(json.dumps({"bars": cfg.bars, "compat": cfg.compat, "steps_per_bar": cfg.steps_per_bar})))
+            config=np.array(json.dumps({"bars": cfg.bars, "compat": cfg.compat, "steps_per_bar": cfg.steps_per_bar,
+                                        "hop": cfg.hop_steps})))
         atomic_write(out / f"{split}.npz", lambda f, a=arrays: np.savez_compressed(f, **a))
         windows[split], tunes[split] = len(hits), len(idx)
     summary = DrumBuildSummary(str(out), len(files), len(used), windows, tunes,

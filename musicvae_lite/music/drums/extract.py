@@ -41,11 +41,20 @@ class DrumConfig:
     compat: bool = False  # True: exactly the windows of magenta's DrumsConverter (hits only; see below)
     steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset: 16 (4/4,
     # 2/2; what the drum models know), or for datasets only 12 (3/4, 6/8), 18 (9/8), 24 (12/8, 3/2, 6/4)
+    hop: int = 0  # steps from one window's start to the next: 0 is a bar; 4 starts one on every beat (a dataset
+    # keeps such windows for training only: dataset.py)
 
     def __post_init__(self):
         if self.steps_per_bar not in DRUM_BARS or (self.compat and self.steps_per_bar != STEPS_PER_BAR):
             raise MvaeError(f"drums are read in bars of {', '.join(map(str, DRUM_BARS))} steps (16 in --compat "
                             f"mode), not {self.steps_per_bar}")
+        if not 0 <= self.hop <= self.steps_per_bar or (self.compat and self.hop not in (0, self.steps_per_bar)):
+            raise MvaeError(f"--hop must be 1..{self.steps_per_bar} steps (a bar or less; --compat: a bar), "
+                            f"not {self.hop}")
+
+    @property
+    def hop_steps(self) -> int:
+        return self.hop or self.steps_per_bar
 
     @property
     def steps(self) -> int:
@@ -69,6 +78,8 @@ class DrumWindows(WindowContext):
     tempo: np.ndarray | None = None  # (n,) float: qpm in force where each window starts (to 0.01)
     mean_velocity: np.ndarray | None = None  # (n,) int: mean velocity of each window's hits, 1..127
     names: tuple[str, ...] = ()  # each track's own name in the file ("" where none)
+    phase: np.ndarray | None = None  # (n,) int: the step of its bar each window starts on (0 unless cut on a hop
+    # shorter than a bar; None: 0 for all)
 
     def __len__(self) -> int:
         return len(self.hits)
@@ -165,18 +176,22 @@ def extract_drum_midi(midi: MidiData, cfg: DrumConfig = DrumConfig()) -> DrumWin
     tick_per_step = midi.ticks_per_quarter / STEPS_PER_QUARTER
     found_hits, found_vel, found_off, found_ticks = [], [], [], []
     bar = cfg.steps_per_bar
+    phases = []
     for stretch in drum_stretches(midi, bar=bar):
         busy = stretch.hits.reshape(-1, bar, NUM_DRUMS).any(axis=(1, 2))  # a hit in the bar
-        for k in range(len(busy) - cfg.bars + 1):
-            if busy[k:k + cfg.bars].all():
-                window = slice(k * bar, k * bar + cfg.steps)
+        for s in range(0, len(stretch.hits) - cfg.steps + 1, cfg.hop_steps):
+            if busy[s // bar:(s + cfg.steps - 1) // bar + 1].all():  # every bar the window touches
+                window = slice(s, s + cfg.steps)
                 found_hits.append(stretch.hits[window])
                 found_vel.append(stretch.velocity[window])
                 found_off.append(stretch.offset[window])
-                found_ticks.append(stretch.start_tick + round(k * bar * tick_per_step))
+                found_ticks.append(stretch.start_tick + round(s * tick_per_step))
+                phases.append(s % bar)
     if not found_hits:
         raise NoDrumsError(midi.path, f"no {cfg.bars} bars in a row with drums in each", kind="too-short")
-    return _with_context(midi, np.stack(found_hits), np.stack(found_vel), np.stack(found_off), found_ticks)
+    found = _with_context(midi, np.stack(found_hits), np.stack(found_vel), np.stack(found_off), found_ticks)
+    found.phase = np.array(phases, np.int32)
+    return found
 
 
 def extract_drum_compat(midi: MidiData, cfg: DrumConfig = DrumConfig(compat=True)) -> DrumWindows:

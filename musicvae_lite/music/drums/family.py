@@ -43,7 +43,7 @@ class DrumFamily(SequenceFamily):
     OPTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         **SEQUENCE_OPTIONS,
         **{verb: (*SEQUENCE_OPTIONS[verb], *HUMANIZE) for verb in HUMANIZED},
-        "build_data": ("bars", "compat", "steps_per_bar", "workers", "eval_fraction", "seed", "progress"),
+        "build_data": ("bars", "compat", "steps_per_bar", "hop", "workers", "eval_fraction", "seed", "progress"),
         "windows": ("bars", "compat"),
     }
     EVAL_OPTIONS = ("batch_size", "limit")
@@ -95,7 +95,8 @@ class DrumFamily(SequenceFamily):
             raise MvaeError(f"--bars must be at least 1, got {bars}")
         summary = build_drum_dataset(list(request.inputs), request.out,
                                      DrumConfig(bars=bars, compat=bool(request.get("compat", False)),
-                                                steps_per_bar=request.get("steps_per_bar") or 16),
+                                                steps_per_bar=request.get("steps_per_bar") or 16,
+                                                hop=request.get("hop") or 0),
                                      eval_fraction=request.get("eval_fraction", 0.1), seed=request.get("seed", 0),
                                      workers=request.get("workers"), force=request.force,
                                      progress=request.get("progress", False))

@@ -29,7 +29,7 @@ from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.drums.groove.generate import GrooveModel, control_of, decode, encode
-from musicvae_lite.music.drums.groove.views import encoder_view, performance
+from musicvae_lite.music.drums.groove.views import control_view, encoder_view, performance
 
 DEFAULT_QPM = 120.0  # for a file that sets no tempo
 F1_DRUMS = {"kick": (0,), "snare": (1,), "hi-hat": (2, 3)}  # classes scored by drumify's onset F1
@@ -110,7 +110,9 @@ def teacher_forced(model: GrooveModel, held: DrumSplit, batch_size: int) -> dict
     view = encoder_view(model.view, hits, held.velocity, held.offset)
     x = torch.from_numpy(view)
     y = performance(hits, held.velocity, held.offset)
-    y = torch.from_numpy(np.concatenate([y, view], axis=-1) if model.config.control else y)
+    if model.config.control:
+        y = np.concatenate([y, control_view(model.view, hits, held.velocity, held.offset)], axis=-1)
+    y = torch.from_numpy(y)
     correct, kl = 0.0, 0.0
     for i in range(0, len(x), batch_size):
         post = model.vae.encoder(x[i:i + batch_size])

@@ -8,7 +8,9 @@ timing offset (decoder.py), from a code its encoder reads off one *view* of the 
     drumify   the rhythm alone: every hit of the step collapsed to one tap, keeping the earliest one's
               timing, velocity dropped (magenta's `groovae_2bar_tap_fixed_velocity`, "tap2drum";
               Magenta Studio's Drumify). Any rhythm becomes a full beat.
-    full      hits, velocities and offsets (magenta's `groovae_2bar`/`groovae_4bar` autoencoders).
+    full      hits, velocities and offsets (magenta's `groovae_2bar`/`groovae_4bar` autoencoders); with
+              the hits as the decoder's control, magenta's `groovae_2bar_hits_control`: the code carries
+              the feel alone, for groove transfer (transfer.py).
 
 magenta's 2-bar GrooVAE settings (configs.py): z 256, encoder [512], decoder [256, 256], free bits 48, max
 beta 0.2, batch 512, dropout keep probability 0.3. The `_cpu` presets keep the decoder and shrink the
@@ -37,7 +39,8 @@ class GrooveDecoderConfig:
     TYPE: ClassVar[str] = "groove_lstm"
     sizes: tuple[int, ...] = (256, 256)  # units of each LSTM layer (groovae_2bar_*: [256, 256])
     masked: bool = False  # score velocities and offsets only where a drum is hit (magenta: False)
-    control: bool = False  # feed the decoder each step's view too (magenta's groovae_2bar_hits_control)
+    control: bool = False  # feed the decoder each step's control view too: the encoder's view, or a full-view
+    # model's hits (views.control_view; magenta's groovae_2bar_hits_control)
 
     def __post_init__(self):
         if not self.sizes or any(int(s) < 1 for s in self.sizes):
@@ -71,8 +74,6 @@ class GrooveModelConfig:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}, got {self.view!r}")
         if not 0.0 < self.hit_threshold < 1.0:
             raise ValueError(f"hit_threshold must lie strictly between 0 and 1, got {self.hit_threshold}")
-        if self.decoder.control and self.view == "full":
-            raise ValueError("a full-view model cannot take its view as control: the decoder would read the answer")
 
     @property
     def steps(self) -> int:
@@ -122,6 +123,10 @@ _add(Preset("groove_2bar_humanize_cpu", "humanize sized for one CPU core: z 128,
 _add(Preset("groove_2bar_drumify_cpu", "drumify sized for one CPU core: z 128, encoder [256], decoder [256, 256], "
             "taps fed to the decoder, velocity and timing scored where hit",
             GrooveModelConfig(view="drumify", **_CPU), TrainConfig(**_CPU_TRAIN)))
+_add(Preset("groove_2bar_transfer_cpu", "groove transfer sized for one CPU core: the encoder reads the whole "
+            "performance, the decoder the hits (magenta's groovae_2bar_hits_control), so a feel's code can play "
+            "another beat; z 128, encoder [256], decoder [256, 256]",
+            GrooveModelConfig(view="full", **_CPU), TrainConfig(**_CPU_TRAIN)))
 _add(Preset("groove_2bar_tiny", "A tiny 2-bar humanize model for tests (--set view=drumify for tap2drum): z 16, "
             "one 32-unit layer each way, no KL weight",
             GrooveModelConfig(view="humanize", z_size=16, encoder=LstmEncoderConfig((32,)),

@@ -12,19 +12,19 @@ from torch import Tensor, nn
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.groove.model import build_groove_vae, model_config_to_dict
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
-from musicvae_lite.music.drums.groove.views import encoder_view, performance
+from musicvae_lite.music.drums.groove.views import control_view, encoder_view, performance
 from musicvae_lite.music.drums.names import FAMILY
 from musicvae_lite.music.sequence_task import SequenceTask
 
 
 def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:
-    """(encoder inputs (N, T, F), targets (N, T, 27), or (N, T, 27 + F) with the view as the decoder's
-    control) float32 of a split."""
+    """(encoder inputs (N, T, F), targets (N, T, 27), or (N, T, 27 + C) with the decoder's control (views.py))
+    float32 of a split."""
     hits = split.hits
     view = encoder_view(cfg.view, hits, split.velocity, split.offset)
     target = performance(hits, split.velocity, split.offset)
     if cfg.control:
-        target = np.concatenate([target, view], axis=-1)
+        target = np.concatenate([target, control_view(cfg.view, hits, split.velocity, split.offset)], axis=-1)
     return torch.from_numpy(view), torch.from_numpy(target)
 
 

@@ -8,6 +8,11 @@ offsets, magenta's `GrooveConverter` layout). The encoder reads one view of it (
     drumify   (..., T, 2)   a tap (1 where any drum is hit) and its offset: the earliest hit's, as a
                             tapped rhythm starts the step where its first onset falls
     full      (..., T, 27)  the performance itself
+
+A decoder that takes a control (presets.py) reads one more view at each step (`control_view`): the
+encoder's own for humanize and drumify; for full, the hits (magenta's `groovae_2bar_hits_control`: the
+encoder reads how a window is played, the decoder is told what is played, so the code carries the feel
+and a feel's code can be decoded over another beat's hits: groove transfer, transfer.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
 
 VIEW_SIZES = {"humanize": NUM_DRUMS, "drumify": 2, "full": 3 * NUM_DRUMS}
+CONTROL_VIEW = {"humanize": "humanize", "drumify": "drumify", "full": "humanize"}  # view -> what its decoder reads
 COMMAND = {"humanize": "groove", "drumify": "drumify"}  # view -> its command, and its bundled model's name
 
 
@@ -48,6 +54,13 @@ def taps(hits, offset) -> tuple[np.ndarray, np.ndarray]:
     tap = hits.any(axis=-1)
     earliest = np.where(hits, np.asarray(offset, np.float32), np.inf).min(axis=-1)
     return tap, np.where(tap, earliest, 0.0).astype(np.float32)
+
+
+def control_view(view: str, hits, velocity, offset) -> np.ndarray:
+    """What the decoder of a `view` model that takes a control reads at each step (module docstring)."""
+    if view not in VIEW_SIZES:
+        raise ValueError(f"unknown view {view!r}; one of {', '.join(VIEW_SIZES)}")
+    return encoder_view(CONTROL_VIEW[view], hits, velocity, offset)
 
 
 def encoder_view(view: str, hits, velocity, offset) -> np.ndarray:
