@@ -3,7 +3,7 @@ performance, scored against how the drummer really played that window (musicvae_
 transfer.py; the errors as `mvae eval groove` takes them: mean absolute timing in ms and velocity 0-127
 over the drummer's hits).
 
-  python benchmarks/bench_groove_transfer.py datasets/groove [--model groove]
+  python benchmarks/bench_groove_transfer.py datasets/groove [--model groove] [--transfer-model RUN]
 
 Three kinds of pair, on the test split (the shrinkage of each method, and the default method, are chosen
 on the validation split's same-file pairs first, and printed):
@@ -15,7 +15,10 @@ on the validation split's same-file pairs first, and printed):
 Rows, all in the same run: the quantized beat at the training mean velocity, the training groove
 template, `groove` humanize without a feel, humanize decoded from the feel's code (the mean code of its
 windows; the humanize encoder reads hits only), the feel's per-position template, and the residual
-method (humanize, moved by the feel's departures from the model): transfer.py.
+method (humanize, moved by the feel's departures from the model): transfer.py. With --transfer-model (a
+full-view GrooVAE whose decoder is told the hits: preset groove_2bar_transfer_cpu, magenta's
+groovae_2bar_hits_control), one row more: the beat's hits decoded from the mean code of the feel's windows,
+as that model's encoder reads them whole (velocities and timing included).
 """
 
 from __future__ import annotations
@@ -96,15 +99,14 @@ class Prepared:
     velocities and offsets (template) and of their departures from the humanized ones (residual)."""
 
     def __init__(self, model, split):
-        from musicvae_lite.music.drums.groove.generate import encode, humanize
+        from musicvae_lite.music.drums.groove.generate import humanize
         from musicvae_lite.music.drums.groove.transfer import position_sums
 
         self.split, hits = split, split.hits
         perf = (hits, split.velocity, split.offset)
         parts = [humanize(model, tuple(a[s:s + 256] for a in perf)) for s in range(0, len(split), 256)]
         self.played = tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
-        self.codes = np.concatenate([encode(model, tuple(a[s:s + 256] for a in perf))
-                                     for s in range(0, len(split), 256)])
+        self.codes = codes_of(model, split)
         sums = {"n": [], "template": [], "residual": []}
         for i in tqdm(range(len(split)), desc="position sums", leave=False):
             n, v = position_sums(hits[i], split.velocity[i])
@@ -124,10 +126,31 @@ class Prepared:
         return got[1], got[2]
 
 
-def methods(model, train, prep: Prepared, pairs_, shrink: dict) -> dict[str, list]:
-    """Each row's (velocity, offset) predictions for the pairs."""
+def feel_code_rows(model, codes: np.ndarray, split, pairs_) -> list:
+    """(velocity, offset) of each pair's beat decoded over its hits from the mean of the feel windows' `codes`."""
     from musicvae_lite.music.drums.groove.generate import control_of, decode
 
+    hits, out = split.hits, []
+    beats = np.array([i for i, _ in pairs_])
+    z = np.stack([codes[feel].mean(axis=0) for _, feel in pairs_])
+    for s in range(0, len(beats), 256):
+        b = beats[s:s + 256]
+        got = decode(model, z[s:s + 256], hits=hits[b],
+                     control=control_of(model, (hits[b], split.velocity[b], split.offset[b])))
+        out += list(zip(got[1], got[2]))
+    return out
+
+
+def codes_of(model, split) -> np.ndarray:
+    """Posterior means of every window of a split, as `model`'s encoder reads them."""
+    from musicvae_lite.music.drums.groove.generate import encode
+
+    perf = (split.hits, split.velocity, split.offset)
+    return np.concatenate([encode(model, tuple(a[s:s + 256] for a in perf)) for s in range(0, len(split), 256)])
+
+
+def methods(model, train, prep: Prepared, pairs_, shrink: dict) -> dict[str, list]:
+    """Each row's (velocity, offset) predictions for the pairs."""
     split = prep.split
     hits, T = split.hits, split.hits.shape[1]
     mean_vel = float(train.velocity[train.hits].mean())
@@ -146,13 +169,7 @@ def methods(model, train, prep: Prepared, pairs_, shrink: dict) -> dict[str, lis
         rows[f"residual: humanize + feel's departures ({shrink['residual']:g})"].append(
             prep.transfer(i, feel, "residual", shrink["residual"]))
         rows[f"  the same, shrunk more ({ROBUST:g})"].append(prep.transfer(i, feel, "residual", ROBUST))
-    beats = np.array([i for i, _ in pairs_])
-    z = np.stack([prep.codes[feel].mean(axis=0) for _, feel in pairs_])
-    for s in range(0, len(beats), 256):
-        b = beats[s:s + 256]
-        out = decode(model, z[s:s + 256], hits=hits[b], control=control_of(model, (hits[b], split.velocity[b],
-                                                                                   split.offset[b])))
-        rows["humanize from the feel's code"] += list(zip(out[1], out[2]))
+    rows["humanize from the feel's code"] = feel_code_rows(model, prep.codes, split, pairs_)
     return rows
 
 
@@ -188,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="a drum dataset folder (mvae data build --family drums)")
     parser.add_argument("--model", default="groove", help="a humanize GrooVAE (default: the bundled `groove`)")
+    parser.add_argument("--transfer-model", help="a full-view GrooVAE told the hits (groove_2bar_transfer_cpu): "
+                        "adds its row")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     import torch
@@ -197,14 +216,21 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     model = load(args.model, family="drums").model
+    other = load(args.transfer_model, family="drums").model if args.transfer_model else None
+    if other is not None and not (other.view == "full" and other.config.control):
+        parser.error(f"{args.transfer_model} is not a full-view GrooVAE told the hits (groove_2bar_transfer_cpu)")
     train = load_split(args.data, "train")
     shrink, _ = tune(model, load_split(args.data, "eval"))
     test = load_split(args.data, "test")
     prep = Prepared(model, test)
     ms = step_ms(test)[:, 0, 0]
+    other_codes = codes_of(other, test) if other is not None else None
     for kind in KINDS:
         ps = pairs(test, kind)
-        figures = {name: score(test, ms, ps, preds) for name, preds in methods(model, train, prep, ps, shrink).items()}
+        rows = methods(model, train, prep, ps, shrink)
+        if other is not None:
+            rows[f"transfer model ({other.name}): feel's code"] = feel_code_rows(other, other_codes, test, ps)
+        figures = {name: score(test, ms, ps, preds) for name, preds in rows.items()}
         ref = figures["training groove template"]
         hits = sum(int(test.hits[i].sum()) for i, _ in ps)
         print(f"\ntest split, feel from the {kind}: {len(ps)} pairs, {hits} hits scored")
