@@ -58,6 +58,9 @@ def test_a_beat_hop_adds_training_windows_and_keeps_held_out_ones_on_the_bar(gro
     for split in ("eval", "test"):
         a, b = (load_drum_split(tmp_path / d, split, bars=2) for d in ("bar", "beats"))
         assert np.array_equal(a.classes, b.classes) and np.array_equal(a.offset, b.offset)
+        assert not b.phase.any()
+    train = load_drum_split(tmp_path / "beats", "train", bars=2)
+    assert np.bincount(train.phase).tolist() == [9, 0, 0, 0, 6, 0, 0, 0, 6, 0, 0, 0, 6]
 
 
 def test_without_info_csv_the_split_is_by_file_hash(tmp_path):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import hits_to_classes
 from musicvae_lite.music.drums.groove.evaluate import drumify_baselines, humanize_baselines, onset_f1, timing_errors
 from musicvae_lite.music.drums.groove.views import (
     VIEW_SIZES,
+    bar_position,
     control_view,
+    model_inputs,
     encoder_view,
     performance,
     split_performance,
@@ -69,6 +72,34 @@ def test_a_full_view_decoder_is_told_the_hits_and_the_others_their_own_view():
     assert build_groove_vae(cfg).decoder.control_size == 9
     x, y = tensors(cfg, split_of(hits[None], vel[None], off[None]))
     assert x.shape == (1, 32, 27) and y.shape == (1, 32, 27 + 9) and (y[0, :, 27:].numpy() == hits).all()
+
+
+def test_bar_position_says_where_each_window_starts_in_its_bar():
+    from musicvae_lite.music.drums.groove.presets import PRESETS
+
+    hits, vel, off = window()
+    pos = bar_position((3, 32, 9), [0, 4, 12])
+    assert pos.shape == (3, 32, 2)
+    assert np.allclose(pos[0, 16], pos[0, 0]) and np.allclose(pos[1, 12], pos[0, 0])  # bar lines
+    assert np.allclose(pos[0, 4], [1, 0], atol=1e-6) and np.allclose(pos[2, 0], [-1, 0], atol=1e-6)
+    assert np.allclose(bar_position((32, 9)), pos[0])  # a window of a file starts on a bar
+    cfg = PRESETS["groove_2bar_drumify_cpu"].model
+    plain = model_inputs(cfg, hits, vel, off)
+    from dataclasses import replace
+
+    placed = model_inputs(replace(cfg, bar_position=True), hits[None], vel[None], off[None], np.array([4]))
+    assert placed[0].shape == (1, 32, 2 + 2) and placed[1].shape == (1, 32, 2 + 2)
+    assert np.array_equal(placed[0][0, :, :2], plain[0]) and np.array_equal(placed[1][0, :, :2], plain[1])
+    assert np.allclose(placed[0][0, :, 2:], pos[1]) and np.allclose(placed[1][0, :, 2:], pos[1])
+    from musicvae_lite.music.drums.groove.model import build_groove_vae
+    from musicvae_lite.music.drums.groove.task import tensors
+
+    split = split_of(np.stack([hits, hits]), np.stack([vel, vel]), np.stack([off, off]))
+    split.phase = np.array([0, 8])
+    x, y = tensors(replace(cfg, bar_position=True), split)
+    assert x.shape == (2, 32, 4) and y.shape == (2, 32, 27 + 4) and not torch.equal(x[0], x[1])
+    out = build_groove_vae(replace(cfg, bar_position=True))(x, y, step=0)
+    assert torch.isfinite(out["loss"])
 
 
 def test_taps_are_empty_where_nothing_is_hit():

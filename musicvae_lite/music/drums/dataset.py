@@ -6,7 +6,8 @@ The output folder holds, readable with plain `numpy.load` (no pickle):
     train.npz, eval.npz   classes (N, steps) uint16, the 512-class index of each step's hits (encoding.py);
     [test.npz]            velocity (N, steps, 9) uint8, MIDI velocity where hit, 0 elsewhere;
                           offset (N, steps, 9) float16, timing from the grid in [-0.5, 0.5) of a step;
-                          file_index (N,) int32 into `files`; start_bar (N,) int32; files (F,) source
+                          file_index (N,) int32 into `files`; start_bar (N,) int32; phase (N,) uint8,
+                          the step of its bar each window starts on (0 but with --hop); files (F,) source
                           paths; file_qpm (F,) float32 (NaN: none set); bars, steps_per_quarter; config
     skipped.tsv           every file that gave nothing: path, kind, reason
     summary.json          files read, windows per split, files skipped per kind, how it was split, seconds
@@ -93,11 +94,12 @@ def _extract_one(path: str, cfg: DrumConfig) -> DrumResult:
 
 
 def _on_the_bar(found: DrumWindows, split: str) -> tuple[np.ndarray, ...]:
-    """Hits, velocities, offsets and start bars of a file's windows for `split`: all of them for training;
+    """Hits, velocities, offsets, start bars and phases of a file's windows for `split`: all of them for training;
     for the held-out splits only those that start on a bar, so that a dataset cut on a shorter hop (more
     training windows) is scored on the same windows as one cut on the bar."""
     keep = slice(None) if split == "train" or found.phase is None else found.phase == 0
-    return found.hits[keep], found.velocity[keep], found.offset[keep], found.start_bar[keep]
+    phase = np.zeros(len(found), np.int32) if found.phase is None else found.phase
+    return found.hits[keep], found.velocity[keep], found.offset[keep], found.start_bar[keep], phase[keep]
 
 
 def _extract_chunk(args: tuple[list[str], DrumConfig]) -> list[DrumResult]:
@@ -145,6 +147,7 @@ def build_drum_dataset(sources: list[str], out_dir: str | Path, cfg: DrumConfig 
             file_index=np.concatenate([np.full(len(w[0]), i, np.int32) for i, w in zip(idx, ws)]) if ws
             else np.zeros(0, np.int32),
             start_bar=np.concatenate([w[3] for w in ws]) if ws else np.zeros(0, np.int32),
+            phase=np.concatenate([w[4] for w in ws]).astype(np.uint8) if ws else np.zeros(0, np.uint8),
             files=all_files, file_qpm=file_qpm, bars=np.int32(cfg.bars), steps_per_quarter=np.int32(STEPS_PER_QUARTER),
             steps_per_bar=np.int32(cfg.steps_per_bar),
             config=np.array(json.dumps({"bars": cfg.bars, "compat": cfg.compat, "steps_per_bar": cfg.steps_per_bar,
@@ -170,6 +173,7 @@ class DrumSplit:
     file_index: np.ndarray
     files: np.ndarray
     file_qpm: np.ndarray | None = None  # (F,) float32, NaN where the file sets no tempo
+    phase: np.ndarray | None = None  # (N,) the step of its bar each window starts on (None: all 0)
 
     def qpm(self, default: float) -> np.ndarray:
         """(N,) the tempo of each window's file, `default` where it sets none."""
@@ -181,7 +185,7 @@ class DrumSplit:
     def subset(self, index: np.ndarray) -> DrumSplit:
         """The windows at `index`, same files."""
         return DrumSplit(self.classes[index], self.velocity[index], self.offset[index], self.file_index[index],
-                         self.files, self.file_qpm)
+                         self.files, self.file_qpm, None if self.phase is None else self.phase[index])
 
     @property
     def hits(self) -> np.ndarray:
@@ -202,7 +206,7 @@ def load_drum_split(folder: str | Path, split: str = "train", bars: int | None =
                 raise DatasetError(f"{folder} holds {int(d['bars'])}-bar drum windows; this model needs {bars}")
             return DrumSplit(d["classes"].astype(np.int64), d["velocity"].astype(np.float32) / 127.0,
                              d["offset"].astype(np.float32), d["file_index"], d["files"],
-                             d["file_qpm"] if "file_qpm" in d else None)
+                             d["file_qpm"] if "file_qpm" in d else None, d["phase"] if "phase" in d else None)
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file (build the dataset with `mvae data build --family drums`)") from None
     except (OSError, ValueError, KeyError) as e:

@@ -29,7 +29,7 @@ from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import NUM_DRUMS, classes_to_hits
 from musicvae_lite.music.grid import STEPS_PER_QUARTER
 from musicvae_lite.music.drums.groove.generate import GrooveModel, control_of, decode, encode
-from musicvae_lite.music.drums.groove.views import control_view, encoder_view, performance
+from musicvae_lite.music.drums.groove.views import model_inputs, performance
 
 DEFAULT_QPM = 120.0  # for a file that sets no tempo
 F1_DRUMS = {"kick": (0,), "snare": (1,), "hi-hat": (2, 3)}  # classes scored by drumify's onset F1
@@ -107,12 +107,10 @@ def drumify_baselines(train: DrumSplit, held: DrumSplit) -> dict[str, dict[str, 
 def teacher_forced(model: GrooveModel, held: DrumSplit, batch_size: int) -> dict[str, float]:
     """Hit accuracy (threshold 1/2) with teacher forcing from the posterior mean, and the mean KL in bits."""
     hits = held.hits
-    view = encoder_view(model.view, hits, held.velocity, held.offset)
+    view, control = model_inputs(model.config, hits, held.velocity, held.offset, held.phase)
     x = torch.from_numpy(view)
     y = performance(hits, held.velocity, held.offset)
-    if model.config.control:
-        y = np.concatenate([y, control_view(model.view, hits, held.velocity, held.offset)], axis=-1)
-    y = torch.from_numpy(y)
+    y = torch.from_numpy(y if control is None else np.concatenate([y, control], axis=-1))
     correct, kl = 0.0, 0.0
     for i in range(0, len(x), batch_size):
         post = model.vae.encoder(x[i:i + batch_size])

@@ -24,7 +24,7 @@ from musicvae_lite.music.drums.encoding import NUM_DRUMS
 from musicvae_lite.music.drums.names import METER_REASON
 from musicvae_lite.music.errors import NoDrumsError
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
-from musicvae_lite.music.drums.groove.views import COMMAND, control_view, encoder_view, split_performance
+from musicvae_lite.music.drums.groove.views import COMMAND, model_inputs, split_performance
 from musicvae_lite.music.sequence_generate import TrainedSequenceModel, prior_codes, trained_from_checkpoint
 from musicvae_lite.music.playback import Playback
 from musicvae_lite.music.tempo import TempoMap, tempo_map_of
@@ -140,7 +140,7 @@ def _stacked(model: GrooveModel, perf: Performance) -> Performance:
 @torch.no_grad()
 def encode(model: GrooveModel, perf: Performance) -> np.ndarray:
     """Posterior means (n, Z) float32 of performances (their view is what the encoder reads)."""
-    view = encoder_view(model.view, *_stacked(model, perf))
+    view = model_inputs(model.config, *_stacked(model, perf))[0]
     return model.vae.encoder(torch.from_numpy(view)).mu.numpy().astype(np.float32)
 
 
@@ -153,8 +153,8 @@ def _codes(model: GrooveModel, codes) -> torch.Tensor:
 
 
 def control_of(model: GrooveModel, perf: Performance) -> np.ndarray | None:
-    """What a model whose decoder takes a control reads at each step of `perf` (views.control_view), else None."""
-    return control_view(model.view, *_stacked(model, perf)) if model.config.control else None
+    """What a model whose decoder takes a control reads at each step of `perf` (views.model_inputs), else None."""
+    return model_inputs(model.config, *_stacked(model, perf))[1]
 
 
 @torch.no_grad()

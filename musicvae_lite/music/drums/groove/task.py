@@ -1,7 +1,8 @@
 """Training a GrooVAE with the generic trainer (core/trainer.py): each window's view for the encoder and
 its performance (27 floats a step) for the decoder, both computed once from the drum dataset
-(music/drums/dataset.py); teacher forcing throughout (decoder.py). No augmentation: a groove moved
-in time is not the same groove."""
+(music/drums/dataset.py); teacher forcing throughout (decoder.py). No augmentation of its own: a groove
+moved in time is not the same groove (a dataset cut on a beat hop has more windows, each where it falls in
+its bar: views.bar_position)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from torch import Tensor, nn
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.groove.model import build_groove_vae, model_config_to_dict
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
-from musicvae_lite.music.drums.groove.views import control_view, encoder_view, performance
+from musicvae_lite.music.drums.groove.views import model_inputs, performance
 from musicvae_lite.music.drums.names import FAMILY
 from musicvae_lite.music.sequence_task import SequenceTask
 
@@ -21,10 +22,10 @@ def tensors(cfg: GrooveModelConfig, split: DrumSplit) -> tuple[Tensor, Tensor]:
     """(encoder inputs (N, T, F), targets (N, T, 27), or (N, T, 27 + C) with the decoder's control (views.py))
     float32 of a split."""
     hits = split.hits
-    view = encoder_view(cfg.view, hits, split.velocity, split.offset)
+    view, control = model_inputs(cfg, hits, split.velocity, split.offset, split.phase)
     target = performance(hits, split.velocity, split.offset)
-    if cfg.control:
-        target = np.concatenate([target, control_view(cfg.view, hits, split.velocity, split.offset)], axis=-1)
+    if control is not None:
+        target = np.concatenate([target, control], axis=-1)
     return torch.from_numpy(view), torch.from_numpy(target)
 
 
