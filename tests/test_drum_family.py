@@ -95,7 +95,7 @@ def test_bundled_drum_model(tmp_path):
 
 def test_bundled_drum_model_gives_back_the_example_beats():
     """The bundled `drums` on its own example beats (rock, funk, half-time, bossa): the greedy reconstruction
-    its card reports (0.833 of steps; the 60-bit model it replaced gave back 0.797), with the larger code."""
+    its card reports (0.854 of steps; the models it replaced gave back 0.833 and 0.797), with the larger code."""
     import json
 
     from musicvae_lite.core.bundled import EXAMPLES
@@ -104,5 +104,5 @@ def test_bundled_drum_model_gives_back_the_example_beats():
     assert r.exit_code == 0, r.output
     figures = json.loads(r.output.strip().splitlines()[-1])
     assert figures["windows"] == 12
-    assert figures["sampled_accuracy"] >= 0.82  # greedy from mu
-    assert figures["teacher_forced_accuracy"] >= 0.88 and figures["kl_bits"] >= 80
+    assert figures["sampled_accuracy"] >= 0.845  # greedy from mu
+    assert figures["teacher_forced_accuracy"] >= 0.91 and figures["kl_bits"] >= 85
