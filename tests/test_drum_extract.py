@@ -79,8 +79,9 @@ def test_a_beat_hop_starts_a_window_on_every_beat_of_busy_bars(tmp_path):
     on_bar = beats.phase == 0
     assert np.array_equal(beats.hits[on_bar], bar.hits) and bar.phase.tolist() == [0, 0, 0]
     assert np.array_equal(beats.hits[1, :12], bar.hits[0, 4:16])  # a beat later
-    with pytest.raises(MvaeError, match="--hop must be 1..16"):
-        DrumConfig(hop=17)
+    for bad in (3, 17, -4):  # a hop that does not divide the bar would leave held-out windows off the bar
+        with pytest.raises(MvaeError, match="--hop must divide the bar of 16 steps"):
+            DrumConfig(hop=bad)
 
 
 @pytest.mark.parametrize("tracks, ts, fragment", [

@@ -41,16 +41,17 @@ class DrumConfig:
     compat: bool = False  # True: exactly the windows of magenta's DrumsConverter (hits only; see below)
     steps_per_bar: int = STEPS_PER_BAR  # the bar the windows are cut in, recorded with every dataset: 16 (4/4,
     # 2/2; what the drum models know), or for datasets only 12 (3/4, 6/8), 18 (9/8), 24 (12/8, 3/2, 6/4)
-    hop: int = 0  # steps from one window's start to the next: 0 is a bar; 4 starts one on every beat (a dataset
-    # keeps such windows for training only: dataset.py)
+    hop: int = 0  # steps from one window's start to the next, dividing the bar: 0 is a bar; 4 starts one on every
+    # beat (a dataset keeps the windows off the bar for training only: dataset.py)
 
     def __post_init__(self):
         if self.steps_per_bar not in DRUM_BARS or (self.compat and self.steps_per_bar != STEPS_PER_BAR):
             raise MvaeError(f"drums are read in bars of {', '.join(map(str, DRUM_BARS))} steps (16 in --compat "
                             f"mode), not {self.steps_per_bar}")
-        if not 0 <= self.hop <= self.steps_per_bar or (self.compat and self.hop not in (0, self.steps_per_bar)):
-            raise MvaeError(f"--hop must be 1..{self.steps_per_bar} steps (a bar or less; --compat: a bar), "
-                            f"not {self.hop}")
+        divisors = [h for h in range(1, self.steps_per_bar + 1) if self.steps_per_bar % h == 0]
+        if (self.hop and self.hop not in divisors) or (self.compat and self.hop not in (0, self.steps_per_bar)):
+            raise MvaeError(f"--hop must divide the bar of {self.steps_per_bar} steps ({', '.join(map(str, divisors))}; "
+                            f"--compat: a bar), not {self.hop}")
 
     @property
     def hop_steps(self) -> int:
