@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -307,6 +308,20 @@ def test_sampler_in_a_meter_in_chromium(live_server, tmp_path):
     assert errors == [], errors
 
 
+@contextmanager
+def offline_page(live_server: str):
+    """(page, foreign, errors): a Chromium page of the live server as `_offline_page` opens it, and the lists
+    it notes refused requests and page errors in; the browser closes after."""
+    sync_playwright = _playwright()
+    foreign, errors = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield _offline_page(browser, live_server, foreign, errors), foreign, errors
+        finally:
+            browser.close()
+
+
 def _offline_page(browser, live_server: str, foreign: list, errors: list):
     """A page of the live server with every request off this machine refused (and noted in `foreign`)."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -341,7 +356,6 @@ def test_variations_panel_in_chromium(live_server, tmp_path):
     n and seed are set; the page shows the input and n variations as rolls (each playable, each with its MIDI),
     the verb's line and the downloads, and its answer is the API's for that window; a bad seed and a bad file
     are one line each."""
-    sync_playwright = _playwright()
     import httpx
 
     from musicvae_lite.music.melody.encoding import events_to_notes
@@ -354,85 +368,79 @@ def test_variations_panel_in_chromium(live_server, tmp_path):
     expected = [f"bar {bar + 1}: {len(events_to_notes(ev))} notes, track {track + 1}, 4/4"
                 for ev, bar, track in zip(found.events, found.start_bar, found.track)]
     assert {e.split(", ")[1] for e in expected} == {"track 1", "track 2"}
-    foreign, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = _offline_page(browser, live_server, foreign, errors)
+    with offline_page(live_server) as (page, foreign, errors):
+        page.click(".tab[data-tab=variations]")
+        assert page.is_visible("#variations") and not page.is_visible("#mixer")
+        assert page.input_value("#variations-amount") == "0.3" and page.input_value("#variations-n") == "8"
+        page.wait_for_function("window.mvae.windows('variations')[0].listed.length === 7", timeout=30_000)
+        page.locator("#variations-ends select.source").select_option("upload")
+        page.locator("#variations-ends input.file").set_input_files(str(two))
+        page.wait_for_function(f"window.mvae.windows('variations')[0].listed.length === {len(expected)}",
+                               timeout=30_000)
+        assert page.evaluate("window.mvae.windows('variations')")[0]["listed"] == expected
+        page.locator("#variations-ends select.window").select_option("4")
+        assert page.evaluate("window.mvae.windows('variations')")[0] == {
+            "listed": expected, "window": "4", "preview": True}
+        _set_range(page, "#variations-amount", 0.5)
+        _set_range(page, "#variations-n", 3)
+        page.fill("#variations-seed", "5")
+        page.click("#variations-go")
+        page.wait_for_function("window.mvae.state().panels.variations.items === 4", timeout=30_000)
+        inked = _inked(page, "#variations-rolls canvas.roll")
+        assert len(inked) == 4 and min(inked) > 20, inked
+        assert page.locator("#variations-rolls figcaption").all_inner_texts() == [
+            "input4/4MIDI", "variation 14/4MIDI", "variation 24/4MIDI", "variation 34/4MIDI"]
+        asked = httpx.post(live_server + "/api/vary", files={"a": ("two.mid", two.read_bytes())}, timeout=60,
+                           data={"n": "3", "amount": "0.5", "seed": "5", "window_a": "4"}).json()
+        assert page.evaluate("window.mvae.steps('variations')") == asked["steps"]
+        assert asked["steps"][0] == found.events[4].tolist()  # the input is the window picked
+        line = page.inner_text("#variations-line")
+        assert line == asked["lines"][0] and line.startswith("3 variations at amount 0.5: on average ")
+        for a in ("#variations-midi", "#variations-wav"):
+            assert page.is_visible(a) and page.get_attribute(a, "href").startswith("/api/files/")
+        each = page.eval_on_selector_all("#variations-rolls figure a.each", "els => els.map((e) => e.href)")
+        assert len(each) == 4
+        with urllib.request.urlopen(each[2]) as f:
+            assert f.read(4) == b"MThd"
+        # a click plays that variation, the playhead following; another click elsewhere stops it
+        page.locator("#variations-rolls figure").nth(2).click()
+        page.wait_for_function("window.mvae.state().panels.variations.playing === 2", timeout=10_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.mvae.state().panels.variations.position") > 0.3
+        assert page.locator("#variations-rolls figure.playing").count() == 1
+        page.click(".tab[data-tab=mixer]")
+        page.click("#interpolate")
+        page.wait_for_function("window.mvae.state().mixer.rolls === 7", timeout=30_000)
+        page.click("#play")
+        assert page.evaluate("window.mvae.state().panels.variations.playing") == -1  # one thing at a time
+        page.click("#play")
+        if os.environ.get("MVAE_SCREENSHOTS"):
             page.click(".tab[data-tab=variations]")
-            assert page.is_visible("#variations") and not page.is_visible("#mixer")
-            assert page.input_value("#variations-amount") == "0.3" and page.input_value("#variations-n") == "8"
-            page.wait_for_function("window.mvae.windows('variations')[0].listed.length === 7", timeout=30_000)
-            page.locator("#variations-ends select.source").select_option("upload")
-            page.locator("#variations-ends input.file").set_input_files(str(two))
-            page.wait_for_function(f"window.mvae.windows('variations')[0].listed.length === {len(expected)}",
-                                   timeout=30_000)
-            assert page.evaluate("window.mvae.windows('variations')")[0]["listed"] == expected
-            page.locator("#variations-ends select.window").select_option("4")
-            assert page.evaluate("window.mvae.windows('variations')")[0] == {
-                "listed": expected, "window": "4", "preview": True}
-            _set_range(page, "#variations-amount", 0.5)
-            _set_range(page, "#variations-n", 3)
-            page.fill("#variations-seed", "5")
-            page.click("#variations-go")
-            page.wait_for_function("window.mvae.state().panels.variations.items === 4", timeout=30_000)
-            inked = _inked(page, "#variations-rolls canvas.roll")
-            assert len(inked) == 4 and min(inked) > 20, inked
-            assert page.locator("#variations-rolls figcaption").all_inner_texts() == [
-                "input4/4MIDI", "variation 14/4MIDI", "variation 24/4MIDI", "variation 34/4MIDI"]
-            asked = httpx.post(live_server + "/api/vary", files={"a": ("two.mid", two.read_bytes())}, timeout=60,
-                               data={"n": "3", "amount": "0.5", "seed": "5", "window_a": "4"}).json()
-            assert page.evaluate("window.mvae.steps('variations')") == asked["steps"]
-            assert asked["steps"][0] == found.events[4].tolist()  # the input is the window picked
-            line = page.inner_text("#variations-line")
-            assert line == asked["lines"][0] and line.startswith("3 variations at amount 0.5: on average ")
-            for a in ("#variations-midi", "#variations-wav"):
-                assert page.is_visible(a) and page.get_attribute(a, "href").startswith("/api/files/")
-            each = page.eval_on_selector_all("#variations-rolls figure a.each", "els => els.map((e) => e.href)")
-            assert len(each) == 4
-            with urllib.request.urlopen(each[2]) as f:
-                assert f.read(4) == b"MThd"
-            # a click plays that variation, the playhead following; another click elsewhere stops it
-            page.locator("#variations-rolls figure").nth(2).click()
-            page.wait_for_function("window.mvae.state().panels.variations.playing === 2", timeout=10_000)
-            page.wait_for_timeout(500)
-            assert page.evaluate("window.mvae.state().panels.variations.position") > 0.3
-            assert page.locator("#variations-rolls figure.playing").count() == 1
-            page.click(".tab[data-tab=mixer]")
-            page.click("#interpolate")
-            page.wait_for_function("window.mvae.state().mixer.rolls === 7", timeout=30_000)
-            page.click("#play")
-            assert page.evaluate("window.mvae.state().panels.variations.playing") == -1  # one thing at a time
-            page.click("#play")
-            if os.environ.get("MVAE_SCREENSHOTS"):
-                page.click(".tab[data-tab=variations]")
-                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_variations.png"))
-            # errors are one line: a seed out of range (422 from the form's check), a file that is not MIDI
-            page.click(".tab[data-tab=variations]")
-            page.fill("#variations-seed", "-1")
-            page.click("#variations-go")
-            page.wait_for_selector("#variations-error:not([hidden])", timeout=30_000)
-            assert page.inner_text("#variations-error") == "seed: Input should be greater than or equal to 0"
-            bad = tmp_path / "notes.mid"
-            bad.write_bytes(b"this is a text file\n")
-            page.fill("#variations-seed", "")
-            page.locator("#variations-ends select.source").select_option("upload")
-            page.locator("#variations-ends input.file").set_input_files(str(bad))
-            page.click("#variations-go")
-            page.wait_for_function("document.querySelector('#variations-error').textContent.startsWith('notes.mid')",
-                                   timeout=30_000)
-            assert page.inner_text("#variations-error") == "notes.mid: not a MIDI file (no MThd header)"
-            # the drum model varies beats: the input is a beat, the rolls drum grids
-            page.select_option("#model", "drums")
-            page.wait_for_function("document.querySelector('#variations-ends select.source').value === 'example:rock'",
-                                   timeout=30_000)
-            assert page.inner_text("#variations-ends legend") == "beat" and page.is_hidden("#variations-error")
-            page.click("#variations-go")
-            page.wait_for_function("window.mvae.state().panels.variations.items === 4", timeout=30_000)
-            assert page.inner_text("#variations-line").startswith("3 variations at amount 0.5: on average ")
-            assert page.inner_text("#variations-line").find("of the steps as in the input") > 0
-        finally:
-            browser.close()
+            page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_variations.png"))
+        # errors are one line: a seed out of range (422 from the form's check), a file that is not MIDI
+        page.click(".tab[data-tab=variations]")
+        page.fill("#variations-seed", "-1")
+        page.click("#variations-go")
+        page.wait_for_selector("#variations-error:not([hidden])", timeout=30_000)
+        assert page.inner_text("#variations-error") == "seed: Input should be greater than or equal to 0"
+        bad = tmp_path / "notes.mid"
+        bad.write_bytes(b"this is a text file\n")
+        page.fill("#variations-seed", "")
+        page.locator("#variations-ends select.source").select_option("upload")
+        page.locator("#variations-ends input.file").set_input_files(str(bad))
+        page.click("#variations-go")
+        page.wait_for_function("document.querySelector('#variations-error').textContent.startsWith('notes.mid')",
+                               timeout=30_000)
+        assert page.inner_text("#variations-error") == "notes.mid: not a MIDI file (no MThd header)"
+        # the drum model varies beats: the input is a beat, the rolls drum grids
+        page.select_option("#model", "drums")
+        page.wait_for_function("document.querySelector('#variations-ends select.source').value === 'example:rock'",
+                               timeout=30_000)
+        assert page.inner_text("#variations-ends legend") == "beat" and page.is_hidden("#variations-error")
+        page.click("#variations-go")
+        page.wait_for_function("window.mvae.state().panels.variations.items === 4", timeout=30_000)
+        assert page.inner_text("#variations-line").startswith("3 variations at amount 0.5: on average ")
+        assert page.inner_text("#variations-line").find("of the steps as in the input") > 0
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert [e for e in errors if "status of 422" not in e] == [], errors
 
@@ -452,80 +460,73 @@ def test_16_bar_melodies_in_chromium(live_server, tmp_path):
     folded 4 bars a row (and the page plays the server's WAV), the playhead moves from row to row with the
     audio, the Sampler and the Variations panel write 16 bars, and the Blender refuses it, saying so; back on
     the default, the Blender blends again."""
-    sync_playwright = _playwright()
     import soundfile
 
-    foreign, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = _offline_page(browser, live_server, foreign, errors)
-            assert "melody_16bar (melody, 16 bars)" in page.locator("#model option").all_inner_texts()
-            page.select_option("#model", "melody_16bar")
-            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:harbour'",
-                                   timeout=30_000)
-            page.wait_for_function("window.mvae.state().ends.every((e) => e.windows === 1)", timeout=30_000)
-            assert [w["listed"] for w in page.evaluate("window.mvae.windows('mixer')")] == [
-                ["bar 1: 68 notes, 4/4"], ["bar 1: 52 notes, 4/4"]]
-            page.click(".tab[data-tab=blender]")
-            assert page.is_disabled("#blend") and not page.evaluate("window.mvae.state().blend")
-            note = page.inner_text("#blender-note")
-            assert note.startswith("The Blender blends 2-bar windows; melody_16bar is a 16-bar model"), note
+    with offline_page(live_server) as (page, foreign, errors):
+        assert "melody_16bar (melody, 16 bars)" in page.locator("#model option").all_inner_texts()
+        page.select_option("#model", "melody_16bar")
+        page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:harbour'",
+                               timeout=30_000)
+        page.wait_for_function("window.mvae.state().ends.every((e) => e.windows === 1)", timeout=30_000)
+        assert [w["listed"] for w in page.evaluate("window.mvae.windows('mixer')")] == [
+            ["bar 1: 68 notes, 4/4"], ["bar 1: 52 notes, 4/4"]]
+        page.click(".tab[data-tab=blender]")
+        assert page.is_disabled("#blend") and not page.evaluate("window.mvae.state().blend")
+        note = page.inner_text("#blender-note")
+        assert note.startswith("The Blender blends 2-bar windows; melody_16bar is a 16-bar model"), note
 
-            page.click(".tab[data-tab=mixer]")
-            _set_range(page, "#steps", 3)
-            page.click("#interpolate")
-            page.wait_for_function("window.mvae.state().mixer.rolls === 3", timeout=60_000)
-            assert page.evaluate("window.mvae.rolls()") == [4, 4, 4]  # 16 bars of 4/4, four to a row
-            assert page.locator("#rolls figure.long").count() == 3
-            assert min(_inked(page, "#rolls canvas.roll")) > 200
-            wav_url = page.get_attribute("#download-wav", "href")
-            with urllib.request.urlopen(live_server + wav_url) as f:
-                served, _ = soundfile.read(io.BytesIO(f.read()), dtype="float32")
-            ours = np.array(page.evaluate("window.mvae.mixSamples(23)"), np.float32)
-            assert len(ours) == len(served[::23]) and np.abs(ours - served[::23]).max() < 2e-4
+        page.click(".tab[data-tab=mixer]")
+        _set_range(page, "#steps", 3)
+        page.click("#interpolate")
+        page.wait_for_function("window.mvae.state().mixer.rolls === 3", timeout=60_000)
+        assert page.evaluate("window.mvae.rolls()") == [4, 4, 4]  # 16 bars of 4/4, four to a row
+        assert page.locator("#rolls figure.long").count() == 3
+        assert min(_inked(page, "#rolls canvas.roll")) > 200
+        wav_url = page.get_attribute("#download-wav", "href")
+        with urllib.request.urlopen(live_server + wav_url) as f:
+            served, _ = soundfile.read(io.BytesIO(f.read()), dtype="float32")
+        ours = np.array(page.evaluate("window.mvae.mixSamples(23)"), np.float32)
+        assert len(ours) == len(served[::23]) and np.abs(ours - served[::23]).max() < 2e-4
 
-            # the playhead follows the audio from row to row (harbour plays at 120 qpm: 8 s a row of 4 bars)
-            page.evaluate("window.mvae.playMixerFrom(9)")
-            page.wait_for_timeout(300)
-            at = page.evaluate("window.mvae.playhead()")
-            assert at["item"] == 0 and at["row"] == 1 and 0.1 < at["x"] < 0.3, at
-            assert _playhead_rows(page, 0) == [1]
-            end = page.evaluate("window.mvae.state().mixer.position")
-            page.evaluate("window.mvae.playMixerFrom(32 + 31)")  # the next melody, its last row
-            page.wait_for_timeout(300)
-            at = page.evaluate("window.mvae.playhead()")
-            assert at["item"] == 1 and at["row"] == 3 and end > 9, at
-            assert _playhead_rows(page, 1) == [3] and _playhead_rows(page, 0) == []
-            below = "document.querySelectorAll('#rolls figure')[2].getBoundingClientRect().bottom - innerHeight"
-            assert page.evaluate(below) > 0  # the third roll is below the window...
-            page.evaluate("window.mvae.playMixerFrom(64 + 1)")
-            page.wait_for_function("window.mvae.playhead() && window.mvae.playhead().item === 2", timeout=10_000)
-            page.wait_for_timeout(200)
-            assert page.evaluate(below) <= 0 and page.evaluate("scrollY") > 0  # ...until it plays: scrolled to
-            if os.environ.get("MVAE_SCREENSHOTS"):
-                page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_16bar.png"), full_page=True)
-            page.click("#play")  # pause
+        # the playhead follows the audio from row to row (harbour plays at 120 qpm: 8 s a row of 4 bars)
+        page.evaluate("window.mvae.playMixerFrom(9)")
+        page.wait_for_timeout(300)
+        at = page.evaluate("window.mvae.playhead()")
+        assert at["item"] == 0 and at["row"] == 1 and 0.1 < at["x"] < 0.3, at
+        assert _playhead_rows(page, 0) == [1]
+        end = page.evaluate("window.mvae.state().mixer.position")
+        page.evaluate("window.mvae.playMixerFrom(32 + 31)")  # the next melody, its last row
+        page.wait_for_timeout(300)
+        at = page.evaluate("window.mvae.playhead()")
+        assert at["item"] == 1 and at["row"] == 3 and end > 9, at
+        assert _playhead_rows(page, 1) == [3] and _playhead_rows(page, 0) == []
+        below = "document.querySelectorAll('#rolls figure')[2].getBoundingClientRect().bottom - innerHeight"
+        assert page.evaluate(below) > 0  # the third roll is below the window...
+        page.evaluate("window.mvae.playMixerFrom(64 + 1)")
+        page.wait_for_function("window.mvae.playhead() && window.mvae.playhead().item === 2", timeout=10_000)
+        page.wait_for_timeout(200)
+        assert page.evaluate(below) <= 0 and page.evaluate("scrollY") > 0  # ...until it plays: scrolled to
+        if os.environ.get("MVAE_SCREENSHOTS"):
+            page.screenshot(path=str(Path(os.environ["MVAE_SCREENSHOTS"]) / "serve_16bar.png"), full_page=True)
+        page.click("#play")  # pause
 
-            page.click(".tab[data-tab=sampler]")
-            _set_range(page, "#sample-n", 1)
-            page.click("#sample")
-            page.wait_for_function("window.mvae.state().sampler.samples === 1", timeout=30_000)
-            assert page.evaluate("window.mvae.samples()")[0]["steps"] == 256
-            page.click(".tab[data-tab=variations]")
-            page.wait_for_function("window.mvae.windows('variations')[0].listed.length === 1", timeout=30_000)
-            _set_range(page, "#variations-n", 2)
-            page.click("#variations-go")
-            page.wait_for_function("window.mvae.state().panels.variations.items === 3", timeout=30_000)
-            assert page.locator("#variations-rolls figure.long").count() == 3
-            assert page.inner_text("#variations-line").startswith("2 variations at amount 0.3")
+        page.click(".tab[data-tab=sampler]")
+        _set_range(page, "#sample-n", 1)
+        page.click("#sample")
+        page.wait_for_function("window.mvae.state().sampler.samples === 1", timeout=30_000)
+        assert page.evaluate("window.mvae.samples()")[0]["steps"] == 256
+        page.click(".tab[data-tab=variations]")
+        page.wait_for_function("window.mvae.windows('variations')[0].listed.length === 1", timeout=30_000)
+        _set_range(page, "#variations-n", 2)
+        page.click("#variations-go")
+        page.wait_for_function("window.mvae.state().panels.variations.items === 3", timeout=30_000)
+        assert page.locator("#variations-rolls figure.long").count() == 3
+        assert page.inner_text("#variations-line").startswith("2 variations at amount 0.3")
 
-            page.select_option("#model", "default")
-            page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:morning'",
-                                   timeout=30_000)
-            assert not page.is_disabled("#blend") and page.locator("#blender-note").is_hidden()
-        finally:
-            browser.close()
+        page.select_option("#model", "default")
+        page.wait_for_function("document.querySelector('#mixer-ends select.source').value === 'example:morning'",
+                               timeout=30_000)
+        assert not page.is_disabled("#blend") and page.locator("#blender-note").is_hidden()
     assert foreign == [], f"the page asked for things off this machine: {foreign}"
     assert errors == [], errors
 
