@@ -95,7 +95,7 @@ def model_inputs(cfg, hits, velocity, offset, phase=None) -> tuple[np.ndarray, n
     bar position if the model reads it) and its decoder's control (None when it takes none)."""
     view = encoder_view(cfg.view, hits, velocity, offset)
     control = control_view(cfg.view, hits, velocity, offset) if cfg.control else None
-    if getattr(cfg, "bar_position", False):
+    if cfg.bar_position:
         pos = bar_position(view.shape, phase, bar=cfg.grid.steps_per_bar)
         view = np.concatenate([view, pos], axis=-1)
         control = None if control is None else np.concatenate([control, pos], axis=-1)
