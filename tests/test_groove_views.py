@@ -10,9 +10,9 @@ import torch
 from musicvae_lite.music.drums.dataset import DrumSplit
 from musicvae_lite.music.drums.encoding import hits_to_classes
 from musicvae_lite.music.drums.groove.evaluate import drumify_baselines, humanize_baselines, onset_f1, timing_errors
+from musicvae_lite.music.drums.position import bar_position
 from musicvae_lite.music.drums.groove.views import (
     VIEW_SIZES,
-    bar_position,
     control_view,
     model_inputs,
     encoder_view,

@@ -167,8 +167,10 @@ class DrumFamily(SequenceFamily):
         windows = held.classes[spread_indices(len(held), options.get("limit"))]
         if not len(windows):
             raise MvaeError(f"{data} has no {what}")
+        extra = model.controls(None, windows.shape[1], len(windows))  # the bar position, for a model that reads it
         r = evaluate_sequences(model.vae, windows, num_classes=NUM_CLASSES, batch_size=options.get("batch_size") or 256,
-                               device=pick_device(device), progress=progress, encoder_input=encoder_input)
+                               device=pick_device(device), progress=progress, encoder_input=encoder_input,
+                               controls=None if extra is None else extra.numpy())
         baselines = sequence_baselines(train.classes, windows, NUM_CLASSES) if train is not None else {}
         lines = [f"{model.name} (step {model.step}) on {r.windows} {what} of {data}",
                  f"  teacher-forced accuracy   {r.teacher_forced_accuracy:.4f}",

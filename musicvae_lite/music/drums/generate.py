@@ -32,6 +32,14 @@ class DrumModel(TrainedSequenceModel):
             raise MvaeError(f"drum classes must lie in 0..{NUM_CLASSES - 1}")
         return batch
 
+    def controls(self, meter, steps: int, n: int, chords=None) -> torch.Tensor | None:
+        """The bar position of each step of `n` windows on the bar for a model that reads it (none otherwise);
+        a one-line error for a meter or chords the model does not take."""
+        from musicvae_lite.music.drums.model import controls
+
+        super().controls(meter, steps, n, chords)  # checks the meter and the chords
+        return controls(self.config, n)
+
     def encoder_input(self, batch: torch.Tensor) -> torch.Tensor:
         from musicvae_lite.music.drums.model import encoder_input
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, is_dataclass, replace
 
 from musicvae_lite.core.config import Preset, TrainConfig
+from musicvae_lite.music.drums.position import POSITION_SIZE
 from musicvae_lite.music.networks.config import GridConfig, LstmDecoderConfig, LstmEncoderConfig
 
 
@@ -36,6 +37,8 @@ class DrumModelConfig:
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)
     output: str = "softmax"  # softmax: one of 512 classes (magenta); hits: the 9 drums, each given the ones
     # before it (drums/hits_output.py); hits_independent: the 9 drums independent given the state
+    bar_position: bool = False  # encoder and decoder also read each step's place in the bar (position.py), for
+    # training windows cut on a hop shorter than a bar (mvae data build --hop 2) that still write beats on the bar
 
     def __post_init__(self):
         if self.output not in DRUM_OUTPUTS:
@@ -44,6 +47,11 @@ class DrumModelConfig:
     @property
     def steps(self) -> int:
         return self.grid.steps_per_bar * self.bars
+
+    @property
+    def control_size(self) -> int:
+        """Features read beside each step's hits, by the encoder and the decoder: the bar position, or none."""
+        return POSITION_SIZE if self.bar_position else 0
 
     @classmethod
     def from_settings(cls, d: dict) -> DrumModelConfig:

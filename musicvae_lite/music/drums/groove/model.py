@@ -8,7 +8,8 @@ from musicvae_lite.core.config import config_to_dict
 from musicvae_lite.core.vae import VAE
 from musicvae_lite.music.drums.groove.decoder import GrooveLstmDecoder
 from musicvae_lite.music.drums.groove.presets import GrooveModelConfig
-from musicvae_lite.music.drums.groove.views import CONTROL_VIEW, POSITION_SIZE, VIEW_SIZES
+from musicvae_lite.music.drums.groove.views import CONTROL_VIEW, VIEW_SIZES
+from musicvae_lite.music.drums.position import POSITION_SIZE
 from musicvae_lite.music.drums.model import model_config_of
 from musicvae_lite.music.networks.config import check_built_grid
 from musicvae_lite.music.networks.lstm_encoder import BidirectionalLstmEncoder

@@ -66,7 +66,7 @@ class GrooveModelConfig:
     beta_rate: float = 0.99999  # beta = (1 - beta_rate**step) * max_beta
     dropout: float = 0.0  # on the LSTMs' outputs while training
     bar_position: bool = False  # encoder and decoder control also read each step's place in the bar
-    # (views.bar_position), for training windows cut on a beat hop (mvae data build --hop 4)
+    # (drums/position.py), for training windows cut on a beat hop (mvae data build --hop 4)
     hit_threshold: float = 0.5  # greedy decoding hits a drum where its probability passes this; a bundled
     # drumify model's is chosen on the validation split after training (evaluate.tune_hit_threshold)
     grid: GridConfig = GridConfig()  # 4 steps a quarter, 16 a bar (what a checkpoint without a grid means)

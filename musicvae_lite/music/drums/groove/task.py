@@ -2,7 +2,7 @@
 its performance (27 floats a step) for the decoder, both computed once from the drum dataset
 (music/drums/dataset.py); teacher forcing throughout (decoder.py). No augmentation of its own: a groove
 moved in time is not the same groove (a dataset cut on a beat hop has more windows, each where it falls in
-its bar: views.bar_position)."""
+its bar: position.py)."""
 
 from __future__ import annotations
 

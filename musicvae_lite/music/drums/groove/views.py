@@ -15,7 +15,7 @@ encoder reads how a window is played, the decoder is told what is played, so the
 and a feel's code can be decoded over another beat's hits: groove transfer, transfer.py).
 
 A model with `bar_position` (presets.py) also reads, in its encoder and its decoder's control, each step's
-place in the bar (`bar_position`: the sine and cosine of its phase), so that windows cut on a hop shorter
+place in the bar (position.py: the sine and cosine of its phase), so that windows cut on a hop shorter
 than a bar (datasets built with --hop) say where their bars begin. Windows of a file start on a bar.
 """
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from musicvae_lite.music.drums.encoding import NUM_DRUMS
+from musicvae_lite.music.drums.position import bar_position
 
 VIEW_SIZES = {"humanize": NUM_DRUMS, "drumify": 2, "full": 3 * NUM_DRUMS}
-POSITION_SIZE = 2  # sine and cosine of a step's phase in the bar
 CONTROL_VIEW = {"humanize": "humanize", "drumify": "drumify", "full": "humanize"}  # view -> what its decoder reads
 COMMAND = {"humanize": "groove", "drumify": "drumify"}  # view -> its command, and its bundled model's name
 
@@ -79,15 +79,6 @@ def encoder_view(view: str, hits, velocity, offset) -> np.ndarray:
         tap, tap_offset = taps(hits, offset)
         return np.stack([tap.astype(np.float32), tap_offset], axis=-1)
     return performance(hits, velocity, offset)
-
-
-def bar_position(shape: tuple, phase=None, *, bar: int = 16) -> np.ndarray:
-    """(..., T, 2) float32: the sine and cosine of each step's phase in the bar, for windows of `shape`
-    (..., T, ...) whose first step is step `phase` ((...) ints, 0 where None) of its bar."""
-    lead, steps = tuple(shape[:-2]), shape[-2]
-    start = np.zeros(lead, np.int64) if phase is None else np.broadcast_to(np.asarray(phase, np.int64), lead)
-    angle = 2 * np.pi * ((start[..., None] + np.arange(steps)) % bar) / bar
-    return np.stack([np.sin(angle), np.cos(angle)], axis=-1).astype(np.float32)
 
 
 def model_inputs(cfg, hits, velocity, offset, phase=None) -> tuple[np.ndarray, np.ndarray | None]:
