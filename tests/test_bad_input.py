@@ -145,3 +145,11 @@ def test_data_build_on_a_folder_without_midi(tmp_path):
     (tmp_path / "empty" / "readme.txt").write_text("no music here")
     result = CliRunner().invoke(app, ["data", "build", str(tmp_path / "empty"), "-o", str(tmp_path / "ds")])
     assert result.exit_code == 2 and "folder without MIDI files" in result.output
+
+
+def test_data_build_option_of_another_family_names_the_options_as_typed(tmp_path):
+    write_midi(tmp_path / "tune.mid", [scale()])
+    result = CliRunner().invoke(app, ["data", "build", "--family", "melody", "--hop", "4", str(tmp_path / "tune.mid"),
+                                      "-o", str(tmp_path / "ds")])
+    assert result.exit_code == 2 and "--hop does not apply to mvae data build with melody models" in result.output
+    assert "--quiet" in result.output and "--progress" not in result.output  # `progress` is set by --quiet

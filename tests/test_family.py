@@ -67,10 +67,10 @@ def test_what_a_family_does_not_support_is_a_one_line_error(toy, points, tmp_pat
     assert invoke("train", "toy_vae", "--data", path, "-o", run, "-q", "--steps", 5).exit_code == 0
     for args, fragment in (
             (["interpolate", run, "a", "b"], "toy models do not interpolate; they support: sample"),
-            (["sample", run, "--temperature", 0.3], "--temperature does not apply to sample with toy models; "
+            (["sample", run, "--temperature", 0.3], "--temperature does not apply to mvae sample with toy models; "
                                                     "it takes: -n, --seed"),
             (["plot", run], "toy models do not draw run pictures"),
-            (["eval", run, path, "--iwae-k", 5], "--iwae-k does not apply to eval of toy models"),
+            (["eval", run, path, "--iwae-k", 5], "--iwae-k does not apply to mvae eval of toy models"),
             (["data", "build", path, "-o", tmp_path / "d", "--family", "toy"], "toy models do not build datasets"),
             (["windows", path, "--family", "nope"], "unknown model family 'nope'")):
         result = invoke(*args)

@@ -337,7 +337,7 @@ def test_four_images_make_a_grid(vae_run, tmp_path):
 
 def test_melody_options_on_an_image_run_are_one_line_errors(vae_run, tmp_path):
     for args, fragment in (
-            (["sample", str(vae_run), "--temperature", "0.5"], "--temperature does not apply to sample with image models"),
+            (["sample", str(vae_run), "--temperature", "0.5"], "--temperature does not apply to mvae sample with image models"),
             (["interpolate", str(vae_run), "0", "1", "--window", "1"], "--window does not apply"),
             (["encode", str(vae_run), "0", "-o", str(tmp_path / "c.npy")], "image models do not encode"),
             (["eval", str(vae_run), str(tmp_path), "--batch-size", "0", "--iwae-k", "4", "--limit", "1"], "DATA")):

@@ -223,10 +223,11 @@ class Verbs:
         not apply to it."""
         if not self.supports(verb):
             raise self.unsupported(verb)
-        _check_options(f"{verb} with {self.name} models", self.OPTIONS.get(verb, ()), options)
+        command = {"build_data": "data build"}.get(verb, verb)
+        _check_options(f"mvae {command} with {self.name} models", self.OPTIONS.get(verb, ()), options)
 
     def check_eval(self, options: Mapping[str, Any]) -> None:
-        _check_options(f"eval of {self.name} models", self.EVAL_OPTIONS, options)
+        _check_options(f"mvae eval of {self.name} models", self.EVAL_OPTIONS, options)
 
 
 class Family(Verbs, ABC):
@@ -300,8 +301,12 @@ def verb_method(verb: str) -> str:
     return f"{verb}_" if keyword.iskeyword(verb) else verb
 
 
+TYPED_AS = {"progress": "quiet"}  # options the command line sets from another flag: `--quiet` gives `progress`
+
+
 def _flag(name: str) -> str:
-    """An option's name as typed: -n, --iwae-k."""
+    """An option's name as typed: -n, --iwae-k, --quiet for `progress`."""
+    name = TYPED_AS.get(name, name)
     return ("-" if len(name) == 1 else "--") + name.replace("_", "-")
 
 
